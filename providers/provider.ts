@@ -1,0 +1,52 @@
+import type { ActionClass } from '../src/grants/action-class.ts';
+import type { Grant } from '../src/grants/grant.ts';
+import type { ResourceConfig } from '../src/config/schema.ts';
+
+export interface IssueRequest {
+  grant: Grant;
+  resource: ResourceConfig;
+  actions: ActionClass[];
+  /** epoch ms; the credential must not outlive it */
+  expiresAt: number;
+  signal: AbortSignal;
+}
+
+/** What a provider minted. `expiresAt` is what the upstream really granted (it may be sooner than asked). */
+export interface IssuedCredential {
+  /** the bearer value handed to the caller as `access_token` */
+  token: string;
+  issuedTokenType: string;
+  expiresAt: number;
+  /** the handle `revoke` needs later; null when there is nothing upstream to revoke */
+  lease: string | null;
+  /** for credentials that are not one bearer token (e.g. AWS keys) */
+  credential?: Record<string, string>;
+}
+
+export type ProviderErrorCode = 'upstream_unavailable' | 'upstream_refused' | 'misconfigured' | 'scope_too_large';
+
+/** `retryable` tells the caller whether trying again can help, without parsing messages. Messages never hold secrets. */
+export class ProviderError extends Error {
+  override name = 'ProviderError';
+  readonly code: ProviderErrorCode;
+  readonly retryable: boolean;
+  constructor(code: ProviderErrorCode, message: string, retryable: boolean) {
+    super(message);
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
+
+export interface Provider {
+  readonly name: string;
+  readonly type: string;
+  /** token types this provider can hand out as the upstream credential itself */
+  readonly upstreamTokenTypes: readonly string[];
+  issue(req: IssueRequest): Promise<IssuedCredential>;
+  /**
+   * Idempotent: revoking what is already gone (or was never created) succeeds.
+   * Absent when credentials of this provider cannot be revoked and simply expire.
+   * `lease` is null when the process stopped before the provider reported one.
+   */
+  revoke?(lease: string | null, grant: Grant): Promise<void>;
+}

@@ -1,0 +1,66 @@
+import type { ActClaim } from '../grants/grant.ts';
+
+export type AuditEventType =
+  | 'exchange.denied'
+  | 'exchange.rejected'
+  | 'grant.pending_approval'
+  | 'grant.issuing'
+  | 'grant.active'
+  | 'grant.failed'
+  | 'grant.revoked'
+  | 'grant.expired'
+  | 'revocation.started'
+  | 'revocation.finished'
+  | 'revocation.upstream'
+  | 'block.added';
+
+/**
+ * What a caller hands the store. Never a secret: credentials appear only as fingerprints.
+ * `time` comes from the caller's clock so a whole operation shares one instant.
+ */
+export interface AuditDraft {
+  type: AuditEventType;
+  time: number;
+  request_id: string | null;
+  agent: string | null;
+  principal: string | null;
+  act: ActClaim | null;
+  task_id: string | null;
+  grant_id: string | null;
+  resource: string | null;
+  scope: string | null;
+  actions: string[];
+  decision: 'allow' | 'deny' | 'approval_required' | null;
+  policy_ids: string[];
+  reason: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+/** A stored event: the draft plus its place in the chain. */
+export interface AuditEvent extends AuditDraft {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export function draft(type: AuditEventType, time: number, fields: Partial<Omit<AuditDraft, 'type' | 'time'>>): AuditDraft {
+  return {
+    type,
+    time,
+    request_id: fields.request_id ?? null,
+    agent: fields.agent ?? null,
+    principal: fields.principal ?? null,
+    act: fields.act ?? null,
+    task_id: fields.task_id ?? null,
+    grant_id: fields.grant_id ?? null,
+    resource: fields.resource ?? null,
+    scope: fields.scope ?? null,
+    actions: fields.actions ?? [],
+    decision: fields.decision ?? null,
+    policy_ids: fields.policy_ids ?? [],
+    reason: fields.reason ?? null,
+    detail: fields.detail ?? null,
+  };
+}

@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { ACTION_CLASSES } from '../grants/action-class.ts';
+import { parseDuration } from './duration.ts';
+
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const s = parseDuration(v);
+    if (s === null) {
+      ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 15m, 1h, 1d or seconds' });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+const url = z.string().url();
+
+const limits = z
+  .object({
+    max_body_bytes: z.number().int().min(1024).max(1_048_576).default(65_536),
+    max_token_bytes: z.number().int().min(512).max(65_536).default(16_384),
+    max_intent_chars: z.number().int().min(0).max(4096).default(512),
+    max_task_id_chars: z.number().int().min(1).max(512).default(128),
+    max_scopes: z.number().int().min(1).max(64).default(16),
+    max_delegation_depth: z.number().int().min(1).max(16).default(3),
+    clock_skew: duration.default(60),
+    default_ttl: duration.default(900),
+    max_ttl: duration.default(3600),
+    max_list: z.number().int().min(1).max(10_000).default(500),
+  })
+  .strict()
+  .default({} as never);
+
+const server = z
+  .object({
+    issuer: url,
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8787),
+    /** audience a Tollgate grant token carries when a resource names none */
+    token_audience: z.string().optional(),
+    /** subjects (SPIFFE IDs or iss#sub) of workload tokens allowed to call introspection; admins always may */
+    introspection_callers: z.array(z.string().min(1)).max(1000).default([]),
+    limits,
+    sweep_interval: duration.default(15),
+    job_interval: duration.default(5),
+    revocation_batch: z.number().int().min(1).max(50_000).default(2000),
+  })
+  .strict();
+
+const store = z
+  .object({
+    sqlite: z.object({ path: z.string().min(1) }).strict().optional(),
+    d1: z.object({ binding: z.string().min(1) }).strict().optional(),
+    postgres: z.object({ url: z.string().min(1) }).strict().optional(),
+  })
+  .strict()
+  .refine((s) => [s.sqlite, s.d1, s.postgres].filter(Boolean).length === 1, {
+    message: 'name exactly one of sqlite, d1, postgres',
+  });
+
+const jwk = z.record(z.string(), z.unknown());
+
+const signingKey = z
+  .object({
+    kid: z.string().min(1).max(128),
+    alg: z.enum(['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256']).default('ES256'),
+    /** private JWK as JSON text (e.g. from ${ENV}); or a file path on Node */
+    private_jwk: z.string().optional(),
+    private_jwk_file: z.string().optional(),
+  })
+  .strict()
+  .refine((k) => Boolean(k.private_jwk) !== Boolean(k.private_jwk_file), {
+    message: 'give exactly one of private_jwk, private_jwk_file',
+  });
+
+const signing = z
+  .object({
+    /** first key signs; the rest stay published in the JWKS until they are removed (rotation) */
+    keys: z.array(signingKey).min(1).max(8),
+    /** base64 of 32 bytes: seals static secrets at rest (AES-256-GCM) */
+    seal_key: z.string().optional(),
+  })
+  .strict();
+
+const issuerKind = z.enum(['workload', 'human', 'admin', 'signals']);
+
+const trustedIssuer = z
+  .object({
+    name: z.string().min(1).max(64),
+    issuer: z.string().min(1).max(2048),
+    kind: issuerKind,
+    jwks_uri: url.optional(),
+    jwks: z.object({ keys: z.array(jwk).min(1).max(32) }).optional(),
+    jwks_file: z.string().optional(),
+    audiences: z.array(z.string().min(1)).min(1).max(16),
+    algorithms: z
+      .array(z.enum(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA']))
+      .min(1),
+    /** the `typ` header this issuer always sets (e.g. "JWT", "at+jwt"); checked when given */
+    typ: z.string().optional(),
+    /** SPIFFE trust domains whose IDs this issuer may assert as `sub` (workload issuers) */
+    spiffe_trust_domains: z.array(z.string().min(1)).max(64).optional(),
+    /** anchored regular expressions the `sub` must match */
+    subject_patterns: z.array(z.string().min(1)).max(64).optional(),
+    /** refresh a jwks_uri cache after this long; unknown kid refetches at most once per cooldown */
+    jwks_refresh: duration.default(300),
+    jwks_cooldown: duration.default(30),
+  })
+  .strict()
+  .refine((i) => [i.jwks_uri, i.jwks, i.jwks_file].filter(Boolean).length === 1, {
+    message: 'give exactly one of jwks_uri, jwks, jwks_file',
+  });
+
+const trust = z
+  .object({
+    issuers: z.array(trustedIssuer).min(1).max(64),
+    /** sha256 hex digests of bootstrap admin keys; compared in constant time */
+    admin_key_hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(16).default([]),
+  })
+  .strict();
+
+const agent = z
+  .object({
+    /** exact agent id, or a pattern ending in `/*` (any path below) */
+    id: z.string().min(1).max(2048),
+    owner: z.string().min(1).max(256),
+    approvers: z.array(z.string().min(1)).max(64).default([]),
+    max_ttl: duration.optional(),
+    risk: z.enum(['low', 'medium', 'high']).default('low'),
+  })
+  .strict();
+
+const provider = z
+  .object({ type: z.string().min(1) })
+  .passthrough();
+
+const resourceAction = z.record(z.string(), z.unknown());
+
+const resource = z
+  .object({
+    id: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*(:[A-Za-z0-9._\/-]+)*$/, 'resource ids are colon-separated words'),
+    provider: z.string().min(1),
+    classification: z.string().min(1).max(64).default('internal'),
+    audience: z.string().optional(),
+    /** per action class: the provider's down-scoping for that class (empty object when none) */
+    actions: z
+      .record(z.enum(ACTION_CLASSES), resourceAction.default({}))
+      .refine((a) => Object.keys(a).length > 0, { message: 'a resource needs at least one action' }),
+  })
+  .strict();
+
+const policy = z
+  .object({
+    schema_file: z.string().optional(),
+    schema: z.string().optional(),
+    files: z.array(z.string()).max(256).default([]),
+    text: z.string().optional(),
+  })
+  .strict()
+  .refine((p) => Boolean(p.schema) !== Boolean(p.schema_file), { message: 'give exactly one of schema, schema_file' })
+  .refine((p) => p.files.length > 0 || Boolean(p.text), { message: 'give policy files or text' });
+
+export const configSchema = z
+  .object({
+    server,
+    store,
+    signing,
+    trust,
+    agents: z.array(agent).max(10_000).default([]),
+    providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), provider),
+    resources: z.array(resource).max(10_000),
+    policy,
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const ids = new Set<string>();
+    c.resources.forEach((r, i) => {
+      if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'id'], message: `duplicate resource ${r.id}` });
+      ids.add(r.id);
+      if (!c.providers[r.provider])
+        ctx.addIssue({ code: 'custom', path: ['resources', i, 'provider'], message: `no provider named ${r.provider}` });
+    });
+    const names = new Set<string>();
+    c.trust.issuers.forEach((t, i) => {
+      if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'name'], message: 'duplicate issuer name' });
+      names.add(t.name);
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type TrustedIssuerConfig = Config['trust']['issuers'][number];
+export type AgentConfig = Config['agents'][number];
+export type ResourceConfig = Config['resources'][number];
+export type ProviderConfig = Config['providers'][string];
+export type Limits = Config['server']['limits'];

@@ -1,0 +1,161 @@
+import type { AuditDraft, AuditEvent } from '../audit/event.ts';
+import type { Grant, GrantStatus } from '../grants/grant.ts';
+
+/** Which grants a revocation touches. Every given field must match (AND); `all` matches every live grant. */
+export interface RevocationFilter {
+  agent?: string;
+  principal?: string;
+  owner?: string;
+  provider?: string;
+  resource?: string;
+  task_id?: string;
+  /** epoch ms: grants created strictly before this instant */
+  issued_before?: number;
+  grant_ids?: string[];
+  all?: boolean;
+}
+
+export interface RevocationRecord {
+  id: string;
+  filter: RevocationFilter;
+  reason: string;
+  requested_by: string;
+  block: boolean;
+  created_at: number;
+  finished_at: number | null;
+  revoked_count: number;
+}
+
+export interface Block {
+  kind: 'agent' | 'principal';
+  subject: string;
+  revocation_id: string;
+  created_at: number;
+}
+
+export interface RevocationJob {
+  id: number;
+  grant_id: string;
+  provider: string;
+  lease: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+export interface GrantListFilter extends Omit<RevocationFilter, 'all' | 'grant_ids'> {
+  status?: GrantStatus;
+}
+
+export interface GrantPage {
+  grants: Grant[];
+  /** opaque; pass back as `cursor` for the next page, null at the end */
+  next_cursor: string | null;
+}
+
+/** The part of a grant a status transition may change. */
+export type GrantPatch = Partial<
+  Pick<Grant, 'expires_at' | 'issued_at' | 'revoked_at' | 'status_reason' | 'lease' | 'credential_fingerprint'>
+>;
+
+/** Why a revoke batch revoked a grant, carried into its audit event. */
+export interface RevokeContext {
+  time: number;
+  request_id: string | null;
+  reason: string;
+  revocation_id: string | null;
+  by: string;
+}
+
+/**
+ * The store is a set of atomic operations. Each one either happens whole — the state change
+ * together with the audit events that describe it, chained onto the audit log — or not at all,
+ * and then it throws. There is no `transaction(callback)`: D1 only has atomic batches, so every
+ * read-then-write lives inside one operation with its contract written here.
+ */
+export interface Store {
+  /**
+   * Insert a new grant (status `issuing`, `pending_approval` or `denied`) and its event.
+   * Throws if the id exists.
+   */
+  createGrant(grant: Grant, event: AuditDraft): Promise<void>;
+
+  /**
+   * Compare-and-set: move grant `id` to `to` only if its status is one of `from`, applying
+   * `patch` and appending `event` (with its grant fields) in the same operation.
+   * Under concurrent calls on the same grant exactly one caller wins; the others get null.
+   * Returns the updated grant, or null if the grant does not exist or was not in `from`.
+   */
+  transition(id: string, from: readonly GrantStatus[], to: GrantStatus, patch: GrantPatch, event: AuditDraft): Promise<Grant | null>;
+
+  getGrant(id: string): Promise<Grant | null>;
+
+  /** The grant whose credential has this fingerprint (for RFC 7009 revocation of upstream tokens). */
+  getGrantByFingerprint(fingerprint: string): Promise<Grant | null>;
+
+  /** Newest first; `limit` is capped by the implementation. */
+  listGrants(filter: GrantListFilter, limit: number, cursor: string | null): Promise<GrantPage>;
+
+  /** Number of live grants (pending_approval, issuing, active) the filter matches. */
+  countLive(filter: RevocationFilter): Promise<number>;
+
+  /** Append an event that describes no grant state change (a denial, a rejected request). */
+  appendAudit(event: AuditDraft): Promise<AuditEvent>;
+
+  /**
+   * Record a revocation request before anything is revoked: the record, its blocks (when
+   * `record.block`, one per agent/principal named in the filter) and a `revocation.started` event.
+   */
+  createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void>;
+
+  /**
+   * Revoke up to `limit` live grants matching `filter`, in one atomic operation: each becomes
+   * `revoked` with `revoked_at` and `status_reason`, gets a `grant.revoked` event built from the
+   * grant and `ctx`, and — when it holds an upstream lease or was caught mid-issue — a revocation
+   * job. Returns the grants revoked (fewer than `limit` means the filter is exhausted).
+   * A grant already revoked is not touched again, so repeating a call is harmless.
+   */
+  revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]>;
+
+  /** Mark a revocation finished with its final count and append `event`. */
+  finishRevocation(id: string, revokedCount: number, event: AuditDraft): Promise<void>;
+
+  getRevocation(id: string): Promise<RevocationRecord | null>;
+
+  /** Revocations whose batches did not all run (the process stopped mid-way); resumed on start. */
+  unfinishedRevocations(): Promise<RevocationRecord[]>;
+
+  isBlocked(agent: string, principal: string | null): Promise<boolean>;
+
+  /**
+   * Move up to `limit` grants in `active` or `pending_approval` whose `expires_at` <= now to
+   * `expired`, each with a `grant.expired` event. Returns how many.
+   */
+  expireDue(now: number, limit: number): Promise<number>;
+
+  /**
+   * Crash reconciliation: grants still `issuing` that were created before `before` become
+   * `failed` with a `grant.failed` event and a revocation job (lease possibly unknown), atomically.
+   */
+  failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]>;
+
+  /** Jobs due at `now`, oldest first. */
+  dueJobs(now: number, limit: number): Promise<RevocationJob[]>;
+
+  /** The upstream revoke succeeded: delete the job and append `event`. */
+  completeJob(id: number, event: AuditDraft): Promise<void>;
+
+  /** The upstream revoke failed: keep the job, try again at `nextAttemptAt`. */
+  rescheduleJob(id: number, nextAttemptAt: number, error: string): Promise<void>;
+
+  /** Events with seq > afterSeq in order, at most `limit`. */
+  readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]>;
+
+  /** The last event's seq and hash as recorded beside the chain; null for an empty log. */
+  auditHead(): Promise<{ seq: number; hash: string } | null>;
+
+  /** Cheap liveness check of the backing database. */
+  ping(): Promise<void>;
+
+  close(): Promise<void>;
+}
