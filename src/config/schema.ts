@@ -29,13 +29,13 @@ const limits = z
     max_list: z.number().int().min(1).max(10_000).default(500),
   })
   .strict()
-  .default({} as never);
+  .prefault({});
 
 const server = z
   .object({
     issuer: url,
     host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(8787),
+    port: z.coerce.number().int().min(0).max(65535).default(8787),
     /** audience a Tollgate grant token carries when a resource names none */
     token_audience: z.string().optional(),
     /** subjects (SPIFFE IDs or iss#sub) of workload tokens allowed to call introspection; admins always may */
@@ -148,7 +148,7 @@ const resource = z
     audience: z.string().optional(),
     /** per action class: the provider's down-scoping for that class (empty object when none) */
     actions: z
-      .record(z.enum(ACTION_CLASSES), resourceAction.default({}))
+      .partialRecord(z.enum(ACTION_CLASSES), resourceAction)
       .refine((a) => Object.keys(a).length > 0, { message: 'a resource needs at least one action' }),
   })
   .strict();

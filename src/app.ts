@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import type { Deps } from './deps.ts';
+import { requestIdFrom, type AppEnv } from './http/env.ts';
+import { OAuthError } from './http/oauth-error.ts';
+import { registerAudit } from './http/routes/audit.ts';
+import { registerGrants } from './http/routes/grants.ts';
+import { registerHealth } from './http/routes/health.ts';
+import { registerIntrospect } from './http/routes/introspect.ts';
+import { registerRevocations } from './http/routes/revocations.ts';
+import { registerRevoke } from './http/routes/revoke.ts';
+import { registerTasks } from './http/routes/tasks.ts';
+import { registerToken } from './http/routes/token.ts';
+import { registerWellKnown } from './http/routes/well-known.ts';
+
+/** The whole HTTP surface; every dependency comes in through `deps`, so Node and Workers share it. */
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    const id = requestIdFrom(c.req.raw);
+    c.set('requestId', id);
+    await next();
+    c.header('x-request-id', id);
+    c.header('x-content-type-options', 'nosniff');
+  });
+  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerAudit, registerHealth]) {
+    register(app, deps);
+  }
+  app.notFound(() => new OAuthError('not_found', 'no such endpoint').toResponse());
+  app.onError((err, c) => {
+    if (err instanceof OAuthError) {
+      if (err.status >= 500) deps.log.log('error', err.message, { request_id: c.get('requestId'), cause: describe(err.cause) });
+      return err.toResponse();
+    }
+    // Anything else is a bug: log it, answer without details.
+    deps.log.log('error', 'unhandled error', { request_id: c.get('requestId'), cause: describe(err) });
+    return new OAuthError('server_error', 'internal error').toResponse();
+  });
+  return app;
+}
+
+function describe(e: unknown): string | undefined {
+  return e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 500) : undefined;
+}

@@ -1,0 +1,133 @@
+import { canonicalEvent } from './canonical.ts';
+import { GENESIS_HASH } from './event.ts';
+import type { AuditEvent } from './event.ts';
+
+export interface ChainProblem {
+  seq: number;
+  kind: 'edited' | 'missing' | 'reordered' | 'broken_link' | 'head_mismatch';
+  detail: string;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  checked: number;
+  problems: ChainProblem[];
+}
+
+const MAX_PROBLEMS = 100;
+
+/** How many recent hashes are kept to recognise a genuine event sitting at the wrong position. */
+const KNOWN_WINDOW = 10_000;
+
+/**
+ * Check a log from its first event: every hash recomputed from the canonical form, every
+ * prev_hash linked to the event before, seqs consecutive from 1, and the end matching `head`.
+ * Finds edits, deletions (a gap; a lost tail shows as a head mismatch) and reordering. The first
+ * ~100 problems are reported, with the verification carrying on past each.
+ *
+ * Events after `head.seq` are not checked: they were appended after the head was read, and
+ * belong to the next run.
+ *
+ * A swapped-in event does not hash right at its new seq, yet it may be genuine: if its prev_hash
+ * names a known event k and it hashes right as seq k+1, it is event k+1 moved, and is reported
+ * as `reordered` rather than `edited`. Its predecessor may come later in the stream, so such
+ * events wait in `pending` until it does (or the stream ends, and they count as edited).
+ */
+export async function verifyChain(
+  events: AsyncIterable<AuditEvent> | Iterable<AuditEvent>,
+  head: { seq: number; hash: string } | null,
+): Promise<ChainReport> {
+  const problems: ChainProblem[] = [];
+  const report = (seq: number, kind: ChainProblem['kind'], detail: string) => {
+    if (problems.length < MAX_PROBLEMS) problems.push({ seq, kind, detail });
+  };
+  const known = new Map<string, number>([[GENESIS_HASH, 0]]);
+  const pending = new Map<string, AuditEvent>();
+
+  // Record a genuine event's hash, and place any waiting event that named it as predecessor.
+  const remember = async (hash: string, seq: number): Promise<void> => {
+    for (let h = hash, s = seq; ; ) {
+      known.set(h, s);
+      if (known.size > KNOWN_WINDOW) known.delete(known.keys().next().value!);
+      const waiting = pending.get(h);
+      if (!waiting) return;
+      pending.delete(h);
+      if ((await hashAs(waiting, s + 1)) !== waiting.hash) {
+        report(waiting.seq, 'edited', `seq ${waiting.seq}: content does not match its hash`);
+        return;
+      }
+      report(waiting.seq, 'reordered', `seq ${waiting.seq} holds event ${s + 1} (it follows event ${s})`);
+      h = waiting.hash;
+      s += 1;
+    }
+  };
+
+  let checked = 0;
+  let maxSeq = 0;
+  let last: AuditEvent | null = null;
+  let prev: { seq: number; hash: string; suspect: boolean } | null = null;
+
+  for await (const e of events) {
+    if (head && e.seq > head.seq) break;
+    checked++;
+
+    if (e.seq <= maxSeq) {
+      report(e.seq, 'reordered', `seq ${e.seq} comes after seq ${maxSeq}`);
+    } else {
+      if (e.seq > maxSeq + 1) report(maxSeq + 1, 'missing', gap(maxSeq + 1, e.seq - 1));
+      maxSeq = e.seq;
+      last = e;
+    }
+
+    let suspect = false;
+    if ((await hashAs(e, e.seq)) === e.hash) {
+      // A link is only judged between neighbours; a gap or a suspect predecessor is reported already.
+      if (prev === null ? e.seq === 1 && e.prev_hash !== GENESIS_HASH : e.seq === prev.seq + 1 && !prev.suspect && e.prev_hash !== prev.hash) {
+        report(e.seq, 'broken_link', `seq ${e.seq}: prev_hash does not match the hash of seq ${e.seq - 1} (one of them was rewritten)`);
+      }
+      await remember(e.hash, e.seq);
+    } else {
+      suspect = true;
+      const pred = known.get(e.prev_hash);
+      if (pred !== undefined && pred + 1 !== e.seq && (await hashAs(e, pred + 1)) === e.hash) {
+        report(e.seq, 'reordered', `seq ${e.seq} holds event ${pred + 1} (it follows event ${pred})`);
+        await remember(e.hash, pred + 1);
+      } else if (pred === undefined && !pending.has(e.prev_hash) && pending.size < MAX_PROBLEMS) {
+        pending.set(e.prev_hash, e);
+      } else {
+        report(e.seq, 'edited', `seq ${e.seq}: content does not match its hash`);
+      }
+    }
+    prev = { seq: e.seq, hash: e.hash, suspect };
+  }
+
+  for (const e of pending.values()) report(e.seq, 'edited', `seq ${e.seq}: content does not match its hash`);
+  // The head check is reported even past the cap: it is the one that says the tail is gone.
+  const headProblem = checkHead(last, head);
+  if (headProblem) problems.push(headProblem);
+  problems.sort((a, b) => a.seq - b.seq);
+  return { ok: problems.length === 0, checked, problems };
+}
+
+function checkHead(last: AuditEvent | null, head: { seq: number; hash: string } | null): ChainProblem | null {
+  if (!head) return last ? { seq: last.seq, kind: 'head_mismatch', detail: `the log has events up to seq ${last.seq} but no head is recorded` } : null;
+  if (!last) return { seq: 1, kind: 'head_mismatch', detail: `the head is at seq ${head.seq} but the log is empty` };
+  if (last.seq < head.seq) {
+    return { seq: last.seq + 1, kind: 'head_mismatch', detail: `the log ends at seq ${last.seq} but the head is at seq ${head.seq}: ${gap(last.seq + 1, head.seq)}` };
+  }
+  if (last.hash !== head.hash) return { seq: last.seq, kind: 'head_mismatch', detail: `seq ${last.seq}: hash differs from the recorded head` };
+  return null;
+}
+
+function gap(from: number, to: number): string {
+  return from === to ? `seq ${from} is missing` : `seqs ${from}..${to} are missing`;
+}
+
+async function hashAs(e: AuditEvent, seq: number): Promise<string> {
+  const { hash: _stored, ...unhashed } = e;
+  const bytes = new TextEncoder().encode(canonicalEvent({ ...unhashed, seq }));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  let hex = '';
+  for (const b of digest) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}

@@ -1,0 +1,24 @@
+import type { Config, ResourceConfig } from './config/schema.ts';
+import type { AgentRegistry } from './grants/agent-registry.ts';
+import type { TrustRegistry } from './identity/trust-registry.ts';
+import type { Keyring } from './keys/keyring.ts';
+import type { Logger } from './log.ts';
+import type { PolicyEngine } from './policy/engine.ts';
+import type { Provider } from '../providers/provider.ts';
+import type { Store } from './store/store.ts';
+
+/** Everything the core needs, injected: the same core runs on Node and Workers with different edges. */
+export interface Deps {
+  config: Config;
+  store: Store;
+  trust: TrustRegistry;
+  policy: PolicyEngine;
+  keyring: Keyring;
+  providers: ReadonlyMap<string, Provider>;
+  /** mints the grant tokens that are every grant's default handle */
+  grantTokens: Provider;
+  resources: ReadonlyMap<string, ResourceConfig>;
+  agents: AgentRegistry;
+  now: () => number;
+  log: Logger;
+}

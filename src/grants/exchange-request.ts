@@ -1,0 +1,83 @@
+import type { Limits } from '../config/schema.ts';
+import { OAuthError } from '../http/oauth-error.ts';
+import { TOKEN_TYPE } from '../../providers/token-types.ts';
+
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const INPUT_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.jwt, TOKEN_TYPE.idToken, TOKEN_TYPE.accessToken];
+const TASK_ID = /^[\x21-\x7e]+$/;
+// Free text may hold tabs and newlines but no other control characters (they forge log lines).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** The validated parameters of an RFC 8693 request. */
+export interface ExchangeRequest {
+  subjectToken: string;
+  actorToken: string | null;
+  scope: string | undefined;
+  resource: string | undefined;
+  requestedTokenType: string;
+  taskId: string;
+  intent: string;
+  requestedTtl: number | null;
+  approvalId: string | null;
+}
+
+export function parseExchangeRequest(p: ReadonlyMap<string, string>, limits: Limits): ExchangeRequest {
+  const grantType = p.get('grant_type');
+  if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
+  if (grantType !== TOKEN_EXCHANGE_GRANT) throw new OAuthError('unsupported_grant_type', 'only token exchange is supported');
+
+  const subjectToken = p.get('subject_token');
+  const subjectType = p.get('subject_token_type');
+  if (!subjectToken || !subjectType) throw new OAuthError('invalid_request', 'subject_token and subject_token_type are required');
+  if (!INPUT_TOKEN_TYPES.includes(subjectType)) throw new OAuthError('invalid_request', 'unsupported subject_token_type');
+  checkTokenSize(subjectToken, 'subject_token', limits.max_token_bytes);
+
+  const actorToken = p.get('actor_token') ?? null;
+  const actorType = p.get('actor_token_type');
+  if (actorToken !== null && !actorType) throw new OAuthError('invalid_request', 'actor_token_type is required with actor_token');
+  if (actorToken === null && actorType) throw new OAuthError('invalid_request', 'actor_token_type without actor_token');
+  if (actorToken !== null) {
+    if (!INPUT_TOKEN_TYPES.includes(actorType!)) throw new OAuthError('invalid_request', 'unsupported actor_token_type');
+    checkTokenSize(actorToken, 'actor_token', limits.max_token_bytes);
+  }
+
+  const taskId = p.get('task_id');
+  if (!taskId) throw new OAuthError('invalid_request', 'task_id is required');
+  if (taskId.length > limits.max_task_id_chars || !TASK_ID.test(taskId))
+    throw new OAuthError('invalid_request', `task_id must be 1-${limits.max_task_id_chars} visible ASCII characters`);
+
+  const intent = p.get('intent') ?? '';
+  if (intent.length > limits.max_intent_chars) throw new OAuthError('invalid_request', `intent exceeds ${limits.max_intent_chars} characters`);
+  if (CONTROL.test(intent)) throw new OAuthError('invalid_request', 'intent contains control characters');
+
+  const ttlText = p.get('requested_ttl');
+  let requestedTtl: number | null = null;
+  if (ttlText !== undefined) {
+    if (!/^[1-9][0-9]{0,8}$/.test(ttlText)) throw new OAuthError('invalid_request', 'requested_ttl must be a positive number of seconds');
+    requestedTtl = Number(ttlText);
+  }
+
+  const resource = p.get('resource') ?? p.get('audience');
+  if (p.has('resource') && p.has('audience') && p.get('resource') !== p.get('audience'))
+    throw new OAuthError('invalid_target', 'resource and audience name different resources');
+
+  const approvalId = p.get('approval_id') ?? null;
+  if (approvalId !== null && !/^grt_[A-Za-z0-9_-]{10,64}$/.test(approvalId)) throw new OAuthError('invalid_request', 'malformed approval_id');
+
+  return {
+    subjectToken,
+    actorToken,
+    scope: p.get('scope'),
+    resource,
+    requestedTokenType: p.get('requested_token_type') ?? TOKEN_TYPE.jwt,
+    taskId,
+    intent,
+    requestedTtl,
+    approvalId,
+  };
+}
+
+function checkTokenSize(token: string, name: string, max: number): void {
+  if (token.length > max) throw new OAuthError('payload_too_large', `${name} exceeds ${max} bytes`);
+}

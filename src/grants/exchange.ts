@@ -1,0 +1,175 @@
+import type { Deps } from '../deps.ts';
+import { draft } from '../audit/event.ts';
+import { OAuthError } from '../http/oauth-error.ts';
+import { actDepth } from '../identity/delegation.ts';
+import type { PolicyDecision } from '../policy/engine.ts';
+import { TOKEN_TYPE } from '../../providers/token-types.ts';
+import type { ActionClass } from './action-class.ts';
+import { parseExchangeRequest, type ExchangeRequest } from './exchange-request.ts';
+import { newGrantId, type Grant } from './grant.ts';
+import { issueGrant, type ExchangeResponse } from './issue-grant.ts';
+import { formatScope, parseRequestedScope } from './requested-scope.ts';
+import { checkDepth, resolveCaller, type Caller } from './resolve-caller.ts';
+import { storeCall } from './store-call.ts';
+
+/** How long a grant may wait for a human approval before it expires. */
+const APPROVAL_WINDOW_MS = 15 * 60 * 1000;
+
+/**
+ * RFC 8693 token exchange: verify who is asking and for whom, decide by policy per action,
+ * cap the lifetime, then record the grant before any credential exists.
+ */
+export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, requestId: string): Promise<ExchangeResponse> {
+  const limits = deps.config.server.limits;
+  const req = parseExchangeRequest(params, limits);
+  const caller = await resolveCaller(deps, req.subjectToken, req.actorToken);
+  checkDepth(caller.act, limits.max_delegation_depth);
+  const requested = parseRequestedScope(req.scope, req.resource, deps.resources, limits.max_scopes);
+  const resource = requested.resource;
+
+  if (caller.parent) narrowOnly(caller.parent, resource.id, requested.actions, req.taskId);
+
+  const provider = deps.providers.get(resource.provider);
+  if (!provider) throw new OAuthError('temporarily_unavailable', 'provider not available');
+  if (req.requestedTokenType !== TOKEN_TYPE.jwt && !provider.upstreamTokenTypes.includes(req.requestedTokenType))
+    throw new OAuthError('invalid_request', 'requested_token_type is not available for this resource');
+
+  const agent = deps.agents.lookup(caller.agentId);
+  const now = deps.now();
+  const base = {
+    request_id: requestId,
+    agent: caller.agentId,
+    principal: caller.principal,
+    act: caller.act,
+    task_id: req.taskId,
+    resource: resource.id,
+    scope: formatScope(resource.id, requested.actions),
+    actions: requested.actions,
+  };
+  if (!agent) {
+    await storeCall(() => deps.store.appendAudit(draft('exchange.rejected', now, { ...base, decision: 'deny', reason: 'unregistered agent' })));
+    throw new OAuthError('unauthorized_client', 'agent is not registered');
+  }
+  if (await storeCall(() => deps.store.isBlocked(caller.agentId, caller.principal))) {
+    await storeCall(() => deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: 'blocked' })));
+    throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
+  }
+
+  if (req.approvalId) return answerApprovalRetry(deps, req, caller, resource.id);
+
+  const decisions = decideEach(deps, caller, agent, resource, requested.actions, req, now);
+  const allowed = requested.actions.filter((a) => decisions.get(a)!.decision === 'allow');
+  const policyIds = [...new Set([...decisions.values()].flatMap((d) => d.policyIds))];
+  if (allowed.length === 0) {
+    const errors = [...decisions.values()].flatMap((d) => d.errors);
+    await storeCall(() =>
+      deps.store.appendAudit(
+        draft('exchange.denied', now, { ...base, decision: 'deny', policy_ids: policyIds, reason: errors.length ? 'policy evaluation error' : 'policy' }),
+      ),
+    );
+    throw new OAuthError('access_denied', 'denied by policy');
+  }
+
+  const granted = allowed.map((a) => decisions.get(a)!);
+  const approval = [...new Set(granted.map((d) => d.approval).filter((x): x is string => x !== null))].sort().join(',') || null;
+  const ttlSeconds = Math.min(
+    req.requestedTtl ?? limits.default_ttl,
+    limits.max_ttl,
+    agent.max_ttl ?? Infinity,
+    ...granted.map((d) => d.maxTtl ?? Infinity),
+  );
+  const expiresAt = Math.min(now + ttlSeconds * 1000, caller.notAfter);
+  if (expiresAt - now < 1000) throw new OAuthError('invalid_request', 'the input tokens expire too soon to grant anything');
+
+  const grant: Grant = {
+    id: newGrantId(),
+    status: approval ? 'pending_approval' : 'issuing',
+    agent: caller.agentId,
+    owner: agent.owner,
+    principal: caller.principal,
+    act: caller.act,
+    task_id: req.taskId,
+    resource: resource.id,
+    provider: resource.provider,
+    actions: allowed,
+    scope: formatScope(resource.id, allowed),
+    intent: req.intent || null,
+    policy_ids: policyIds,
+    approval,
+    token_type: req.requestedTokenType,
+    parent_grant_id: caller.parent?.id ?? null,
+    created_at: now,
+    expires_at: approval ? Math.min(now + APPROVAL_WINDOW_MS, caller.notAfter) : expiresAt,
+    issued_at: null,
+    revoked_at: null,
+    status_reason: null,
+    lease: null,
+    credential_fingerprint: null,
+  };
+  const event = { ...base, grant_id: grant.id, scope: grant.scope, actions: allowed, policy_ids: policyIds };
+
+  if (approval) {
+    await storeCall(() =>
+      deps.store.createGrant(grant, draft('grant.pending_approval', now, { ...event, decision: 'approval_required', reason: `approval: ${approval}`, detail: { intent: grant.intent, requested_ttl: ttlSeconds } })),
+    );
+    throw new OAuthError('authorization_pending', 'a human must approve this grant; retry with approval_id', { approval_id: grant.id });
+  }
+  await storeCall(() =>
+    deps.store.createGrant(grant, draft('grant.issuing', now, { ...event, decision: 'allow', detail: { intent: grant.intent, requested_ttl: req.requestedTtl } })),
+  );
+  const useUpstream = req.requestedTokenType !== TOKEN_TYPE.jwt;
+  return issueGrant(deps, grant, resource, useUpstream ? provider : deps.grantTokens, requestId);
+}
+
+function decideEach(
+  deps: Deps,
+  caller: Caller,
+  agent: { owner: string; risk: 'low' | 'medium' | 'high' },
+  resource: { id: string; provider: string; classification: string },
+  actions: ActionClass[],
+  req: ExchangeRequest,
+  now: number,
+): Map<ActionClass, PolicyDecision> {
+  const out = new Map<ActionClass, PolicyDecision>();
+  for (const action of actions) {
+    try {
+      out.set(
+        action,
+        deps.policy.decide({
+          agent: { id: caller.agentId, owner: agent.owner, trust_domain: caller.trustDomain, risk: agent.risk },
+          principal: caller.principal ? { id: caller.principal, risk: 'low' } : null,
+          action,
+          resource: { id: resource.id, provider: resource.provider, classification: resource.classification },
+          context: {
+            task_id: req.taskId,
+            intent: req.intent,
+            delegation_depth: actDepth(caller.act),
+            requested_ttl: req.requestedTtl ?? deps.config.server.limits.default_ttl,
+            now: Math.floor(now / 1000),
+          },
+        }),
+      );
+    } catch {
+      // Fail closed: a policy engine that cannot answer issues nothing.
+      throw new OAuthError('temporarily_unavailable', 'policy engine unavailable');
+    }
+  }
+  return out;
+}
+
+/** A Tollgate token presented again can only narrow: same task, same resource, a subset of its actions. */
+function narrowOnly(parent: Grant, resourceId: string, actions: ActionClass[], taskId: string): void {
+  if (parent.task_id !== taskId) throw new OAuthError('invalid_request', 'task_id must match the subject token\'s task');
+  if (parent.resource !== resourceId) throw new OAuthError('invalid_scope', 'scope exceeds the subject token\'s scope');
+  if (!actions.every((a) => parent.actions.includes(a))) throw new OAuthError('invalid_scope', 'scope exceeds the subject token\'s scope');
+}
+
+async function answerApprovalRetry(deps: Deps, req: ExchangeRequest, caller: Caller, resourceId: string): Promise<never> {
+  const g = await storeCall(() => deps.store.getGrant(req.approvalId!));
+  if (!g || g.agent !== caller.agentId || g.task_id !== req.taskId || g.resource !== resourceId)
+    throw new OAuthError('invalid_request', 'unknown approval_id');
+  if (g.status === 'pending_approval' && g.expires_at > deps.now())
+    throw new OAuthError('authorization_pending', 'still waiting for approval', { approval_id: g.id });
+  if (g.status === 'denied' || g.status === 'revoked') throw new OAuthError('access_denied', 'the approval was denied');
+  throw new OAuthError('invalid_request', 'the approval is no longer pending');
+}

@@ -1,0 +1,93 @@
+import type { ResourceConfig } from '../config/schema.ts';
+import type { Deps } from '../deps.ts';
+import { draft } from '../audit/event.ts';
+import { OAuthError } from '../http/oauth-error.ts';
+import { ProviderError, type IssuedCredential, type Provider } from '../../providers/provider.ts';
+import { TOKEN_TYPE } from '../../providers/token-types.ts';
+import { fingerprint } from './fingerprint.ts';
+import type { Grant } from './grant.ts';
+
+const ISSUE_TIMEOUT_MS = 10_000;
+
+export interface ExchangeResponse {
+  access_token: string;
+  issued_token_type: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+  grant_id: string;
+  task_id: string;
+  credential?: Record<string, string>;
+}
+
+/**
+ * The grant is already recorded as `issuing`. Mint the credential, then compare-and-set the grant
+ * to `active` with the credential's real expiry. If the grant was revoked meanwhile, the fresh
+ * credential is revoked at once and nothing is returned. If this process dies in between, the
+ * reconciler finds the `issuing` row and revokes whatever the provider may have created.
+ */
+export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceConfig, provider: Provider, requestId: string): Promise<ExchangeResponse> {
+  let issued: IssuedCredential;
+  try {
+    issued = await provider.issue({ grant, resource, actions: grant.actions, expiresAt: grant.expires_at, signal: AbortSignal.timeout(ISSUE_TIMEOUT_MS) });
+  } catch (e) {
+    const pe = e instanceof ProviderError ? e : new ProviderError('upstream_unavailable', 'provider call failed', true);
+    deps.log.log('warn', 'provider issue failed', { grant_id: grant.id, provider: provider.name, code: pe.code, error: pe.message });
+    await deps.store
+      .transition(grant.id, ['issuing'], 'failed', { status_reason: pe.code }, draft('grant.failed', deps.now(), { ...eventFields(grant, requestId), reason: pe.code }))
+      .catch(() => undefined); // the reconciler fails the row if this write does not land
+    if (pe.code === 'scope_too_large') throw new OAuthError('invalid_scope', pe.message);
+    if (pe.retryable) throw new OAuthError('temporarily_unavailable', 'upstream unavailable; nothing was issued');
+    throw new OAuthError('server_error', 'upstream refused to issue; nothing was issued');
+  }
+
+  const expiresAt = Math.min(grant.expires_at, issued.expiresAt);
+  const fp = await fingerprint(issued.token);
+  const now = deps.now();
+  let active: Grant | null;
+  try {
+    active = await deps.store.transition(
+      grant.id,
+      ['issuing'],
+      'active',
+      { issued_at: now, expires_at: expiresAt, lease: issued.lease, credential_fingerprint: fp },
+      draft('grant.active', now, { ...eventFields(grant, requestId), decision: 'allow', detail: { fingerprint: fp, expires_at: expiresAt, lease: issued.lease !== null } }),
+    );
+  } catch {
+    // Not activated: leave the row `issuing` for the reconciler, which revokes upstream.
+    throw new OAuthError('temporarily_unavailable', 'store unavailable; the credential was not released');
+  }
+  if (!active) {
+    if (provider.revoke) await provider.revoke(issued.lease, grant).catch(() => undefined);
+    throw new OAuthError('access_denied', 'the grant was revoked while it was being issued');
+  }
+
+  const isBearer = issued.issuedTokenType === TOKEN_TYPE.jwt || issued.issuedTokenType === TOKEN_TYPE.accessToken;
+  const body: ExchangeResponse = {
+    access_token: issued.token,
+    issued_token_type: issued.issuedTokenType,
+    token_type: isBearer ? 'Bearer' : 'N_A',
+    // In whole seconds as the token's own exp and iat count them, so expires_in = exp - iat.
+    expires_in: Math.max(0, Math.floor(expiresAt / 1000) - Math.floor(now / 1000)),
+    scope: grant.scope,
+    grant_id: grant.id,
+    task_id: grant.task_id,
+  };
+  if (issued.credential) body.credential = issued.credential;
+  return body;
+}
+
+export function eventFields(grant: Grant, requestId: string | null) {
+  return {
+    request_id: requestId,
+    agent: grant.agent,
+    principal: grant.principal,
+    act: grant.act,
+    task_id: grant.task_id,
+    grant_id: grant.id,
+    resource: grant.resource,
+    scope: grant.scope,
+    actions: grant.actions,
+    policy_ids: grant.policy_ids,
+  };
+}

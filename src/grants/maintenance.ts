@@ -1,0 +1,32 @@
+import type { Deps } from '../deps.ts';
+import { runRevocation } from './revoke.ts';
+
+/** An `issuing` row older than this belongs to a request that died (a provider call is bounded far below it). */
+export const STALE_ISSUING_MS = 60_000;
+
+/** Expiry sweep: grants past their lease become `expired`, each with its event. */
+export async function sweepExpired(deps: Deps, batch = 1000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await deps.store.expireDue(deps.now(), batch);
+    total += n;
+    if (n < batch) return total;
+  }
+}
+
+/**
+ * Crash reconciliation, run at start and then periodically: stale `issuing` grants are failed and
+ * their possible credentials queued for revocation; revocations cut short are run to the end.
+ */
+export async function reconcile(deps: Deps, staleMs = STALE_ISSUING_MS): Promise<{ failed: number; resumed: number }> {
+  let failed = 0;
+  for (;;) {
+    const now = deps.now();
+    const rows = await deps.store.failStaleIssuing(now - staleMs, now, 1000);
+    failed += rows.length;
+    if (rows.length < 1000) break;
+  }
+  const unfinished = await deps.store.unfinishedRevocations();
+  for (const r of unfinished) await runRevocation(deps, r, null);
+  return { failed, resumed: unfinished.length };
+}

@@ -1,0 +1,14 @@
+import { OAuthError } from '../http/oauth-error.ts';
+
+/**
+ * Fail closed: when the store (and with it the audit log) cannot answer, the request gets 503
+ * and nothing is issued. The cause is logged by the caller's error handler, never returned.
+ */
+export async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof OAuthError) throw e;
+    throw new OAuthError('temporarily_unavailable', 'store unavailable', {}, e);
+  }
+}

@@ -1,0 +1,29 @@
+import type { RegisterRoutes } from '../env.ts';
+import { readAllEvents } from '../../audit/read-all.ts';
+import { verifyChain } from '../../audit/verify-chain.ts';
+import { storeCall } from '../../grants/store-call.ts';
+import { authenticateAdmin } from '../bearer-auth.ts';
+import { OAuthError } from '../oauth-error.ts';
+
+/** Audit export as JSON lines after a sequence number, and chain verification. */
+export const registerAudit: RegisterRoutes = (app, deps) => {
+  app.get('/v1/audit', async (c) => {
+    await authenticateAdmin(deps, c.req.raw);
+    const after = Number(c.req.query('after') ?? '0');
+    const limit = Number(c.req.query('limit') ?? '1000');
+    if (!Number.isSafeInteger(after) || after < 0) throw new OAuthError('invalid_request', 'after must be a sequence number');
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new OAuthError('invalid_request', 'limit must be 1-10000');
+    const events = await storeCall(() => deps.store.readAudit(after, limit));
+    const body = events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '');
+    return c.body(body, 200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+  });
+
+  app.get('/v1/audit/verify', async (c) => {
+    await authenticateAdmin(deps, c.req.raw);
+    const report = await storeCall(async () => {
+      const head = await deps.store.auditHead();
+      return { ...(await verifyChain(readAllEvents(deps.store), head)), head: head?.hash ?? null };
+    });
+    return c.json(report, report.ok ? 200 : 409);
+  });
+};

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import type { RegisterRoutes } from '../env.ts';
+import type { Grant } from '../../grants/grant.ts';
+import { storeCall } from '../../grants/store-call.ts';
+import type { GrantListFilter } from '../../store/store.ts';
+import { authenticateAdmin } from '../bearer-auth.ts';
+import { OAuthError } from '../oauth-error.ts';
+
+const id = z.string().min(1).max(2048);
+const query = z
+  .object({
+    agent: id.optional(),
+    principal: id.optional(),
+    owner: id.optional(),
+    provider: id.optional(),
+    resource: id.optional(),
+    task_id: id.optional(),
+    status: z.enum(['pending_approval', 'issuing', 'active', 'revoked', 'expired', 'denied', 'failed']).optional(),
+    issued_before: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+
+/** Inventory for security teams. Grants hold no secrets (only fingerprints), so they are shown whole. */
+export const registerGrants: RegisterRoutes = (app, deps) => {
+  app.get('/v1/grants', async (c) => {
+    await authenticateAdmin(deps, c.req.raw);
+    const parsed = query.safeParse(c.req.query());
+    if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const { limit, cursor, issued_before, ...rest } = parsed.data;
+    const filter: GrantListFilter = { ...rest };
+    if (issued_before) filter.issued_before = Date.parse(issued_before);
+    const page = await storeCall(() => deps.store.listGrants(filter, limit, cursor ?? null));
+    return c.json({ grants: page.grants.map(presentGrant), next_cursor: page.next_cursor });
+  });
+
+  app.get('/v1/grants/:id', async (c) => {
+    await authenticateAdmin(deps, c.req.raw);
+    const grant = await storeCall(() => deps.store.getGrant(c.req.param('id').slice(0, 80)));
+    if (!grant) throw new OAuthError('not_found', 'no such grant');
+    return c.json(presentGrant(grant));
+  });
+};
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function presentGrant(g: Grant) {
+  return { ...g, created_at: iso(g.created_at), expires_at: iso(g.expires_at), issued_at: iso(g.issued_at), revoked_at: iso(g.revoked_at) };
+}

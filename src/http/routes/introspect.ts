@@ -1,0 +1,29 @@
+import type { RegisterRoutes } from '../env.ts';
+import { introspect } from '../../grants/introspect.ts';
+import { storeCall } from '../../grants/store-call.ts';
+import { authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
+import { OAuthError } from '../oauth-error.ts';
+import { readForm } from '../read-body.ts';
+
+/** RFC 7662. Callers authenticate: an admin, or a workload (gateway) listed in server.introspection_callers. */
+export const registerIntrospect: RegisterRoutes = (app, deps) => {
+  const callers = new Set(deps.config.server.introspection_callers);
+  app.post('/oauth/introspect', async (c) => {
+    await authenticateCaller(c.req.raw);
+    const form = await readForm(c.req.raw, deps.config.server.limits.max_body_bytes);
+    const token = form.get('token');
+    if (!token) throw new OAuthError('invalid_request', 'token is required');
+    if (token.length > deps.config.server.limits.max_token_bytes) return c.json({ active: false });
+    const body = await storeCall(() => introspect(deps, token));
+    return c.json(body, 200, { 'cache-control': 'no-store' });
+  });
+
+  async function authenticateCaller(req: Request): Promise<void> {
+    const token = bearerToken(req);
+    if (token && !token.startsWith('tgk_') && callers.size > 0) {
+      const who = await verifyOrNull(deps, token, ['workload']);
+      if (who && callers.has(who.agentId)) return;
+    }
+    await authenticateAdmin(deps, req);
+  }
+};

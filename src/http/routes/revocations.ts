@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { RegisterRoutes } from '../env.ts';
+import { revokeByFilter } from '../../grants/revoke.ts';
+import { storeCall } from '../../grants/store-call.ts';
+import type { RevocationFilter } from '../../store/store.ts';
+import { authenticateAdmin } from '../bearer-auth.ts';
+import { OAuthError } from '../oauth-error.ts';
+import { readJson } from '../read-body.ts';
+
+const id = z.string().min(1).max(2048);
+
+const body = z
+  .object({
+    agent: id.optional(),
+    principal: id.optional(),
+    owner: id.optional(),
+    provider: id.optional(),
+    resource: id.optional(),
+    task_id: id.optional(),
+    issued_before: z.iso.datetime({ offset: true }).optional(),
+    grant_ids: z.array(z.string().regex(/^grt_[A-Za-z0-9_-]{10,64}$/)).min(1).max(10_000).optional(),
+    all: z.literal(true).optional(),
+    reason: z.string().min(1).max(500).default('revoked by admin'),
+    dry_run: z.boolean().default(false),
+    block: z.boolean().default(false),
+  })
+  .strict()
+  .refine((b) => Boolean(b.all) !== hasFilter(b), { message: 'give a filter, or all: true alone' })
+  .refine((b) => !b.block || Boolean(b.agent || b.principal), { message: 'block needs agent or principal' });
+
+function hasFilter(b: Record<string, unknown>): boolean {
+  return ['agent', 'principal', 'owner', 'provider', 'resource', 'task_id', 'issued_before', 'grant_ids'].some((k) => b[k] !== undefined);
+}
+
+/** Admin mass revocation by filter, with `dry_run` to count first and `block` to refuse new grants. */
+export const registerRevocations: RegisterRoutes = (app, deps) => {
+  app.post('/v1/revocations', async (c) => {
+    const by = await authenticateAdmin(deps, c.req.raw);
+    const parsed = body.safeParse(await readJson(c.req.raw, deps.config.server.limits.max_body_bytes));
+    if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    const b = parsed.data;
+    const filter: RevocationFilter = {};
+    for (const k of ['agent', 'principal', 'owner', 'provider', 'resource', 'task_id'] as const) if (b[k] !== undefined) filter[k] = b[k];
+    if (b.issued_before) filter.issued_before = Date.parse(b.issued_before);
+    if (b.grant_ids) filter.grant_ids = b.grant_ids;
+    if (b.all) filter.all = true;
+    if (b.dry_run) return c.json({ dry_run: true, matched: await storeCall(() => deps.store.countLive(filter)) });
+    const record = await revokeByFilter(deps, { filter, reason: b.reason, by, requestId: c.get('requestId'), block: b.block });
+    return c.json(present(record), 200);
+  });
+
+  app.get('/v1/revocations/:id', async (c) => {
+    await authenticateAdmin(deps, c.req.raw);
+    const record = await storeCall(() => deps.store.getRevocation(c.req.param('id').slice(0, 64)));
+    if (!record) throw new OAuthError('not_found', 'no such revocation');
+    return c.json(present(record));
+  });
+};
+
+function present(r: { id: string; filter: RevocationFilter; reason: string; block: boolean; created_at: number; finished_at: number | null; revoked_count: number }) {
+  return {
+    revocation_id: r.id,
+    status: r.finished_at === null ? 'running' : 'finished',
+    revoked: r.revoked_count,
+    filter: r.filter,
+    reason: r.reason,
+    block: r.block,
+    created_at: new Date(r.created_at).toISOString(),
+    finished_at: r.finished_at === null ? null : new Date(r.finished_at).toISOString(),
+  };
+}

@@ -1,0 +1,43 @@
+import type { RegisterRoutes } from '../env.ts';
+import { looksLikeOurs, verifyGrantToken } from '../../grants/grant-token.ts';
+import { revokeNow } from '../../grants/revoke.ts';
+import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
+import { OAuthError } from '../oauth-error.ts';
+
+const TASK_ID = /^[\x21-\x7e]{1,512}$/;
+
+/**
+ * Ending a task revokes all its grants. An agent ends its own task with its workload token or
+ * with one of the task's grant tokens (then only its own grants are touched); an admin ends
+ * anyone's.
+ */
+export const registerTasks: RegisterRoutes = (app, deps) => {
+  app.post('/v1/tasks/:task_id/complete', async (c) => {
+    const taskId = c.req.param('task_id');
+    if (!TASK_ID.test(taskId) || taskId.length > deps.config.server.limits.max_task_id_chars)
+      throw new OAuthError('invalid_request', 'malformed task_id');
+    const token = bearerToken(c.req.raw);
+    if (!token) throw new OAuthError('invalid_client', 'bearer token required');
+    let agent: string | null = null;
+    let by: string;
+    if (token.startsWith(ADMIN_KEY_PREFIX)) {
+      by = await authenticateAdmin(deps, c.req.raw);
+    } else if (looksLikeOurs(token, deps.config.server.issuer)) {
+      const claims = await verifyGrantToken(deps.keyring, deps.config.server.issuer, token, deps.now());
+      if (!claims || claims.task_id !== taskId) throw new OAuthError('invalid_client', 'token does not belong to this task');
+      agent = claims.client_id;
+      by = agent;
+    } else {
+      const workload = await verifyOrNull(deps, token, ['workload']);
+      if (workload) {
+        agent = workload.agentId;
+        by = agent;
+      } else {
+        by = await authenticateAdmin(deps, c.req.raw);
+      }
+    }
+    const filter = agent ? { task_id: taskId, agent } : { task_id: taskId };
+    const revoked = await revokeNow(deps, { filter, reason: 'task completed', by, requestId: c.get('requestId') });
+    return c.json({ task_id: taskId, revoked: revoked.map((g) => ({ grant_id: g.id, status: 'revoked', expires_at: new Date(g.expires_at).toISOString() })) });
+  });
+};

@@ -1,0 +1,57 @@
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type { Deps } from '../deps.ts';
+import { createAgentRegistry } from '../grants/agent-registry.ts';
+import { createTrustRegistry } from '../identity/trust-registry.ts';
+import { loadKeyring } from '../keys/keyring.ts';
+import { importSealKey } from '../keys/seal.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { loadPolicies } from '../policy/engine.ts';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { buildProviders } from '../../providers/build-providers.ts';
+import { GrantTokenProvider } from '../../providers/grant-token.ts';
+import type { LoadedConfig } from './load-config.ts';
+
+export interface NodeDepsOptions {
+  now?: () => number;
+  log?: Logger;
+  fetch?: typeof fetch;
+  /** a store to use instead of the configured one (tests inject failing stores) */
+  store?: Store;
+}
+
+/** Wires the core for Node: SQLite store, Cedar's Node build, keys from config. Throws on any bad setting. */
+export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions = {}): Promise<Deps> {
+  const { config } = loaded;
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? createLogger((line) => process.stderr.write(line + '\n'));
+  const keyring = await loadKeyring(
+    config.signing.keys.map((k) => ({ kid: k.kid, alg: k.alg, privateJwk: JSON.parse(k.private_jwk!) })),
+  );
+  const sealKey = config.signing.seal_key ? await importSealKey(config.signing.seal_key) : null;
+  const audience = config.server.token_audience ?? config.server.issuer;
+  const providers = await buildProviders(config, { keyring, sealKey, grantTokenAudience: audience });
+  const trust = createTrustRegistry(config.trust.issuers, {
+    fetch: opts.fetch,
+    now,
+    clockSkewSeconds: config.server.limits.clock_skew,
+    maxTokenBytes: config.server.limits.max_token_bytes,
+  });
+  await trust.warm();
+  const policy = loadPolicies(cedar, loaded.schemaText, loaded.policySources);
+  if (!config.store.sqlite && !opts.store) throw new Error('store: only sqlite is available on Node in this version');
+  const store = opts.store ?? openSqliteStore(config.store.sqlite!.path);
+  return {
+    config,
+    store,
+    trust,
+    policy,
+    keyring,
+    providers,
+    grantTokens: new GrantTokenProvider({ name: 'grant-token', keyring, issuer: config.server.issuer, defaultAudience: audience }),
+    resources: new Map(config.resources.map((r) => [r.id, r])),
+    agents: createAgentRegistry(config.agents),
+    now,
+    log,
+  };
+}

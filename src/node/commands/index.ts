@@ -1,0 +1,23 @@
+import { auditCommand } from './audit.ts';
+import { devTokenCommand } from './dev-token.ts';
+import { exchangeCommand } from './exchange.ts';
+import { grantsCommand } from './grants.ts';
+import { introspectCommand } from './introspect.ts';
+import { policyCommand } from './policy.ts';
+import { revokeCommand } from './revoke.ts';
+import { secretCommand } from './secret.ts';
+import { serveCommand } from './serve.ts';
+import { taskCommand } from './task.ts';
+
+export const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  'dev-token': devTokenCommand,
+  exchange: exchangeCommand,
+  introspect: introspectCommand,
+  grants: grantsCommand,
+  revoke: revokeCommand,
+  task: taskCommand,
+  audit: auditCommand,
+  policy: policyCommand,
+  secret: secretCommand,
+};

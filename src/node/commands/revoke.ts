@@ -1,0 +1,62 @@
+import { adminKey, args, call, common, print, serverUrl } from './args.ts';
+import { CliError } from './cli-error.ts';
+
+const HELP = `usage: tollgate revoke --token TOKEN
+       tollgate revoke [--agent A] [--principal P] [--owner O] [--provider P] [--resource R] [--task T]
+                       [--issued-before ISO8601] [--grant ID ...] [--all] [--reason TEXT] [--dry-run] [--block]
+
+With --token: RFC 7009 revocation of that token (no admin key needed).
+Otherwise: admin mass revocation of every live grant the filters match (all must match);
+--dry-run only counts; --block also refuses new grants for the named agent/principal.`;
+
+export async function revokeCommand(argv: string[]): Promise<number> {
+  const { values: v } = args(
+    argv,
+    {
+      ...common,
+      token: { type: 'string' },
+      agent: { type: 'string' },
+      principal: { type: 'string' },
+      owner: { type: 'string' },
+      provider: { type: 'string' },
+      resource: { type: 'string' },
+      task: { type: 'string' },
+      'issued-before': { type: 'string' },
+      grant: { type: 'string', multiple: true },
+      all: { type: 'boolean' },
+      reason: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      block: { type: 'boolean' },
+    },
+    HELP,
+  );
+  if (v.help) return console.log(HELP), 0;
+  if (v.token) {
+    const res = await call(`${serverUrl(v)}/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: v.token }),
+    });
+    if (res.status !== 200) return console.error(res.text), 1;
+    console.log('revoked (RFC 7009: unknown tokens answer the same)');
+    return 0;
+  }
+  const body: Record<string, unknown> = {};
+  for (const k of ['agent', 'principal', 'owner', 'provider', 'resource'] as const) if (v[k]) body[k] = v[k];
+  if (v.task) body.task_id = v.task;
+  if (v['issued-before']) body.issued_before = v['issued-before'];
+  if (v.grant) body.grant_ids = v.grant;
+  if (v.all) body.all = true;
+  if (v.reason) body.reason = v.reason;
+  if (v['dry-run']) body.dry_run = true;
+  if (v.block) body.block = true;
+  if (Object.keys(body).length === 0) throw new CliError(`name a --token, a filter, or --all\n\n${HELP}`, 2);
+  const res = await call(`${serverUrl(v)}/v1/revocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey(v)}` },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) return console.error(res.text), 1;
+  print(res.body);
+  return 0;
+}

@@ -1,0 +1,48 @@
+import { loadConfigFile } from '../load-config.ts';
+import { buildNodeDeps } from '../build-deps.ts';
+import { DEV_CONFIG, prepareDevData } from '../dev-mode.ts';
+import { startServer } from '../server.ts';
+import { args, common } from './args.ts';
+import { CliError } from './cli-error.ts';
+
+const HELP = `usage: tollgate serve [--dev] [--config PATH] [--port N] [--data DIR]
+
+  --dev          dev mode: config/tollgate.dev.yaml, SQLite and generated keys under --data (./data)
+  --config PATH  configuration file (or TOLLGATE_CONFIG)
+  --port N       listen port (dev mode: also the issuer URL's port; default 8787)`;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values: v } = args(argv, { ...common, dev: { type: 'boolean' }, config: { type: 'string' }, port: { type: 'string' } }, HELP);
+  if (v.help) return console.log(HELP), 0;
+  const port = v.port === undefined ? undefined : Number(v.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new CliError(`bad --port\n\n${HELP}`, 2);
+
+  let env: Record<string, string | undefined> = process.env;
+  let configPath = v.config ?? process.env.TOLLGATE_CONFIG;
+  let banner: string[] = [];
+  if (v.dev) {
+    if (v.config) throw new CliError('--dev uses config/tollgate.dev.yaml; drop --config', 2);
+    const dev = await prepareDevData(v.data ?? process.env.TOLLGATE_DATA ?? './data', port ?? 8787);
+    env = { ...process.env, ...dev.env };
+    configPath = DEV_CONFIG;
+    banner = [
+      'Tollgate is running in DEV mode. Do not use it for anything real.',
+      `  data:       ${dev.env.TOLLGATE_DATA} (SQLite, signing key, dev issuer keys)`,
+      `  admin key:  ${dev.adminKey}`,
+      '  identity:   npx tollgate dev-token --agent spiffe://dev.local/agent/demo',
+    ];
+  }
+  if (!configPath) throw new CliError(`no configuration: pass --config PATH, set TOLLGATE_CONFIG, or use --dev\n\n${HELP}`, 2);
+  const loaded = loadConfigFile(configPath, env);
+  const deps = await buildNodeDeps(loaded);
+  const server = await startServer(deps, { port: port ?? loaded.config.server.port });
+  console.log(`Tollgate listening on ${server.url} (issuer ${loaded.config.server.issuer})`);
+  for (const line of banner) console.log(line);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.stop();
+  return 0;
+}

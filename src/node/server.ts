@@ -1,0 +1,61 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../app.ts';
+import type { Deps } from '../deps.ts';
+import { reconcile, sweepExpired } from '../grants/maintenance.ts';
+import { runRevocationJobs } from '../grants/revocation-worker.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  deps: Deps;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Node server: reconcile what a previous process left (on one SQLite file every
+ * `issuing` row at start is an orphan), then serve, and run the sweeper, the revocation worker
+ * and periodic reconciliation on timers that never overlap themselves.
+ */
+export async function startServer(deps: Deps, opts: { port?: number; host?: string } = {}): Promise<RunningServer> {
+  const r = await reconcile(deps, 0);
+  if (r.failed || r.resumed) deps.log.log('warn', 'reconciled after an unclean stop', { failed_issuing: r.failed, resumed_revocations: r.resumed });
+  const app = createApp(deps);
+  const host = opts.host ?? deps.config.server.host;
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: opts.port ?? deps.config.server.port, hostname: host }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const timers = [
+    every(deps, 'expiry sweep', deps.config.server.sweep_interval * 1000, () => sweepExpired(deps)),
+    every(deps, 'revocation jobs', deps.config.server.job_interval * 1000, () => runRevocationJobs(deps)),
+    every(deps, 'reconcile', 60_000, () => reconcile(deps)),
+  ];
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    deps,
+    async stop() {
+      for (const t of timers) t.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.store.close();
+    },
+  };
+}
+
+function every(deps: Deps, name: string, ms: number, fn: () => Promise<unknown>): { stop(): void } {
+  let running = false;
+  const t = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      await fn();
+    } catch (e) {
+      deps.log.log('error', `${name} failed`, { error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      running = false;
+    }
+  }, ms);
+  t.unref();
+  return { stop: () => clearInterval(t) };
+}

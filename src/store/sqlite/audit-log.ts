@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { Database, Statement } from 'better-sqlite3';
+import { canonicalEvent } from '../../audit/canonical.ts';
+import { GENESIS_HASH } from '../../audit/event.ts';
+import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
+import { AUDIT_COLUMNS, chainLink, eventToRow, rowToEvent } from './audit-rows.ts';
+import type { AuditRow } from './audit-rows.ts';
+import { clampLimit } from './limits.ts';
+
+export const MAX_AUDIT_PAGE = 10_000;
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+/** The hash-chained `audit_events` table and its one-row `audit_head`. */
+export class SqliteAuditLog {
+  readonly #db: Database;
+  readonly #head: Statement<[], Head>;
+  readonly #insert: Statement<[AuditRow]>;
+  readonly #setHead: Statement<[number, string]>;
+  readonly #read: Statement<[number, number], AuditRow>;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#head = db.prepare<[], Head>('SELECT seq, hash FROM audit_head WHERE id = 1');
+    this.#insert = db.prepare<[AuditRow]>(
+      `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((c) => '@' + c).join(', ')})`,
+    );
+    this.#setHead = db.prepare<[number, string]>(
+      'INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
+    );
+    this.#read = db.prepare<[number, number], AuditRow>(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`);
+  }
+
+  /**
+   * Chain `drafts` onto the log. Only inside a write transaction (BEGIN IMMEDIATE): the head is
+   * read from the database, not remembered, because another process (the CLI) may have appended
+   * since; the write lock is what keeps anyone from appending between that read and our insert.
+   */
+  append(drafts: readonly AuditDraft[]): AuditEvent[] {
+    if (!this.#db.inTransaction) throw new Error('audit append outside a transaction');
+    let { seq, hash } = this.#head.get() ?? { seq: 0, hash: GENESIS_HASH };
+    const events = drafts.map((d) => {
+      seq += 1;
+      const unhashed = chainLink(d, seq, hash);
+      hash = createHash('sha256').update(canonicalEvent(unhashed)).digest('hex');
+      const event: AuditEvent = { ...unhashed, hash };
+      this.#insert.run(eventToRow(event));
+      return event;
+    });
+    if (events.length > 0) this.#setHead.run(seq, hash);
+    return events;
+  }
+
+  head(): Head | null {
+    const h = this.#head.get();
+    return h && h.seq > 0 ? { seq: h.seq, hash: h.hash } : null;
+  }
+
+  read(afterSeq: number, limit: number): AuditEvent[] {
+    const n = clampLimit(limit, MAX_AUDIT_PAGE);
+    return n === 0 ? [] : this.#read.all(afterSeq, n).map(rowToEvent);
+  }
+}

@@ -1,0 +1,124 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter } from '../store.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { listWhere, liveWhere } from './filter-sql.ts';
+import { GRANT_COLUMNS, INSERT_GRANT_SQL, grantToRow, rowToGrant } from './grant-rows.ts';
+import type { GrantRow } from './grant-rows.ts';
+import { clampLimit } from './limits.ts';
+import { StatementCache } from './statement-cache.ts';
+
+export const MAX_LIST_PAGE = 1000;
+
+const COLUMNS = GRANT_COLUMNS.join(', ');
+
+/** What a transition may write besides the status; column names come from here, never from the patch. */
+const PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason', 'lease', 'credential_fingerprint'] as const satisfies readonly (keyof GrantPatch)[];
+
+/** The `grants` table. Plain reads and writes: callers own the transactions. */
+export class SqliteGrants {
+  readonly #cache: StatementCache;
+  readonly #insert: Statement<[GrantRow]>;
+  readonly #get: Statement<[string], GrantRow>;
+  readonly #byFingerprint: Statement<[string], GrantRow>;
+  readonly #markRevoked: Statement<[number, string, string]>;
+  readonly #markExpired: Statement<[string]>;
+  readonly #markFailed: Statement<[string, string]>;
+  readonly #dueForExpiry: Statement<[number, number], GrantRow>;
+  readonly #staleIssuing: Statement<[number, number], GrantRow>;
+
+  constructor(db: Database) {
+    this.#cache = new StatementCache(db);
+    this.#insert = db.prepare<[GrantRow]>(INSERT_GRANT_SQL);
+    this.#get = db.prepare<[string], GrantRow>(`SELECT ${COLUMNS} FROM grants WHERE id = ?`);
+    this.#byFingerprint = db.prepare<[string], GrantRow>(`SELECT ${COLUMNS} FROM grants WHERE credential_fingerprint = ?`);
+    this.#markRevoked = db.prepare<[number, string, string]>(`UPDATE grants SET status = 'revoked', revoked_at = ?, status_reason = ? WHERE id = ?`);
+    this.#markExpired = db.prepare<[string]>(`UPDATE grants SET status = 'expired' WHERE id = ?`);
+    this.#markFailed = db.prepare<[string, string]>(`UPDATE grants SET status = 'failed', status_reason = ? WHERE id = ?`);
+    // No ORDER BY: after a long outage the backlog may be huge, and sorting all of it to take
+    // one batch would defeat the index. Each status's range already comes in expiry order.
+    this.#dueForExpiry = db.prepare<[number, number], GrantRow>(
+      `SELECT ${COLUMNS} FROM grants WHERE status IN ('active', 'pending_approval') AND expires_at <= ? LIMIT ?`,
+    );
+    this.#staleIssuing = db.prepare<[number, number], GrantRow>(
+      `SELECT ${COLUMNS} FROM grants WHERE status = 'issuing' AND created_at < ? ORDER BY created_at LIMIT ?`,
+    );
+  }
+
+  /** Throws (SQLITE_CONSTRAINT_PRIMARYKEY) when the id exists. */
+  insert(g: Grant): void {
+    this.#insert.run(grantToRow(g));
+  }
+
+  get(id: string): Grant | null {
+    const r = this.#get.get(id);
+    return r ? rowToGrant(r) : null;
+  }
+
+  byFingerprint(fingerprint: string): Grant | null {
+    const r = this.#byFingerprint.get(fingerprint);
+    return r ? rowToGrant(r) : null;
+  }
+
+  /** One UPDATE guarded by the expected statuses, so the database decides who wins a race. */
+  compareAndSet(id: string, from: readonly GrantStatus[], to: GrantStatus, patch: GrantPatch): Grant | null {
+    if (from.length === 0) return null;
+    const set = PATCH_COLUMNS.filter((c) => patch[c] !== undefined);
+    const sql =
+      `UPDATE grants SET status = ?${set.map((c) => `, ${c} = ?`).join('')}` +
+      ` WHERE id = ? AND status IN (${from.map(() => '?').join(', ')}) RETURNING ${COLUMNS}`;
+    const row = this.#cache.get<GrantRow>(sql).get(to, ...set.map((c) => patch[c] ?? null), id, ...from);
+    return row ? rowToGrant(row) : null;
+  }
+
+  /** Newest first, keyset-paged on (created_at, id) so pages neither skip nor repeat rows under inserts. */
+  list(filter: GrantListFilter, limit: number, cursor: string | null): GrantPage {
+    const n = clampLimit(limit, MAX_LIST_PAGE);
+    if (n === 0) return { grants: [], next_cursor: null };
+    const where = listWhere(filter);
+    const params = [...where.params];
+    let sql = `SELECT ${COLUMNS} FROM grants WHERE ${where.sql}`;
+    if (cursor !== null) {
+      const c = decodeCursor(cursor);
+      sql += ' AND (created_at, id) < (?, ?)';
+      params.push(c.created_at, c.id);
+    }
+    sql += ' ORDER BY created_at DESC, id DESC LIMIT ?';
+    // One extra row tells whether another page exists without a second query.
+    const rows = this.#cache.get<GrantRow>(sql).all(...params, n + 1);
+    const grants = rows.slice(0, n).map(rowToGrant);
+    const last = grants.at(-1);
+    return { grants, next_cursor: rows.length > n && last ? encodeCursor(last) : null };
+  }
+
+  live(filter: RevocationFilter, limit: number): GrantRow[] {
+    const w = liveWhere(filter);
+    return this.#cache.get<GrantRow>(`SELECT ${COLUMNS} FROM grants INDEXED BY ${w.index} WHERE ${w.sql} LIMIT ?`).all(...w.params, limit);
+  }
+
+  countLive(filter: RevocationFilter): number {
+    const w = liveWhere(filter);
+    const row = this.#cache.get<{ n: number }>(`SELECT count(*) AS n FROM grants INDEXED BY ${w.index} WHERE ${w.sql}`).get(...w.params);
+    return row?.n ?? 0;
+  }
+
+  markRevoked(id: string, time: number, reason: string): void {
+    this.#markRevoked.run(time, reason, id);
+  }
+
+  dueForExpiry(now: number, limit: number): GrantRow[] {
+    return this.#dueForExpiry.all(now, limit);
+  }
+
+  markExpired(id: string): void {
+    this.#markExpired.run(id);
+  }
+
+  staleIssuing(before: number, limit: number): GrantRow[] {
+    return this.#staleIssuing.all(before, limit);
+  }
+
+  markFailed(id: string, reason: string): void {
+    this.#markFailed.run(reason, id);
+  }
+}

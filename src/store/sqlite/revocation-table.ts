@@ -1,0 +1,90 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Block, RevocationFilter, RevocationRecord } from '../store.ts';
+
+interface RevocationRow {
+  id: string;
+  filter: string;
+  reason: string;
+  requested_by: string;
+  block: number;
+  created_at: number;
+  finished_at: number | null;
+  revoked_count: number;
+}
+
+const COLUMNS = 'id, filter, reason, requested_by, block, created_at, finished_at, revoked_count';
+
+/** `revocations` and the `blocks` they impose. */
+export class SqliteRevocations {
+  readonly #insert: Statement<[RevocationRow]>;
+  readonly #insertBlock: Statement<[Block]>;
+  readonly #get: Statement<[string], RevocationRow>;
+  readonly #unfinished: Statement<[], RevocationRow>;
+  readonly #finish: Statement<[number, number, string]>;
+  readonly #blocked: Statement<[string, string | null], unknown>;
+
+  constructor(db: Database) {
+    this.#insert = db.prepare<[RevocationRow]>(
+      `INSERT INTO revocations (${COLUMNS}) VALUES (@id, @filter, @reason, @requested_by, @block, @created_at, @finished_at, @revoked_count)`,
+    );
+    this.#insertBlock = db.prepare<[Block]>(
+      'INSERT INTO blocks (kind, subject, revocation_id, created_at) VALUES (@kind, @subject, @revocation_id, @created_at)',
+    );
+    this.#get = db.prepare<[string], RevocationRow>(`SELECT ${COLUMNS} FROM revocations WHERE id = ?`);
+    this.#unfinished = db.prepare<[], RevocationRow>(`SELECT ${COLUMNS} FROM revocations WHERE finished_at IS NULL ORDER BY created_at, id`);
+    this.#finish = db.prepare<[number, number, string]>('UPDATE revocations SET finished_at = ?, revoked_count = ? WHERE id = ?');
+    // A null principal binds as NULL, and `subject = NULL` matches nothing: one statement serves both cases.
+    this.#blocked = db.prepare<[string, string | null]>(
+      `SELECT 1 FROM blocks WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?) LIMIT 1`,
+    );
+  }
+
+  /** The record and, when it blocks, one block per agent/principal its filter names. Throws on a duplicate id. */
+  insert(r: RevocationRecord): void {
+    this.#insert.run({
+      id: r.id,
+      filter: JSON.stringify(r.filter),
+      reason: r.reason,
+      requested_by: r.requested_by,
+      block: r.block ? 1 : 0,
+      created_at: r.created_at,
+      finished_at: r.finished_at,
+      revoked_count: r.revoked_count,
+    });
+    if (!r.block) return;
+    const at = { revocation_id: r.id, created_at: r.created_at };
+    if (r.filter.agent !== undefined) this.#insertBlock.run({ kind: 'agent', subject: r.filter.agent, ...at });
+    if (r.filter.principal !== undefined) this.#insertBlock.run({ kind: 'principal', subject: r.filter.principal, ...at });
+  }
+
+  get(id: string): RevocationRecord | null {
+    const r = this.#get.get(id);
+    return r ? toRecord(r) : null;
+  }
+
+  unfinished(): RevocationRecord[] {
+    return this.#unfinished.all().map(toRecord);
+  }
+
+  /** False when no such revocation exists. */
+  finish(id: string, finishedAt: number, revokedCount: number): boolean {
+    return this.#finish.run(finishedAt, revokedCount, id).changes === 1;
+  }
+
+  isBlocked(agent: string, principal: string | null): boolean {
+    return this.#blocked.get(agent, principal) !== undefined;
+  }
+}
+
+function toRecord(r: RevocationRow): RevocationRecord {
+  return {
+    id: r.id,
+    filter: JSON.parse(r.filter) as RevocationFilter,
+    reason: r.reason,
+    requested_by: r.requested_by,
+    block: r.block === 1,
+    created_at: r.created_at,
+    finished_at: r.finished_at,
+    revoked_count: r.revoked_count,
+  };
+}

@@ -1,0 +1,165 @@
+import Sqlite from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
+import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import type {
+  GrantListFilter,
+  GrantPage,
+  GrantPatch,
+  RevocationFilter,
+  RevocationJob,
+  RevocationRecord,
+  RevokeContext,
+  Store,
+} from '../store.ts';
+import { SqliteAuditLog } from './audit-log.ts';
+import { SqliteGrants } from './grant-table.ts';
+import { SqliteJobQueue } from './job-queue.ts';
+import { clampLimit } from './limits.ts';
+import { assertCurrent, migrate } from './migrate.ts';
+import { SqliteRevocations } from './revocation-table.ts';
+import { writeOperations } from './write-operations.ts';
+import type { WriteOperations } from './write-operations.ts';
+
+export interface SqliteStoreOptions {
+  readonly?: boolean;
+}
+
+/** Open the SQLite database at `path`, creating and migrating it unless opened read-only. */
+export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
+  const readonly = opts.readonly ?? false;
+  const db = new Sqlite(path, { readonly, fileMustExist: readonly });
+  try {
+    db.pragma('busy_timeout = 5000');
+    // WAL is a property of the file, set by a writer; a read-only connection just follows it.
+    if (!readonly) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    if (readonly) assertCurrent(db);
+    else migrate(db);
+    return new SqliteStore(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/**
+ * The Store on better-sqlite3. Writes are the transactions in write-operations.ts; reads are
+ * single statements, each seeing one consistent WAL snapshot. The methods are async to honour
+ * the interface, but the work inside runs synchronously.
+ */
+export class SqliteStore implements Store {
+  readonly #db: Database;
+  readonly #grants: SqliteGrants;
+  readonly #audit: SqliteAuditLog;
+  readonly #revocations: SqliteRevocations;
+  readonly #jobs: SqliteJobQueue;
+  readonly #write: WriteOperations;
+  readonly #ping: Statement<[], unknown>;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#grants = new SqliteGrants(db);
+    this.#audit = new SqliteAuditLog(db);
+    this.#revocations = new SqliteRevocations(db);
+    this.#jobs = new SqliteJobQueue(db);
+    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations });
+    this.#ping = db.prepare<[], unknown>('SELECT 1');
+  }
+
+  /** The underlying connection, for tests and benchmarks; the app goes through the Store methods. */
+  get db(): Database {
+    return this.#db;
+  }
+
+  async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
+    this.#write.createGrant(grant, event);
+  }
+
+  async transition(id: string, from: readonly GrantStatus[], to: GrantStatus, patch: GrantPatch, event: AuditDraft): Promise<Grant | null> {
+    return this.#write.transition(id, from, to, patch, event);
+  }
+
+  async getGrant(id: string): Promise<Grant | null> {
+    return this.#grants.get(id);
+  }
+
+  async getGrantByFingerprint(fingerprint: string): Promise<Grant | null> {
+    return this.#grants.byFingerprint(fingerprint);
+  }
+
+  async listGrants(filter: GrantListFilter, limit: number, cursor: string | null): Promise<GrantPage> {
+    return this.#grants.list(filter, limit, cursor);
+  }
+
+  async countLive(filter: RevocationFilter): Promise<number> {
+    return this.#grants.countLive(filter);
+  }
+
+  async appendAudit(event: AuditDraft): Promise<AuditEvent> {
+    const [stored] = this.#write.appendAudit(event);
+    if (!stored) throw new Error('appendAudit: nothing was appended');
+    return stored;
+  }
+
+  async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
+    this.#write.createRevocation(record, event);
+  }
+
+  async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
+    return this.#write.revokeBatch(filter, ctx, clampLimit(limit, Number.MAX_SAFE_INTEGER));
+  }
+
+  async finishRevocation(id: string, revokedCount: number, event: AuditDraft): Promise<void> {
+    this.#write.finishRevocation(id, revokedCount, event);
+  }
+
+  async getRevocation(id: string): Promise<RevocationRecord | null> {
+    return this.#revocations.get(id);
+  }
+
+  async unfinishedRevocations(): Promise<RevocationRecord[]> {
+    return this.#revocations.unfinished();
+  }
+
+  async isBlocked(agent: string, principal: string | null): Promise<boolean> {
+    return this.#revocations.isBlocked(agent, principal);
+  }
+
+  async expireDue(now: number, limit: number): Promise<number> {
+    return this.#write.expireDue(now, clampLimit(limit, Number.MAX_SAFE_INTEGER));
+  }
+
+  async failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]> {
+    return this.#write.failStaleIssuing(before, now, clampLimit(limit, Number.MAX_SAFE_INTEGER));
+  }
+
+  async dueJobs(now: number, limit: number): Promise<RevocationJob[]> {
+    return this.#jobs.due(now, clampLimit(limit, Number.MAX_SAFE_INTEGER));
+  }
+
+  async completeJob(id: number, event: AuditDraft): Promise<void> {
+    this.#write.completeJob(id, event);
+  }
+
+  async rescheduleJob(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    this.#write.rescheduleJob(id, nextAttemptAt, error);
+  }
+
+  async readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]> {
+    return this.#audit.read(afterSeq, limit);
+  }
+
+  async auditHead(): Promise<{ seq: number; hash: string } | null> {
+    return this.#audit.head();
+  }
+
+  async ping(): Promise<void> {
+    this.#ping.get();
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,123 @@
+import type { Database } from 'better-sqlite3';
+import type { AuditDraft } from '../../audit/event.ts';
+import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
+import type { SqliteAuditLog } from './audit-log.ts';
+import { grantEvent, withGrantFields } from './grant-events.ts';
+import { rowToGrant } from './grant-rows.ts';
+import type { SqliteGrants } from './grant-table.ts';
+import type { SqliteJobQueue } from './job-queue.ts';
+import type { SqliteRevocations } from './revocation-table.ts';
+
+export interface Tables {
+  grants: SqliteGrants;
+  audit: SqliteAuditLog;
+  jobs: SqliteJobQueue;
+  revocations: SqliteRevocations;
+}
+
+/** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
+const CREATABLE: readonly GrantStatus[] = ['issuing', 'pending_approval', 'denied'];
+
+const STALE_ISSUING_REASON = 'issuing did not complete';
+
+/**
+ * Every writing Store operation, each one BEGIN IMMEDIATE transaction holding the state change
+ * and the audit events that describe it. A throw anywhere — the audit insert included — rolls
+ * the whole operation back. IMMEDIATE takes the write lock before the first read, so the rows a
+ * body selects are still as it saw them when it writes, even with another process on the file.
+ */
+export function writeOperations(db: Database, t: Tables) {
+  const write = <A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) => {
+    const tx = db.transaction(fn);
+    return (...args: A) => tx.immediate(...args);
+  };
+
+  return {
+    createGrant: write((grant: Grant, event: AuditDraft): void => {
+      if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
+      t.grants.insert(grant);
+      t.audit.append([withGrantFields(event, grant)]);
+    }),
+
+    transition: write((id: string, from: readonly GrantStatus[], to: GrantStatus, patch: GrantPatch, event: AuditDraft): Grant | null => {
+      const g = t.grants.compareAndSet(id, from, to, patch);
+      if (g) t.audit.append([withGrantFields(event, g)]);
+      return g;
+    }),
+
+    appendAudit: write((event: AuditDraft) => t.audit.append([event])),
+
+    createRevocation: write((record: RevocationRecord, event: AuditDraft): void => {
+      t.revocations.insert(record);
+      t.audit.append([event]);
+    }),
+
+    revokeBatch: write((filter: RevocationFilter, ctx: RevokeContext, limit: number): Grant[] => {
+      const revoked: Grant[] = [];
+      const events: AuditDraft[] = [];
+      for (const row of t.grants.live(filter, limit)) {
+        const before = rowToGrant(row);
+        t.grants.markRevoked(before.id, ctx.time, ctx.reason);
+        // A grant caught mid-issue may hold an upstream credential nobody has recorded yet.
+        if (before.lease !== null || before.status === 'issuing') {
+          t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: ctx.time });
+        }
+        const after: Grant = { ...before, status: 'revoked', revoked_at: ctx.time, status_reason: ctx.reason };
+        revoked.push(after);
+        events.push(
+          grantEvent('grant.revoked', ctx.time, after, {
+            request_id: ctx.request_id,
+            reason: ctx.reason,
+            detail: { revocation_id: ctx.revocation_id, by: ctx.by, previous_status: before.status },
+          }),
+        );
+      }
+      t.audit.append(events);
+      return revoked;
+    }),
+
+    finishRevocation: write((id: string, revokedCount: number, event: AuditDraft): void => {
+      if (!t.revocations.finish(id, event.time, revokedCount)) throw new Error(`finishRevocation: no revocation ${id}`);
+      t.audit.append([event]);
+    }),
+
+    expireDue: write((now: number, limit: number): number => {
+      const rows = t.grants.dueForExpiry(now, limit);
+      const events = rows.map((row) => {
+        const before = rowToGrant(row);
+        t.grants.markExpired(before.id);
+        const after: Grant = { ...before, status: 'expired' };
+        return grantEvent('grant.expired', now, after, { request_id: null, reason: 'expired', detail: { previous_status: before.status } });
+      });
+      t.audit.append(events);
+      return rows.length;
+    }),
+
+    failStaleIssuing: write((before: number, now: number, limit: number): Grant[] => {
+      const failed = t.grants.staleIssuing(before, limit).map((row): Grant => {
+        const g = rowToGrant(row);
+        t.grants.markFailed(g.id, STALE_ISSUING_REASON);
+        // The lease is unknown when the crash came before the provider answered; the job still
+        // goes out so the provider can revoke whatever it may have created for this grant.
+        t.jobs.add({ grant_id: g.id, provider: g.provider, lease: g.lease, at: now });
+        return { ...g, status: 'failed', status_reason: STALE_ISSUING_REASON };
+      });
+      t.audit.append(
+        failed.map((g) => grantEvent('grant.failed', now, g, { request_id: null, reason: STALE_ISSUING_REASON, detail: { previous_status: 'issuing' } })),
+      );
+      return failed;
+    }),
+
+    // A job another worker already completed stays completed, and its event is not written twice.
+    completeJob: write((id: number, event: AuditDraft): void => {
+      if (t.jobs.delete(id)) t.audit.append([event]);
+    }),
+
+    rescheduleJob: write((id: number, nextAttemptAt: number, error: string): void => {
+      t.jobs.reschedule(id, nextAttemptAt, error);
+    }),
+  };
+}
+
+export type WriteOperations = ReturnType<typeof writeOperations>;
