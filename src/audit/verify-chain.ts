@@ -44,7 +44,7 @@ export async function verifyChain(
   const known = new Map<string, number>([[GENESIS_HASH, 0]]);
   const pending = new Map<string, AuditEvent>();
 
-  // Record a genuine event's hash, and place any waiting event that named it as predecessor.
+  // Record where a hash belongs, and place any waiting event that named it as predecessor.
   const remember = async (hash: string, seq: number): Promise<void> => {
     for (let h = hash, s = seq; ; ) {
       known.set(h, s);
@@ -52,13 +52,14 @@ export async function verifyChain(
       const waiting = pending.get(h);
       if (!waiting) return;
       pending.delete(h);
-      if ((await hashAs(waiting, s + 1)) !== waiting.hash) {
+      if ((await hashAs(waiting, s + 1)) === waiting.hash) {
+        report(waiting.seq, 'reordered', `seq ${waiting.seq} holds event ${s + 1} (it follows event ${s})`);
+        s += 1;
+      } else {
         report(waiting.seq, 'edited', `seq ${waiting.seq}: content does not match its hash`);
-        return;
+        s = waiting.seq;
       }
-      report(waiting.seq, 'reordered', `seq ${waiting.seq} holds event ${s + 1} (it follows event ${s})`);
       h = waiting.hash;
-      s += 1;
     }
   };
 
@@ -96,6 +97,8 @@ export async function verifyChain(
         pending.set(e.prev_hash, e);
       } else {
         report(e.seq, 'edited', `seq ${e.seq}: content does not match its hash`);
+        // An edit usually leaves the stored hash alone, and that still names this position.
+        await remember(e.hash, e.seq);
       }
     }
     prev = { seq: e.seq, hash: e.hash, suspect };

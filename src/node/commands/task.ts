@@ -4,7 +4,7 @@ import { CliError } from './cli-error.ts';
 const HELP = `usage: tollgate task complete TASK_ID [--token TOKEN]
 
 Ends a task: every grant of it is revoked. With --token (the agent's workload token or one of
-the task's grant tokens; default $TOLLGATE_SUBJECT_TOKEN when no admin key is given) only the
+the task's grant tokens; default $TOLLGATE_ACTOR_TOKEN or $TOLLGATE_SUBJECT_TOKEN when no admin key is given) only the
 agent's own grants; with the admin key, everyone's.`;
 
 export async function taskCommand(argv: string[]): Promise<number> {
@@ -15,7 +15,10 @@ export async function taskCommand(argv: string[]): Promise<number> {
   if (v.help) return console.log(HELP), 0;
   const taskId = positionals[0];
   if (!taskId) throw new CliError(`a TASK_ID is required\n\n${HELP}`, 2);
-  const bearer = v.token ?? (v['admin-key'] || process.env.TOLLGATE_ADMIN_KEY ? adminKey(v) : process.env.TOLLGATE_SUBJECT_TOKEN ?? adminKey(v));
+  // The agent ends its own task: it is the actor when it acts for a human, else the subject.
+  const agentToken = process.env.TOLLGATE_ACTOR_TOKEN || process.env.TOLLGATE_SUBJECT_TOKEN;
+  const explicitAdmin = v['admin-key'] || process.env.TOLLGATE_ADMIN_KEY;
+  const bearer = v.token ?? (explicitAdmin ? adminKey(v) : agentToken ?? adminKey(v));
   const res = await call(`${serverUrl(v)}/v1/tasks/${encodeURIComponent(taskId)}/complete`, {
     method: 'POST',
     headers: { authorization: `Bearer ${bearer}` },

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const CLI = new URL('../../src/node/cli.ts', import.meta.url).pathname;
+export const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface DevServer {
+  url: string;
+  data: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** `tollgate serve --dev` as a user runs it, on a free port with its own data folder. */
+export async function startDevServer(): Promise<DevServer> {
+  const port = await freePort();
+  const data = mkdtempSync(join(tmpdir(), 'tollgate-dev-'));
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--dev', '--port', String(port), '--data', data], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`dev server did not start:\n${out}`)), 30_000);
+    child.stdout!.on('data', () => {
+      if (out.includes('admin key:')) clearTimeout(t), resolve();
+    });
+    child.once('exit', (code) => (clearTimeout(t), reject(new Error(`dev server exited ${code}:\n${out}`))));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    data,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}

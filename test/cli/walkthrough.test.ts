@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { ROOT, startDevServer, type DevServer } from './dev-server.ts';
+
+let server: DevServer;
+beforeAll(async () => {
+  server = await startDevServer();
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** The README's walk-through, run verbatim by bash against a dev server (own port and data folder). */
+function walkthrough(): string {
+  const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
+  const block = /<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(readme);
+  if (!block) throw new Error('README has no walk-through block');
+  return block[1]!;
+}
+
+describe('README walk-through', () => {
+  it('runs verbatim and shows each promised result', { timeout: 120_000 }, () => {
+    const r = spawnSync('bash', ['-e', '-c', walkthrough()], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, TOLLGATE_URL: server.url, TOLLGATE_DATA: server.data, TOLLGATE_ADMIN_KEY: '' },
+    });
+    const out = r.stdout + r.stderr;
+    expect(r.status, out).toBe(0);
+    expect(out).toContain('"issued_token_type": "urn:ietf:params:oauth:token-type:jwt"');
+    expect(out).toContain('"active": true');
+    expect(out).toContain('"active": false');
+    expect(out).toContain('"error": "authorization_pending"');
+    expect(out).toContain('"approval_id": "grt_');
+    expect(out).toMatch(/"task_id": "t-2",\s*"revoked": \[/);
+    expect(out).toMatch(/"dry_run": true/);
+    expect(out).toMatch(/"ok": true,\s*"checked": \d+/);
+  });
+});

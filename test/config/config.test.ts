@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parseConfig, ConfigError } from '../../src/config/parse-config.ts';
+
+const CLI = new URL('../../src/node/cli.ts', import.meta.url).pathname;
+const DEV = readFileSync(new URL('../../config/tollgate.dev.yaml', import.meta.url), 'utf8');
+const DEV_ENV = { TOLLGATE_DEV_PORT: '8787', TOLLGATE_DATA: '/tmp/x', TOLLGATE_DEV_SEAL_KEY: 'x', TOLLGATE_DEV_ADMIN_KEY_HASH: 'a'.repeat(64) };
+
+function errorOf(text: string, env: Record<string, string> = DEV_ENV): string {
+  try {
+    parseConfig(text, env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('parses the dev config with defaults filled in', () => {
+    const c = parseConfig(DEV, DEV_ENV);
+    expect(c.server.port).toBe(8787);
+    expect(c.server.limits.default_ttl).toBe(900);
+    expect(c.agents[0]!.max_ttl).toBe(3600);
+    expect(c.resources.map((r) => r.id)).toEqual(['demo:reports', 'demo:db']);
+  });
+
+  it.each([
+    ['a missing section', DEV.replace(/^policy:[\s\S]*$/m, ''), 'policy'],
+    ['a bad duration', DEV.replace('max_ttl: 1h', 'max_ttl: forever'), 'agents[0].max_ttl'],
+    ['an unknown field', DEV.replace('server:\n', 'server:\n  colour: red\n'), 'server'],
+    ['a resource naming no provider', DEV.replace('provider: secrets', 'provider: nowhere'), 'resources[1].provider'],
+    ['a bad issuer kind', DEV.replace('kind: human', 'kind: robot'), 'trust.issuers[1].kind'],
+    ['an unknown action class', DEV.replace('read: { secret: demo-db-password }', 'execute: { secret: demo-db-password }'), 'resources[1].actions'],
+    ['a bad port', DEV, 'server.port', { ...DEV_ENV, TOLLGATE_DEV_PORT: '99999' }],
+  ] as [string, string, string, Record<string, string>?][])('names the path of %s', (_n, text, path, env) => {
+    expect(errorOf(text, env)).toContain(path);
+  });
+
+  it('names the missing environment variable', () => {
+    expect(errorOf(DEV, { ...DEV_ENV, TOLLGATE_DEV_SEAL_KEY: undefined as never })).toMatch(/signing\.seal_key: environment variable TOLLGATE_DEV_SEAL_KEY is not set/);
+  });
+
+  it('interpolates after parsing, so a value cannot inject YAML structure', () => {
+    const c = parseConfig(DEV, { ...DEV_ENV, TOLLGATE_DEV_SEAL_KEY: 'x\nserver: { port: 1 }' });
+    expect(c.signing.seal_key).toBe('x\nserver: { port: 1 }');
+    expect(c.server.port).toBe(8787);
+  });
+
+  it('a bad file stops `tollgate serve` with the path of the bad field and a non-zero exit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-cfg-'));
+    const path = join(dir, 'bad.yaml');
+    writeFileSync(path, DEV.replace('max_ttl: 1h', 'max_ttl: soon'));
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--config', path], { encoding: 'utf8', env: { ...process.env, ...DEV_ENV } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('agents[0].max_ttl');
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { liveWhere } from '../../src/store/sqlite/filter-sql.ts';
+import { loadMigrations } from '../../src/store/sqlite/migrate.ts';
+import { describeStoreContract } from './store-contract.ts';
+import { grantDraft, makeGrant, tempStore } from './fixtures.ts';
+import type { TempStore } from './fixtures.ts';
+
+describeStoreContract('sqlite', tempStore);
+
+describe('sqlite store', () => {
+  let t: TempStore;
+  afterEach(async () => t.cleanup());
+
+  it('sets the pragmas and migrates to the latest version, once', async () => {
+    t = tempStore();
+    const { db } = t.store;
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.pragma('user_version', { simple: true })).toBe(loadMigrations().length);
+    await t.store.close();
+    const again = openSqliteStore(t.path);
+    expect(again.db.pragma('user_version', { simple: true })).toBe(loadMigrations().length);
+    await again.close();
+  });
+
+  it('refuses a database from a newer build', async () => {
+    t = tempStore();
+    t.store.db.pragma('user_version = 999');
+    await t.store.close();
+    expect(() => openSqliteStore(t.path)).toThrow(/newer than this build/);
+  });
+
+  // Revocation must stay flat however much history the table holds: each shape of filter has to
+  // reach live grants through a live-only partial index (or the primary key), never a scan.
+  it.each([
+    [{ agent: 'a' }, 'grants_live_agent'],
+    [{ principal: 'p' }, 'grants_live_principal'],
+    [{ owner: 'o' }, 'grants_live_owner'],
+    [{ provider: 'p' }, 'grants_live_provider'],
+    [{ resource: 'r' }, 'grants_live_resource'],
+    [{ task_id: 't', agent: 'a' }, 'grants_live_task'],
+    [{ grant_ids: ['grt_x'], agent: 'a' }, 'sqlite_autoindex_grants_1'],
+    [{ all: true }, 'grants_status_expires'],
+    [{ issued_before: 5 }, 'grants_status_expires'],
+  ])('revokes %j through %s', async (filter, index) => {
+    t = tempStore();
+    const w = liveWhere(filter);
+    expect(w.index).toBe(index);
+    const plan = t.store.db
+      .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN SELECT count(*) FROM grants INDEXED BY ${w.index} WHERE ${w.sql}`)
+      .all(...w.params)
+      .map((r) => r.detail)
+      .join(' | ');
+    expect(plan).toMatch(new RegExp(`^SEARCH grants USING (COVERING )?INDEX ${index}`));
+    await expect(t.store.countLive(filter)).resolves.toBe(0);
+  });
+
+  it('lets exactly one of several processes win a transition race', async () => {
+    t = tempStore();
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const g = makeGrant();
+      await t.store.createGrant(g, grantDraft('grant.issuing', g));
+      ids.push(g.id);
+    }
+    const barrier = new SharedArrayBuffer(4);
+    const racers = await Promise.all(
+      [0, 1, 2, 3].map(
+        (n, _, all) =>
+          new Promise<string[]>((resolve, reject) => {
+            const workerData = { path: t.path, ids, name: `racer-${n}`, barrier, racers: all.length };
+            const w = new Worker(new URL('./transition-racer.ts', import.meta.url), { workerData });
+            w.once('message', resolve);
+            w.once('error', reject);
+          }),
+      ),
+    );
+    const wins = racers.flat();
+    expect(wins.sort()).toEqual([...ids].sort());
+    // Not a proof of contention, but a race where one worker took everything tests little.
+    expect(racers.filter((r) => r.length > 0).length).toBeGreaterThan(1);
+    const events = await t.store.readAudit(0, 1000);
+    expect(events.filter((e) => e.type === 'grant.active')).toHaveLength(ids.length);
+  });
+});

@@ -1,0 +1,345 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { draft } from '../../src/audit/event.ts';
+import type { Grant, GrantStatus } from '../../src/grants/grant.ts';
+import type { RevocationFilter, RevocationRecord, Store } from '../../src/store/store.ts';
+import { T0, grantDraft, makeGrant, revokeCtx, seedActive } from './fixtures.ts';
+
+export interface ContractSubject {
+  store: Store;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The Store contracts, written against the interface only, so every implementation (SQLite
+ * today, D1 and Postgres later) can run the same suite against a real database.
+ */
+export function describeStoreContract(name: string, open: () => ContractSubject | Promise<ContractSubject>): void {
+  describe(`Store contract: ${name}`, () => {
+    let subject: ContractSubject;
+    let store: Store;
+    beforeEach(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    afterEach(async () => subject.cleanup());
+
+    const eventsOf = async (type: string) => (await store.readAudit(0, 10_000)).filter((e) => e.type === type);
+
+    describe('createGrant and reads', () => {
+      it('stores every field and appends the event with the grant fields', async () => {
+        const g = makeGrant({ approval: 'owner', parent_grant_id: 'grt_parent', status: 'pending_approval' });
+        await store.createGrant(g, draft('grant.pending_approval', T0, { reason: 'needs approval' }));
+        expect(await store.getGrant(g.id)).toEqual(g);
+        const [e] = await store.readAudit(0, 10);
+        expect(e).toMatchObject({ seq: 1, type: 'grant.pending_approval', grant_id: g.id, agent: g.agent, task_id: g.task_id, act: g.act, reason: 'needs approval' });
+        expect(await store.auditHead()).toEqual({ seq: 1, hash: e!.hash });
+      });
+
+      it('throws on a duplicate id and writes nothing', async () => {
+        const g = makeGrant();
+        await store.createGrant(g, grantDraft('grant.issuing', g));
+        await expect(store.createGrant({ ...g, agent: 'other' }, grantDraft('grant.issuing', g))).rejects.toThrow();
+        expect((await store.getGrant(g.id))?.agent).toBe(g.agent);
+        expect((await store.auditHead())?.seq).toBe(1);
+      });
+
+      it('refuses to create a grant that is already active', async () => {
+        const g = makeGrant({ status: 'active' });
+        await expect(store.createGrant(g, grantDraft('grant.active', g))).rejects.toThrow(/active/);
+        expect(await store.getGrant(g.id)).toBeNull();
+      });
+
+      it('returns null for unknown ids and fingerprints', async () => {
+        expect(await store.getGrant('grt_missing')).toBeNull();
+        expect(await store.getGrantByFingerprint('sha256:missing')).toBeNull();
+      });
+    });
+
+    describe('transition', () => {
+      it('applies the patch only when the status is one of `from`', async () => {
+        const g = makeGrant();
+        await store.createGrant(g, grantDraft('grant.issuing', g));
+        const active = await store.transition(g.id, ['issuing'], 'active', { issued_at: T0 + 1, lease: 'l-1', credential_fingerprint: 'sha256:fp1', status_reason: undefined }, grantDraft('grant.active', g));
+        expect(active).toEqual({ ...g, status: 'active', issued_at: T0 + 1, lease: 'l-1', credential_fingerprint: 'sha256:fp1' });
+        expect(await store.getGrantByFingerprint('sha256:fp1')).toEqual(active);
+        expect(await store.transition(g.id, ['issuing'], 'failed', { status_reason: 'late' }, grantDraft('grant.failed', g))).toBeNull();
+        expect(await store.transition('grt_missing', ['issuing'], 'failed', {}, grantDraft('grant.failed', g))).toBeNull();
+        expect((await store.readAudit(0, 10)).map((e) => e.type)).toEqual(['grant.issuing', 'grant.active']);
+      });
+
+      it('lets exactly one of two concurrent transitions win', async () => {
+        const g = makeGrant();
+        await store.createGrant(g, grantDraft('grant.issuing', g));
+        const results = await Promise.all([
+          store.transition(g.id, ['issuing'], 'active', { lease: 'a' }, grantDraft('grant.active', g)),
+          store.transition(g.id, ['issuing'], 'failed', { status_reason: 'b' }, grantDraft('grant.failed', g)),
+        ]);
+        expect(results.filter((r) => r !== null)).toHaveLength(1);
+        expect((await store.readAudit(0, 10)).length).toBe(2);
+      });
+
+      it('fills grant fields the event leaves empty', async () => {
+        const g = makeGrant();
+        await store.createGrant(g, grantDraft('grant.issuing', g));
+        await store.transition(g.id, ['issuing'], 'failed', { status_reason: 'x' }, draft('grant.failed', T0, { reason: 'x' }));
+        const [, e] = await store.readAudit(0, 10);
+        expect(e).toMatchObject({ grant_id: g.id, agent: g.agent, scope: g.scope, actions: g.actions, policy_ids: g.policy_ids, reason: 'x' });
+      });
+    });
+
+    describe('revokeBatch', () => {
+      const FIELDS = ['agent', 'principal', 'owner', 'provider', 'resource', 'task_id'] as const;
+
+      it.each(FIELDS)('matches on %s alone', async (field) => {
+        const hit = await seedActive(store, { [field]: 'target' });
+        const miss = await seedActive(store, { [field]: 'other' });
+        expect(await store.countLive({ [field]: 'target' })).toBe(1);
+        const out = await store.revokeBatch({ [field]: 'target' }, revokeCtx(), 100);
+        expect(out.map((g) => g.id)).toEqual([hit.id]);
+        expect((await store.getGrant(miss.id))?.status).toBe('active');
+      });
+
+      it('ANDs every given field', async () => {
+        const both = await seedActive(store, { agent: 'a1', task_id: 't1' });
+        await seedActive(store, { agent: 'a1', task_id: 't2' });
+        await seedActive(store, { agent: 'a2', task_id: 't1' });
+        expect((await store.revokeBatch({ agent: 'a1', task_id: 't1' }, revokeCtx(), 100)).map((g) => g.id)).toEqual([both.id]);
+      });
+
+      it('issued_before is strict', async () => {
+        const old = await seedActive(store, { created_at: T0 - 1 });
+        await seedActive(store, { created_at: T0 });
+        expect((await store.revokeBatch({ issued_before: T0 }, revokeCtx(), 100)).map((g) => g.id)).toEqual([old.id]);
+      });
+
+      it('grant_ids matches listed live grants, beyond 500 ids', async () => {
+        const grants: Grant[] = [];
+        for (let i = 0; i < 520; i++) grants.push(await seedActive(store));
+        const ids = [...grants.map((g) => g.id), 'grt_unknown'];
+        expect(await store.countLive({ grant_ids: ids })).toBe(520);
+        expect(await store.revokeBatch({ grant_ids: ids }, revokeCtx(), 10_000)).toHaveLength(520);
+        expect(await store.revokeBatch({ grant_ids: [] }, revokeCtx(), 10)).toEqual([]);
+      });
+
+      it('all: true touches every live grant and nothing else', async () => {
+        const live: GrantStatus[] = ['issuing', 'pending_approval'];
+        for (const status of live) {
+          const g = makeGrant({ status });
+          await store.createGrant(g, grantDraft('grant.issuing', g));
+        }
+        const active = await seedActive(store);
+        const dead = makeGrant({ status: 'denied' });
+        await store.createGrant(dead, grantDraft('exchange.denied', dead));
+        const expired = await seedActive(store, { expires_at: T0 });
+        await store.expireDue(T0, 100);
+        expect(await store.revokeBatch({ all: true }, revokeCtx(), 100)).toHaveLength(3);
+        expect((await store.getGrant(active.id))?.status).toBe('revoked');
+        expect((await store.getGrant(dead.id))?.status).toBe('denied');
+        expect((await store.getGrant(expired.id))?.status).toBe('expired');
+      });
+
+      it('refuses a filter that names nothing', async () => {
+        const g = await seedActive(store);
+        for (const filter of [{}, { all: false }, { agent: undefined }] as RevocationFilter[]) {
+          await expect(store.revokeBatch(filter, revokeCtx(), 100)).rejects.toThrow(/names nothing/);
+          await expect(store.countLive(filter)).rejects.toThrow(/names nothing/);
+        }
+        expect((await store.getGrant(g.id))?.status).toBe('active');
+      });
+
+      it('treats SQL-looking values as plain values', async () => {
+        const g = await seedActive(store);
+        const evil = "x' OR '1'='1";
+        for (const filter of [{ agent: evil }, { task_id: `${evil} --` }, { grant_ids: [evil, `${g.id}' OR 1=1 --`] }, { owner: '%' }] as RevocationFilter[]) {
+          expect(await store.countLive(filter)).toBe(0);
+          expect(await store.revokeBatch(filter, revokeCtx(), 100)).toEqual([]);
+        }
+        expect((await store.getGrant(g.id))?.status).toBe('active');
+      });
+
+      it('marks grants, writes one event each and jobs where something upstream may live', async () => {
+        const leased = await seedActive(store, { agent: 'x' });
+        const unleased = await seedActive(store, { agent: 'x', lease: null });
+        const issuing = makeGrant({ agent: 'x' });
+        await store.createGrant(issuing, grantDraft('grant.issuing', issuing));
+        const pending = makeGrant({ agent: 'x', status: 'pending_approval' });
+        await store.createGrant(pending, grantDraft('grant.pending_approval', pending));
+
+        const ctx = revokeCtx({ revocation_id: 'rev_1' });
+        const out = await store.revokeBatch({ agent: 'x' }, ctx, 100);
+        expect(out).toHaveLength(4);
+        for (const g of out) {
+          expect(g).toMatchObject({ status: 'revoked', revoked_at: ctx.time, status_reason: ctx.reason });
+          expect(await store.getGrant(g.id)).toEqual(g);
+        }
+        const events = await eventsOf('grant.revoked');
+        expect(events).toHaveLength(4);
+        expect(events.find((e) => e.grant_id === leased.id)).toMatchObject({
+          time: ctx.time, request_id: ctx.request_id, reason: ctx.reason, agent: 'x', task_id: leased.task_id, act: leased.act,
+          detail: { revocation_id: 'rev_1', by: ctx.by, previous_status: 'active' },
+        });
+        const jobs = await store.dueJobs(ctx.time, 100);
+        expect(jobs.map((j) => j.grant_id).sort()).toEqual([leased.id, issuing.id].sort());
+        expect(jobs.find((j) => j.grant_id === leased.id)).toMatchObject({ lease: leased.lease, provider: leased.provider, attempts: 0, last_error: null });
+        expect(jobs.some((j) => j.grant_id === unleased.id || j.grant_id === pending.id)).toBe(false);
+      });
+
+      it('is idempotent and respects the limit', async () => {
+        for (let i = 0; i < 5; i++) await seedActive(store, { agent: 'y' });
+        expect(await store.revokeBatch({ agent: 'y' }, revokeCtx(), 3)).toHaveLength(3);
+        expect(await store.revokeBatch({ agent: 'y' }, revokeCtx(), 3)).toHaveLength(2);
+        const head = await store.auditHead();
+        expect(await store.revokeBatch({ agent: 'y' }, revokeCtx(), 3)).toEqual([]);
+        expect(await store.auditHead()).toEqual(head);
+        expect(await store.dueJobs(T0 + 60_000, 100)).toHaveLength(5);
+      });
+    });
+
+    describe('sweeps and jobs', () => {
+      it('expireDue moves due active and pending grants to expired, with events', async () => {
+        const due = await seedActive(store, { expires_at: T0 + 10 });
+        const later = await seedActive(store, { expires_at: T0 + 1000 });
+        const pending = makeGrant({ status: 'pending_approval', expires_at: T0 + 10 });
+        await store.createGrant(pending, grantDraft('grant.pending_approval', pending));
+        const issuing = makeGrant({ expires_at: T0 });
+        await store.createGrant(issuing, grantDraft('grant.issuing', issuing));
+
+        expect(await store.expireDue(T0 + 10, 1)).toBe(1);
+        expect(await store.expireDue(T0 + 10, 100)).toBe(1);
+        expect(await store.expireDue(T0 + 10, 100)).toBe(0);
+        expect((await store.getGrant(due.id))?.status).toBe('expired');
+        expect((await store.getGrant(pending.id))?.status).toBe('expired');
+        expect((await store.getGrant(later.id))?.status).toBe('active');
+        expect((await store.getGrant(issuing.id))?.status).toBe('issuing');
+        expect((await eventsOf('grant.expired')).map((e) => e.grant_id).sort()).toEqual([due.id, pending.id].sort());
+      });
+
+      it('failStaleIssuing fails old issuing grants and queues their revocation', async () => {
+        const stale = makeGrant({ created_at: T0 - 120_000 });
+        const fresh = makeGrant({ created_at: T0 });
+        for (const g of [stale, fresh]) await store.createGrant(g, grantDraft('grant.issuing', g));
+        const failed = await store.failStaleIssuing(T0 - 60_000, T0, 100);
+        expect(failed.map((g) => g.id)).toEqual([stale.id]);
+        expect(await store.getGrant(stale.id)).toEqual(failed[0]);
+        expect(failed[0]?.status).toBe('failed');
+        expect((await store.getGrant(fresh.id))?.status).toBe('issuing');
+        expect(await store.dueJobs(T0, 10)).toMatchObject([{ grant_id: stale.id, lease: null, provider: stale.provider }]);
+        expect((await eventsOf('grant.failed')).map((e) => e.grant_id)).toEqual([stale.id]);
+      });
+
+      it('reschedules and completes jobs, oldest due first', async () => {
+        await seedActive(store, { agent: 'j' });
+        await seedActive(store, { agent: 'j' });
+        await store.revokeBatch({ agent: 'j' }, revokeCtx({ time: T0 }), 10);
+        const [first, second] = await store.dueJobs(T0, 10);
+        await store.rescheduleJob(first!.id, T0 + 5000, 'upstream 503');
+        expect((await store.dueJobs(T0, 10)).map((j) => j.id)).toEqual([second!.id]);
+        expect(await store.dueJobs(T0 + 5000, 10)).toEqual([second, { ...first, attempts: 1, next_attempt_at: T0 + 5000, last_error: 'upstream 503' }]);
+
+        const done = draft('revocation.upstream', T0 + 6000, { grant_id: second!.grant_id, reason: 'revoked' });
+        await store.completeJob(second!.id, done);
+        await store.completeJob(second!.id, done);
+        expect((await store.dueJobs(T0 + 5000, 10)).map((j) => j.id)).toEqual([first!.id]);
+        expect(await eventsOf('revocation.upstream')).toHaveLength(1);
+      });
+    });
+
+    describe('listGrants', () => {
+      it('pages newest first, completely and without repeats, across equal timestamps and later inserts', async () => {
+        const all: Grant[] = [];
+        for (let i = 0; i < 25; i++) {
+          const g = makeGrant({ created_at: T0 + Math.floor(i / 4) });
+          await store.createGrant(g, grantDraft('grant.issuing', g));
+          all.push(g);
+        }
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await store.listGrants({}, 4, cursor);
+          seen.push(...page.grants.map((g) => g.id));
+          cursor = page.next_cursor;
+          const newer = makeGrant({ created_at: T0 + 1000 + seen.length });
+          await store.createGrant(newer, grantDraft('grant.issuing', newer));
+        } while (cursor !== null);
+        const expected = [...all].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1)).map((g) => g.id);
+        expect(seen).toEqual(expected);
+      });
+
+      it('filters by every field, ANDed', async () => {
+        const g = await seedActive(store, { agent: 'la', owner: 'lo', created_at: T0 - 5 });
+        await seedActive(store, { agent: 'la', owner: 'other' });
+        const revoked = await seedActive(store, { agent: 'la', owner: 'lo' });
+        await store.revokeBatch({ grant_ids: [revoked.id] }, revokeCtx(), 10);
+        const ids = async (f: Parameters<Store['listGrants']>[0]) => (await store.listGrants(f, 100, null)).grants.map((x) => x.id);
+        expect(await ids({ agent: 'la', owner: 'lo' })).toEqual([revoked.id, g.id]);
+        expect(await ids({ agent: 'la', owner: 'lo', status: 'active' })).toEqual([g.id]);
+        expect(await ids({ agent: 'la', issued_before: T0 })).toEqual([g.id]);
+        expect(await ids({ principal: "' OR 1=1 --" })).toEqual([]);
+      });
+
+      it('caps the page size and rejects a malformed cursor', async () => {
+        await seedActive(store);
+        expect((await store.listGrants({}, 1_000_000, null)).grants).toHaveLength(1);
+        await expect(store.listGrants({}, 10, 'not-a-cursor')).rejects.toThrow(/cursor/);
+      });
+    });
+
+    describe('revocation records and blocks', () => {
+      const record = (overrides: Partial<RevocationRecord> = {}): RevocationRecord => ({
+        id: 'rev_' + Math.random().toString(36).slice(2),
+        filter: { agent: 'bad-agent', principal: 'mallory' },
+        reason: 'compromised',
+        requested_by: 'admin',
+        block: true,
+        created_at: T0,
+        finished_at: null,
+        revoked_count: 0,
+        ...overrides,
+      });
+
+      it('records, blocks, lists unfinished and finishes', async () => {
+        const r = record();
+        await store.createRevocation(r, draft('revocation.started', T0, { reason: r.reason, detail: { revocation_id: r.id } }));
+        expect(await store.getRevocation(r.id)).toEqual(r);
+        expect(await store.unfinishedRevocations()).toEqual([r]);
+        expect(await store.isBlocked('bad-agent', null)).toBe(true);
+        expect(await store.isBlocked('good-agent', 'mallory')).toBe(true);
+        expect(await store.isBlocked('good-agent', 'alice')).toBe(false);
+        expect(await store.isBlocked('good-agent', null)).toBe(false);
+
+        await store.finishRevocation(r.id, 7, draft('revocation.finished', T0 + 100, { detail: { revocation_id: r.id } }));
+        expect(await store.getRevocation(r.id)).toEqual({ ...r, finished_at: T0 + 100, revoked_count: 7 });
+        expect(await store.unfinishedRevocations()).toEqual([]);
+        expect((await store.readAudit(0, 10)).map((e) => e.type)).toEqual(['revocation.started', 'revocation.finished']);
+      });
+
+      it('adds no blocks unless asked, and refuses a duplicate id', async () => {
+        const r = record({ block: false });
+        await store.createRevocation(r, draft('revocation.started', T0, {}));
+        expect(await store.isBlocked('bad-agent', 'mallory')).toBe(false);
+        await expect(store.createRevocation(r, draft('revocation.started', T0, {}))).rejects.toThrow();
+        await expect(store.finishRevocation('rev_missing', 0, draft('revocation.finished', T0, {}))).rejects.toThrow();
+        expect((await store.auditHead())?.seq).toBe(1);
+      });
+    });
+
+    describe('audit', () => {
+      it('reads back exactly what was appended, in order, after a seq', async () => {
+        const appended = [];
+        for (let i = 0; i < 5; i++) {
+          appended.push(await store.appendAudit(draft('exchange.denied', T0 + i, { agent: 'a', detail: { i, nested: { list: [1, null, 'x'] } }, policy_ids: ['p1', 'p2'] })));
+        }
+        expect(await store.readAudit(0, 100)).toEqual(appended);
+        expect(await store.readAudit(3, 1)).toEqual([appended[3]]);
+        expect(await store.readAudit(5, 100)).toEqual([]);
+        expect(await store.auditHead()).toEqual({ seq: 5, hash: appended[4]!.hash });
+        expect(appended[1]!.prev_hash).toBe(appended[0]!.hash);
+      });
+
+      it('reports an empty log as a null head, and pings', async () => {
+        expect(await store.auditHead()).toBeNull();
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+  });
+}
