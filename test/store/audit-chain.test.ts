@@ -6,6 +6,7 @@ import { draft } from '../../src/audit/event.ts';
 import type { AuditEvent } from '../../src/audit/event.ts';
 import { readAllEvents } from '../../src/audit/read-all.ts';
 import { verifyChain } from '../../src/audit/verify-chain.ts';
+import { chainLink, encodeLink } from '../../src/store/sqlite/audit-link.ts';
 import { rowToEvent } from '../../src/store/sqlite/audit-rows.ts';
 import type { AuditRow } from '../../src/store/sqlite/audit-rows.ts';
 import type { ChainReport } from '../../src/audit/verify-chain.ts';
@@ -109,6 +110,26 @@ describe('audit chain on the sqlite store', () => {
     const head = await t.store.auditHead();
     await t.store.appendAudit(draft('exchange.rejected', T0, {}));
     expect(await verifyChain(readAllEvents(t.store), head)).toEqual({ ok: true, checked: EVENTS, problems: [] });
+  });
+});
+
+describe('audit encoding', () => {
+  it('hashes the same bytes as canonicalEvent', () => {
+    const drafts = [
+      draft('exchange.denied', T0, {}),
+      draft('grant.revoked', T0, {
+        act: { sub: 'a', iss: 'https://idp', act: { sub: 'b' } },
+        actions: ['read', 'write'],
+        policy_ids: ['p"1', 'p\\2'],
+        decision: 'deny',
+        reason: 'r\ud800',
+        detail: { z: 1, a: [{ y: 2, b: 1 }], d: new Date(0), u: undefined, '': null },
+      }),
+    ];
+    for (const d of drafts) {
+      const link = chainLink(d, 7, 'a'.repeat(64));
+      expect(encodeLink(link).canonical).toBe(canonicalEvent(link));
+    }
   });
 });
 

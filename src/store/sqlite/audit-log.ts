@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import { canonicalEvent } from '../../audit/canonical.ts';
 import { GENESIS_HASH } from '../../audit/event.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
-import { AUDIT_COLUMNS, chainLink, eventToRow, rowToEvent } from './audit-rows.ts';
+import { chainLink, encodeLink } from './audit-link.ts';
+import { AUDIT_COLUMNS, rowToEvent } from './audit-rows.ts';
 import type { AuditRow } from './audit-rows.ts';
 import { clampLimit } from './limits.ts';
 
@@ -18,15 +18,15 @@ interface Head {
 export class SqliteAuditLog {
   readonly #db: Database;
   readonly #head: Statement<[], Head>;
-  readonly #insert: Statement<[AuditRow]>;
+  readonly #insert: Statement<(string | number | null)[]>;
   readonly #setHead: Statement<[number, string]>;
   readonly #read: Statement<[number, number], AuditRow>;
 
   constructor(db: Database) {
     this.#db = db;
     this.#head = db.prepare<[], Head>('SELECT seq, hash FROM audit_head WHERE id = 1');
-    this.#insert = db.prepare<[AuditRow]>(
-      `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((c) => '@' + c).join(', ')})`,
+    this.#insert = db.prepare<(string | number | null)[]>(
+      `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
     );
     this.#setHead = db.prepare<[number, string]>(
       'INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
@@ -44,11 +44,11 @@ export class SqliteAuditLog {
     let { seq, hash } = this.#head.get() ?? { seq: 0, hash: GENESIS_HASH };
     const events = drafts.map((d) => {
       seq += 1;
-      const unhashed = chainLink(d, seq, hash);
-      hash = createHash('sha256').update(canonicalEvent(unhashed)).digest('hex');
-      const event: AuditEvent = { ...unhashed, hash };
-      this.#insert.run(eventToRow(event));
-      return event;
+      const link = chainLink(d, seq, hash);
+      const { canonical, values } = encodeLink(link);
+      hash = createHash('sha256').update(canonical).digest('hex');
+      this.#insert.run(...values, hash);
+      return { ...link, hash };
     });
     if (events.length > 0) this.#setHead.run(seq, hash);
     return events;

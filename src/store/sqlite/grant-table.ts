@@ -2,7 +2,9 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter } from '../store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { GrantCursor } from './cursor.ts';
 import { listWhere, liveWhere } from './filter-sql.ts';
+import type { BoundSql } from './filter-sql.ts';
 import { GRANT_COLUMNS, INSERT_GRANT_SQL, grantToRow, rowToGrant } from './grant-rows.ts';
 import type { GrantRow } from './grant-rows.ts';
 import { clampLimit } from './limits.ts';
@@ -75,25 +77,17 @@ export class SqliteGrants {
   list(filter: GrantListFilter, limit: number, cursor: string | null): GrantPage {
     const n = clampLimit(limit, MAX_LIST_PAGE);
     if (n === 0) return { grants: [], next_cursor: null };
-    const where = listWhere(filter);
-    const params = [...where.params];
-    let sql = `SELECT ${COLUMNS} FROM grants WHERE ${where.sql}`;
-    if (cursor !== null) {
-      const c = decodeCursor(cursor);
-      sql += ' AND (created_at, id) < (?, ?)';
-      params.push(c.created_at, c.id);
-    }
-    sql += ' ORDER BY created_at DESC, id DESC LIMIT ?';
     // One extra row tells whether another page exists without a second query.
-    const rows = this.#cache.get<GrantRow>(sql).all(...params, n + 1);
+    const q = listQuery(filter, cursor === null ? null : decodeCursor(cursor), n + 1);
+    const rows = this.#cache.get<GrantRow>(q.sql).all(...q.params);
     const grants = rows.slice(0, n).map(rowToGrant);
     const last = grants.at(-1);
     return { grants, next_cursor: rows.length > n && last ? encodeCursor(last) : null };
   }
 
   live(filter: RevocationFilter, limit: number): GrantRow[] {
-    const w = liveWhere(filter);
-    return this.#cache.get<GrantRow>(`SELECT ${COLUMNS} FROM grants INDEXED BY ${w.index} WHERE ${w.sql} LIMIT ?`).all(...w.params, limit);
+    const q = liveQuery(filter, limit);
+    return this.#cache.get<GrantRow>(q.sql).all(...q.params);
   }
 
   countLive(filter: RevocationFilter): number {
@@ -121,4 +115,21 @@ export class SqliteGrants {
   markFailed(id: string, reason: string): void {
     this.#markFailed.run(reason, id);
   }
+}
+
+/** The page query, apart so tests can check its plan. */
+export function listQuery(filter: GrantListFilter, after: GrantCursor | null, limit: number): BoundSql {
+  const w = listWhere(filter);
+  const indexed = w.index ? ` INDEXED BY ${w.index}` : '';
+  const keyset = after ? ' AND (created_at, id) < (?, ?)' : '';
+  return {
+    sql: `SELECT ${COLUMNS} FROM grants${indexed} WHERE ${w.sql}${keyset} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    params: [...w.params, ...(after ? [after.created_at, after.id] : []), limit],
+  };
+}
+
+/** The live grants a revocation batch takes, apart so tests can check its plan. */
+export function liveQuery(filter: RevocationFilter, limit: number): BoundSql {
+  const w = liveWhere(filter);
+  return { sql: `SELECT ${COLUMNS} FROM grants INDEXED BY ${w.index} WHERE ${w.sql} LIMIT ?`, params: [...w.params, limit] };
 }

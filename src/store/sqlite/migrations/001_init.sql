@@ -25,7 +25,7 @@ CREATE TABLE grants (
   credential_fingerprint TEXT
 );
 
--- The sweeper and the "all live grants" revocation seek by status.
+-- The sweeper, and revocations by anything but task, agent or principal, walk live grants by status.
 CREATE INDEX grants_status_expires ON grants (status, expires_at);
 
 -- Inventory listing: newest first, keyset-paged on (created_at, id), per filter column.
@@ -37,16 +37,14 @@ CREATE INDEX grants_task      ON grants (task_id, created_at, id);
 CREATE INDEX grants_resource  ON grants (resource, created_at, id);
 CREATE INDEX grants_provider  ON grants (provider, created_at, id);
 
--- Revocation only touches live grants. Partial indexes hold just those, so a mass revocation
--- never wades through the (ever growing) history of revoked and expired rows, and each revoked
--- row leaves the index as it is revoked. The WHERE text must stay identical to LIVE_SQL in
--- filter-sql.ts: SQLite only uses a partial index for queries that repeat its condition.
+-- Revoking by agent or principal (a compromised agent, a departed or compromised person) must
+-- stay fast however much history the table holds. These partial indexes hold live grants only,
+-- so a revocation never wades through revoked and expired rows, and a row leaves them as it is
+-- revoked. Each costs every revocation a little, so only these two keys have one; filter-sql.ts
+-- says how the other keys are reached. The WHERE text must stay identical to LIVE_SQL there:
+-- SQLite only uses a partial index for a query that repeats its condition.
 CREATE INDEX grants_live_agent     ON grants (agent)     WHERE status IN ('pending_approval','issuing','active');
 CREATE INDEX grants_live_principal ON grants (principal) WHERE status IN ('pending_approval','issuing','active');
-CREATE INDEX grants_live_owner     ON grants (owner)     WHERE status IN ('pending_approval','issuing','active');
-CREATE INDEX grants_live_task      ON grants (task_id)   WHERE status IN ('pending_approval','issuing','active');
-CREATE INDEX grants_live_resource  ON grants (resource)  WHERE status IN ('pending_approval','issuing','active');
-CREATE INDEX grants_live_provider  ON grants (provider)  WHERE status IN ('pending_approval','issuing','active');
 
 CREATE UNIQUE INDEX grants_fingerprint ON grants (credential_fingerprint) WHERE credential_fingerprint IS NOT NULL;
 

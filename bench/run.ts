@@ -1,0 +1,19 @@
+// npm run bench: every figure is measured side by side in this one run and reported as a ratio.
+import { writeFileSync } from 'node:fs';
+import { benchExchange } from './exchange.bench.ts';
+import { benchMassRevocation } from './mass-revocation.bench.ts';
+
+const quick = process.argv.includes('--quick');
+const results = {
+  when: new Date().toISOString(),
+  node: process.version,
+  exchange: await benchExchange(quick ? 3 : 7, quick ? 300 : 1000),
+  mass_revocation: await benchMassRevocation(quick ? 10_000 : 100_000),
+};
+const goals = {
+  'exchange <= 1.5x crypto floor': results.exchange.exchange_vs_crypto_floor <= 1.5,
+  '100k revoked <= 500 ms': quick || results.mass_revocation.revoke_all_ms <= 500,
+  'no stall > 50 ms': results.mass_revocation.longest_stall_ms <= 50,
+};
+console.log(JSON.stringify({ ...results, goals }, null, 2));
+writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ ...results, goals }, null, 2) + '\n');
