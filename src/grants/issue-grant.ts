@@ -5,6 +5,7 @@ import { OAuthError } from '../http/oauth-error.ts';
 import { ProviderError, type IssuedCredential, type Provider } from '../../providers/provider.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import { fingerprint } from './fingerprint.ts';
+import { matchesFilter } from './revocation-filter.ts';
 import type { Grant } from './grant.ts';
 
 const ISSUE_TIMEOUT_MS = 10_000;
@@ -57,9 +58,12 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
     // Not activated: leave the row `issuing` for the reconciler, which revokes upstream.
     throw new OAuthError('temporarily_unavailable', 'store unavailable; the credential was not released');
   }
-  if (!active) {
-    if (provider.revoke) await provider.revoke(issued.lease, grant).catch(() => undefined);
-    throw new OAuthError('access_denied', 'the grant was revoked while it was being issued');
+  // Revoked meanwhile: by a batch (the compare-and-set lost), or by a mass revocation recorded
+  // whose batches have not reached this row yet (they will; the job revokes upstream then).
+  const pending = active ? await deps.store.unfinishedRevocations().catch(() => null) : [];
+  if (!active || pending === null || pending.some((r) => matchesFilter(r.filter, active))) {
+    if (!active && provider.revoke) await provider.revoke(issued.lease, grant).catch(() => undefined);
+    throw new OAuthError(active && pending === null ? 'temporarily_unavailable' : 'access_denied', 'the grant was revoked while it was being issued');
   }
 
   const isBearer = issued.issuedTokenType === TOKEN_TYPE.jwt || issued.issuedTokenType === TOKEN_TYPE.accessToken;

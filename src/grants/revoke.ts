@@ -24,11 +24,14 @@ export async function revokeNow(deps: Deps, req: RevokeRequest): Promise<Grant[]
   }
 }
 
+const running = new WeakMap<Deps, Set<string>>();
+
 /**
- * Mass revocation. The request is recorded first (with its blocks), so a crash mid-way is resumed
- * on start. Grants are then revoked in batches, yielding to the event loop between batches so
- * the server keeps answering; each batch is atomic, and a revoked grant is dead to every path
- * the moment its batch commits. Grants created after the request are not swept up by it.
+ * Mass revocation. The request is recorded first (with its blocks) and from that moment every
+ * path treats the grants it names as dead (see liveGrant), so the call returns at once. Its
+ * batches then mark the rows, write the per-grant events and upstream jobs, yielding to the event
+ * loop between batches so the server keeps answering; a crash mid-way is resumed on start.
+ * Grants created after the request are not swept up by it.
  */
 export async function revokeByFilter(deps: Deps, req: RevokeRequest): Promise<RevocationRecord> {
   const now = deps.now();
@@ -56,29 +59,34 @@ export async function revokeByFilter(deps: Deps, req: RevokeRequest): Promise<Re
       }),
     ),
   );
-  return runRevocation(deps, record, req.requestId);
+  void runRevocation(deps, record, req.requestId).catch((e: unknown) => {
+    // Recorded, so nothing is lost: the reconciler resumes it.
+    deps.log.log('error', 'revocation interrupted; the reconciler resumes it', { revocation_id: record.id, error: e instanceof Error ? e.message : String(e) });
+  });
+  return record;
 }
 
-/** Runs (or resumes) a recorded revocation to the end. */
-export async function runRevocation(deps: Deps, record: RevocationRecord, requestId: string | null): Promise<RevocationRecord> {
-  const size = deps.config.server.revocation_batch;
-  const ctx: RevokeContext = { time: deps.now(), request_id: requestId, reason: record.reason, revocation_id: record.id, by: record.requested_by };
-  let count = record.revoked_count;
-  for (;;) {
-    const batch = await storeCall(() => deps.store.revokeBatch(record.filter, ctx, size));
-    count += batch.length;
-    if (batch.length < size) break;
-    await yieldToEventLoop();
-  }
-  const finished = deps.now();
-  await storeCall(() =>
-    deps.store.finishRevocation(
+/** Runs (or resumes) a recorded revocation to the end; a second call while one runs here waits for nothing. */
+export async function runRevocation(deps: Deps, record: RevocationRecord, requestId: string | null): Promise<void> {
+  const mine = running.get(deps) ?? new Set<string>();
+  running.set(deps, mine);
+  if (mine.has(record.id)) return;
+  mine.add(record.id);
+  try {
+    const size = deps.config.server.revocation_batch;
+    const ctx: RevokeContext = { time: deps.now(), request_id: requestId, reason: record.reason, revocation_id: record.id, by: record.requested_by };
+    for (;;) {
+      const batch = await deps.store.revokeBatch(record.filter, ctx, size);
+      if (batch.length < size) break;
+      await yieldToEventLoop();
+    }
+    await deps.store.finishRevocation(
       record.id,
-      count,
-      draft('revocation.finished', finished, { request_id: requestId, reason: record.reason, detail: { revocation_id: record.id, revoked: count } }),
-    ),
-  );
-  return { ...record, finished_at: finished, revoked_count: count };
+      draft('revocation.finished', deps.now(), { request_id: requestId, reason: record.reason, detail: { revocation_id: record.id } }),
+    );
+  } finally {
+    mine.delete(record.id);
+  }
 }
 
 function yieldToEventLoop(): Promise<void> {

@@ -112,17 +112,25 @@ export interface Store {
    * Revoke up to `limit` live grants matching `filter`, in one atomic operation: each becomes
    * `revoked` with `revoked_at` and `status_reason`, gets a `grant.revoked` event built from the
    * grant and `ctx`, and — when it holds an upstream lease or was caught mid-issue — a revocation
-   * job. Returns the grants revoked (fewer than `limit` means the filter is exhausted).
+   * job; when `ctx.revocation_id` is set, that revocation's `revoked_count` grows by the number
+   * revoked. Returns the grants revoked (fewer than `limit` means the filter is exhausted).
    * A grant already revoked is not touched again, so repeating a call is harmless.
    */
   revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]>;
 
-  /** Mark a revocation finished with its final count and append `event`. */
-  finishRevocation(id: string, revokedCount: number, event: AuditDraft): Promise<void>;
+  /**
+   * Mark a revocation finished (its count is what its batches added up) and append `event`.
+   * If it is already finished, nothing happens; if it does not exist, throws.
+   */
+  finishRevocation(id: string, event: AuditDraft): Promise<void>;
 
   getRevocation(id: string): Promise<RevocationRecord | null>;
 
-  /** Revocations whose batches did not all run (the process stopped mid-way); resumed on start. */
+  /**
+   * Revocations recorded but not finished. Their filters already bind every path (a grant they
+   * match is dead even before its row is marked), and they are resumed after a crash. Cheap when
+   * there are none: the hot path asks on every check.
+   */
   unfinishedRevocations(): Promise<RevocationRecord[]>;
 
   isBlocked(agent: string, principal: string | null): Promise<boolean>;

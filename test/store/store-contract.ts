@@ -307,10 +307,26 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         expect(await store.isBlocked('good-agent', 'alice')).toBe(false);
         expect(await store.isBlocked('good-agent', null)).toBe(false);
 
-        await store.finishRevocation(r.id, 7, draft('revocation.finished', T0 + 100, { detail: { revocation_id: r.id } }));
-        expect(await store.getRevocation(r.id)).toEqual({ ...r, finished_at: T0 + 100, revoked_count: 7 });
+        await store.finishRevocation(r.id, draft('revocation.finished', T0 + 100, { detail: { revocation_id: r.id } }));
+        expect(await store.getRevocation(r.id)).toEqual({ ...r, finished_at: T0 + 100, revoked_count: 0 });
         expect(await store.unfinishedRevocations()).toEqual([]);
+        // A second runner reaching the end finds it finished: no second event.
+        await store.finishRevocation(r.id, draft('revocation.finished', T0 + 200, { detail: { revocation_id: r.id } }));
         expect((await store.readAudit(0, 10)).map((e) => e.type)).toEqual(['revocation.started', 'revocation.finished']);
+        expect((await store.getRevocation(r.id))?.finished_at).toBe(T0 + 100);
+      });
+
+      it('counts each batch towards its revocation as it commits', async () => {
+        const r = record({ filter: { agent: 'bad-agent' }, block: false });
+        await store.createRevocation(r, draft('revocation.started', T0, {}));
+        for (let i = 0; i < 3; i++) await seedActive(store, { agent: 'bad-agent' });
+        await seedActive(store, { agent: 'good-agent' });
+        expect(await store.revokeBatch(r.filter, revokeCtx({ revocation_id: r.id }), 2)).toHaveLength(2);
+        expect((await store.getRevocation(r.id))?.revoked_count).toBe(2);
+        expect(await store.revokeBatch(r.filter, revokeCtx({ revocation_id: r.id }), 2)).toHaveLength(1);
+        expect(await store.revokeBatch(r.filter, revokeCtx({ revocation_id: r.id }), 2)).toHaveLength(0);
+        await store.finishRevocation(r.id, draft('revocation.finished', T0 + 1, {}));
+        expect(await store.getRevocation(r.id)).toMatchObject({ revoked_count: 3, finished_at: T0 + 1 });
       });
 
       it('adds no blocks unless asked, and refuses a duplicate id', async () => {
@@ -318,7 +334,7 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         await store.createRevocation(r, draft('revocation.started', T0, {}));
         expect(await store.isBlocked('bad-agent', 'mallory')).toBe(false);
         await expect(store.createRevocation(r, draft('revocation.started', T0, {}))).rejects.toThrow();
-        await expect(store.finishRevocation('rev_missing', 0, draft('revocation.finished', T0, {}))).rejects.toThrow();
+        await expect(store.finishRevocation('rev_missing', draft('revocation.finished', T0, {}))).rejects.toThrow();
         expect((await store.auditHead())?.seq).toBe(1);
       });
     });

@@ -46,7 +46,9 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
     if (b.all) filter.all = true;
     if (b.dry_run) return c.json({ dry_run: true, matched: await storeCall(() => deps.store.countLive(filter)) });
     const record = await revokeByFilter(deps, { filter, reason: b.reason, by, requestId: c.get('requestId'), block: b.block });
-    return c.json(present(record), 200);
+    // 202: every grant the filter names is already dead on every path; the per-grant records are
+    // being written, and GET /v1/revocations/{id} shows when they are all done.
+    return c.json(present(record), 202, { location: `/v1/revocations/${record.id}` });
   });
 
   app.get('/v1/revocations/:id', async (c) => {
@@ -62,7 +64,7 @@ function present(r: { id: string; filter: RevocationFilter; reason: string; bloc
     revocation_id: r.id,
     status: r.finished_at === null ? 'running' : 'finished',
     revoked: r.revoked_count,
-    filter: r.filter,
+    filter: { ...r.filter, ...(r.filter.issued_before !== undefined ? { issued_before: new Date(r.filter.issued_before).toISOString() } : {}) },
     reason: r.reason,
     block: r.block,
     created_at: new Date(r.created_at).toISOString(),

@@ -56,7 +56,7 @@ export async function revokeCommand(argv: string[]): Promise<number> {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey(v)}` },
     body: JSON.stringify(body),
   });
-  if (res.status !== 200) return console.error(res.text), 1;
+  if (res.status !== 200 && res.status !== 202) return console.error(res.text), 1;
   print(res.body);
   return 0;
 }

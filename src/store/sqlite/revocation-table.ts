@@ -21,6 +21,7 @@ export class SqliteRevocations {
   readonly #get: Statement<[string], RevocationRow>;
   readonly #unfinished: Statement<[], RevocationRow>;
   readonly #finish: Statement<[number, number, string]>;
+  readonly #progress: Statement<[number, string]>;
   readonly #blocked: Statement<[string, string | null], unknown>;
 
   constructor(db: Database) {
@@ -32,7 +33,8 @@ export class SqliteRevocations {
     );
     this.#get = db.prepare<[string], RevocationRow>(`SELECT ${COLUMNS} FROM revocations WHERE id = ?`);
     this.#unfinished = db.prepare<[], RevocationRow>(`SELECT ${COLUMNS} FROM revocations WHERE finished_at IS NULL ORDER BY created_at, id`);
-    this.#finish = db.prepare<[number, number, string]>('UPDATE revocations SET finished_at = ?, revoked_count = ? WHERE id = ?');
+    this.#finish = db.prepare<[number, number, string]>('UPDATE revocations SET finished_at = ?, revoked_count = ? WHERE id = ? AND finished_at IS NULL');
+    this.#progress = db.prepare<[number, string]>('UPDATE revocations SET revoked_count = revoked_count + ? WHERE id = ?');
     // A null principal binds as NULL, and `subject = NULL` matches nothing: one statement serves both cases.
     this.#blocked = db.prepare<[string, string | null]>(
       `SELECT 1 FROM blocks WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?) LIMIT 1`,
@@ -66,9 +68,15 @@ export class SqliteRevocations {
     return this.#unfinished.all().map(toRecord);
   }
 
-  /** False when no such revocation exists. */
-  finish(id: string, finishedAt: number, revokedCount: number): boolean {
-    return this.#finish.run(finishedAt, revokedCount, id).changes === 1;
+  /** 'finished' now, 'already' when another runner finished it first, 'missing' when no such revocation exists. */
+  finish(id: string, finishedAt: number, revokedCount: number): 'finished' | 'already' | 'missing' {
+    if (this.#finish.run(finishedAt, revokedCount, id).changes === 1) return 'finished';
+    return this.#get.get(id) ? 'already' : 'missing';
+  }
+
+  /** Counts a batch towards its revocation, in the batch's own transaction, so progress survives a crash. */
+  addProgress(id: string, revoked: number): void {
+    if (revoked > 0) this.#progress.run(revoked, id);
   }
 
   isBlocked(agent: string, principal: string | null): boolean {

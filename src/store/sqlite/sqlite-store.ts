@@ -111,8 +111,8 @@ export class SqliteStore implements Store {
     return this.#write.revokeBatch(filter, ctx, clampLimit(limit, Number.MAX_SAFE_INTEGER));
   }
 
-  async finishRevocation(id: string, revokedCount: number, event: AuditDraft): Promise<void> {
-    this.#write.finishRevocation(id, revokedCount, event);
+  async finishRevocation(id: string, event: AuditDraft): Promise<void> {
+    this.#write.finishRevocation(id, event);
   }
 
   async getRevocation(id: string): Promise<RevocationRecord | null> {

@@ -74,12 +74,15 @@ export function writeOperations(db: Database, t: Tables) {
         );
       }
       t.audit.append(events);
+      if (ctx.revocation_id !== null) t.revocations.addProgress(ctx.revocation_id, revoked.length);
       return revoked;
     }),
 
-    finishRevocation: write((id: string, revokedCount: number, event: AuditDraft): void => {
-      if (!t.revocations.finish(id, event.time, revokedCount)) throw new Error(`finishRevocation: no revocation ${id}`);
-      t.audit.append([event]);
+    // Two runners may race to the end of one revocation (a resumed one and the original): one finishes it, once.
+    finishRevocation: write((id: string, event: AuditDraft): void => {
+      const r = t.revocations.finish(id, event.time, t.revocations.get(id)?.revoked_count ?? 0);
+      if (r === 'missing') throw new Error(`finishRevocation: no revocation ${id}`);
+      if (r === 'finished') t.audit.append([event]);
     }),
 
     expireDue: write((now: number, limit: number): number => {
