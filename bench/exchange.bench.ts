@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { SignJWT, createLocalJWKSet, jwtVerify } from 'jose';
 import { harness } from '../test/support/harness.ts';
 import { sideBySide } from './measure.ts';
+import { draft } from '../src/audit/event.ts';
 
 /**
  * Token-exchange CPU per request, side by side with (a) a bare Hono endpoint that parses the same
@@ -44,7 +45,40 @@ export async function benchExchange(rounds: number, n: number) {
       .sign(signKey);
   };
 
+  // The two other things every exchange must do, measured alone: one Cedar decision, and the
+  // record-then-activate pair of durable, audited store writes.
+  const decide = async () =>
+    h.deps.policy.decide({
+      agent: { id: 'spiffe://example.org/agent/bench', owner: 'team-a', trust_domain: 'example.org', risk: 'low' },
+      principal: null,
+      action: 'read',
+      resource: { id: 'demo:reports', provider: 'tollgate', classification: 'internal' },
+      context: { task_id: 't', intent: '', delegation_depth: 0, requested_ttl: 900, now: Math.floor(Date.now() / 1000) },
+    });
+  let template: import('../src/grants/grant.ts').Grant | undefined;
+  let k = 0;
+  const storePair = async () => {
+    template ??= (await h.deps.store.listGrants({}, 1, null)).grants[0];
+    const g = { ...template!, id: `grt_bench${k++}_${Date.now()}`, status: 'issuing' as const, created_at: Date.now() };
+    await h.deps.store.createGrant(g, draft('grant.issuing', g.created_at, { grant_id: g.id, agent: g.agent, resource: g.resource, scope: g.scope, actions: g.actions }));
+    await h.deps.store.transition(g.id, ['issuing'], 'active', { issued_at: Date.now() }, draft('grant.active', Date.now(), { grant_id: g.id }));
+  };
+
+  // Every step an exchange cannot skip, back to back with no HTTP, parsing or checks around them:
+  // what is left between this and `exchange` is Tollgate's own overhead.
+  const resource = h.deps.resources.get('demo:reports')!;
+  const essentials = async (i: number) => {
+    await h.deps.trust.verify(tokens[i % tokens.length]!, ['workload', 'human']);
+    await decide();
+    template ??= (await h.deps.store.listGrants({}, 1, null)).grants[0];
+    const g = { ...template!, id: `grt_ess${k++}_${Date.now()}`, status: 'issuing' as const, created_at: Date.now() };
+    await h.deps.store.createGrant(g, draft('grant.issuing', g.created_at, { grant_id: g.id }));
+    await h.deps.grantTokens.issue({ grant: g, resource, actions: ['read'], expiresAt: Date.now() + 600_000, signal: new AbortController().signal });
+    await h.deps.store.transition(g.id, ['issuing'], 'active', { issued_at: Date.now() }, draft('grant.active', Date.now(), { grant_id: g.id }));
+  };
+
   let failures = 0;
+  await h.exchange({ subject_token: tokens[0]!, scope: 'demo:reports:read' }); // a template row for storePair
   const result = await sideBySide(rounds, n, {
     exchange: async (i) => {
       const res = await h.app.request('/oauth/token', { method: 'POST', headers, body: form(i) });
@@ -56,6 +90,9 @@ export async function benchExchange(rounds: number, n: number) {
       await res.arrayBuffer();
     },
     crypto_floor: crypto,
+    policy_decision: decide,
+    store_record_and_activate: storePair,
+    essential_steps: essentials,
   });
   if (failures) throw new Error(`${failures} exchanges failed`);
   await h.deps.store.close();
@@ -65,6 +102,10 @@ export async function benchExchange(rounds: number, n: number) {
     crypto_floor_cpu_us: round(result.crypto_floor!),
     exchange_vs_crypto_floor: round(result.exchange! / result.crypto_floor!, 2),
     exchange_vs_bare_hono: round(result.exchange! / result.bare_hono!, 1),
+    policy_decision_cpu_us: round(result.policy_decision!),
+    store_record_and_activate_cpu_us: round(result.store_record_and_activate!),
+    essential_steps_cpu_us: round(result.essential_steps!),
+    exchange_vs_essential_steps: round(result.exchange! / result.essential_steps!, 2),
   };
 }
 

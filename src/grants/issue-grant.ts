@@ -43,7 +43,9 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
   }
 
   const expiresAt = Math.min(grant.expires_at, issued.expiresAt);
-  const fp = await fingerprint(issued.token);
+  // A grant token names its grant (jti); only an opaque upstream credential needs a fingerprint
+  // to be found again (RFC 7009). Skipping the digest saves a crypto round trip per exchange.
+  const fp = issued.issuedTokenType === TOKEN_TYPE.jwt && provider.type === 'grant-token' ? null : await fingerprint(issued.token);
   const now = deps.now();
   let active: Grant | null;
   try {
@@ -52,7 +54,7 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
       ['issuing'],
       'active',
       { issued_at: now, expires_at: expiresAt, lease: issued.lease, credential_fingerprint: fp },
-      draft('grant.active', now, { ...eventFields(grant, requestId), decision: 'allow', detail: { fingerprint: fp, expires_at: expiresAt, lease: issued.lease !== null } }),
+      draft('grant.active', now, { ...eventFields(grant, requestId), decision: 'allow', detail: { ...(fp ? { fingerprint: fp } : {}), expires_at: expiresAt, lease: issued.lease !== null } }),
     );
   } catch {
     // Not activated: leave the row `issuing` for the reconciler, which revokes upstream.

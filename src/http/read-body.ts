@@ -5,6 +5,9 @@ export async function readBodyText(req: Request, max: number): Promise<string> {
   const declared = req.headers.get('content-length');
   if (declared !== null && Number(declared) > max) throw new OAuthError('payload_too_large', `request body exceeds ${max} bytes`);
   if (!req.body) return '';
+  // A declared length is enforced by the HTTP layer (Node's parser and Workers read exactly that
+  // many bytes), so such a body can be read whole; only a chunked body is counted as it streams.
+  if (declared !== null) return decode(new Uint8Array(await req.arrayBuffer()));
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -24,8 +27,12 @@ export async function readBodyText(req: Request, max: number): Promise<string> {
     all.set(c, off);
     off += c.byteLength;
   }
+  return decode(all);
+}
+
+function decode(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(all);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new OAuthError('invalid_request', 'request body is not UTF-8');
   }
