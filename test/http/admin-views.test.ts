@@ -58,6 +58,7 @@ describe('GET /v1/grants', () => {
     expect((await h.adminRequest('/v1/grants?status=alive')).status).toBe(400);
     expect((await h.adminRequest('/v1/grants?sort=desc')).status).toBe(400);
     expect((await h.adminRequest('/v1/grants/grt_doesnotexist')).status).toBe(404);
+    expect((await h.adminRequest('/v1/grants?cursor=not-a-cursor')).status).toBe(400);
   });
 });
 

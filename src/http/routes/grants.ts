@@ -31,7 +31,12 @@ export const registerGrants: RegisterRoutes = (app, deps) => {
     const { limit, cursor, issued_before, ...rest } = parsed.data;
     const filter: GrantListFilter = { ...rest };
     if (issued_before) filter.issued_before = Date.parse(issued_before);
-    const page = await storeCall(() => deps.store.listGrants(filter, limit, cursor ?? null));
+    const page = await storeCall(() =>
+      deps.store.listGrants(filter, limit, cursor ?? null).catch((e: unknown) => {
+        // The store's word for a cursor it did not make: the caller's mistake, not an outage.
+        throw e instanceof RangeError ? new OAuthError('invalid_request', 'malformed cursor') : e;
+      }),
+    );
     return c.json({ grants: page.grants.map(presentGrant), next_cursor: page.next_cursor });
   });
 
