@@ -23,9 +23,10 @@ export interface ExchangeResponse {
 
 /**
  * The grant is already recorded as `issuing`. Mint the credential, then compare-and-set the grant
- * to `active` with the credential's real expiry. If the grant was revoked meanwhile, the fresh
- * credential is revoked at once and nothing is returned. If this process dies in between, the
- * reconciler finds the `issuing` row and revokes whatever the provider may have created.
+ * to `active` with the credential's real expiry (the store fills each event's grant fields from
+ * the grant). If the grant was revoked meanwhile, the fresh credential is revoked at once and
+ * nothing is returned. If this process dies in between, the reconciler finds the `issuing` row
+ * and revokes whatever the provider may have created.
  */
 export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceConfig, provider: Provider, requestId: string): Promise<ExchangeResponse> {
   let issued: IssuedCredential;
@@ -35,7 +36,7 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
     const pe = e instanceof ProviderError ? e : new ProviderError('upstream_unavailable', 'provider call failed', true);
     deps.log.log('warn', 'provider issue failed', { grant_id: grant.id, provider: provider.name, code: pe.code, error: pe.message });
     await deps.store
-      .transition(grant.id, ['issuing'], 'failed', { status_reason: pe.code }, draft('grant.failed', deps.now(), { ...eventFields(grant, requestId), reason: pe.code }))
+      .transition(grant.id, ['issuing'], 'failed', { status_reason: pe.code }, draft('grant.failed', deps.now(), { request_id: requestId, reason: pe.code }))
       .catch(() => undefined); // the reconciler fails the row if this write does not land
     if (pe.code === 'scope_too_large') throw new OAuthError('invalid_scope', pe.message);
     if (pe.retryable) throw new OAuthError('temporarily_unavailable', 'upstream unavailable; nothing was issued');
@@ -54,7 +55,7 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
       ['issuing'],
       'active',
       { issued_at: now, expires_at: expiresAt, lease: issued.lease, credential_fingerprint: fp },
-      draft('grant.active', now, { ...eventFields(grant, requestId), decision: 'allow', detail: { ...(fp ? { fingerprint: fp } : {}), expires_at: expiresAt, lease: issued.lease !== null } }),
+      draft('grant.active', now, { request_id: requestId, decision: 'allow', detail: { ...(fp ? { fingerprint: fp } : {}), expires_at: expiresAt, lease: issued.lease !== null } }),
     );
   } catch {
     // Not activated: leave the row `issuing` for the reconciler, which revokes upstream.
@@ -81,19 +82,4 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
   };
   if (issued.credential) body.credential = issued.credential;
   return body;
-}
-
-export function eventFields(grant: Grant, requestId: string | null) {
-  return {
-    request_id: requestId,
-    agent: grant.agent,
-    principal: grant.principal,
-    act: grant.act,
-    task_id: grant.task_id,
-    grant_id: grant.id,
-    resource: grant.resource,
-    scope: grant.scope,
-    actions: grant.actions,
-    policy_ids: grant.policy_ids,
-  };
 }

@@ -1,40 +1,14 @@
+import { BodyTooLarge, readBoundedText } from '../lib/read-bounded.ts';
 import { OAuthError } from './oauth-error.ts';
 
 /** Reads at most `max` bytes of the body; a larger body is refused with 413 before it is buffered whole. */
 export async function readBodyText(req: Request, max: number): Promise<string> {
-  const declared = req.headers.get('content-length');
-  if (declared !== null && Number(declared) > max) throw new OAuthError('payload_too_large', `request body exceeds ${max} bytes`);
-  if (!req.body) return '';
-  // A declared length is enforced by the HTTP layer (Node's parser and Workers read exactly that
-  // many bytes), so such a body can be read whole; only a chunked body is counted as it streams.
-  if (declared !== null) return decode(new Uint8Array(await req.arrayBuffer()));
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw new OAuthError('payload_too_large', `request body exceeds ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.byteLength;
-  }
-  return decode(all);
-}
-
-function decode(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new OAuthError('invalid_request', 'request body is not UTF-8');
+    return await readBoundedText(req, max);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) throw new OAuthError('payload_too_large', `request body exceeds ${max} bytes`);
+    if (e instanceof TypeError) throw new OAuthError('invalid_request', 'request body is not UTF-8');
+    throw e;
   }
 }
 

@@ -2,7 +2,7 @@ import { createLocalJWKSet, errors } from 'jose';
 import type { CryptoKey, FlattenedJWSInput, JWSHeaderParameters, LocalJWKSet } from 'jose';
 import { IdentityError } from './identity-error.ts';
 import { asJwks, unfitJwks } from './public-jwks.ts';
-import { BodyTooLarge, readBoundedText } from './read-bounded.ts';
+import { BodyTooLarge, readBoundedText } from '../lib/read-bounded.ts';
 
 /** What jose `jwtVerify` calls to find the key for a token (header and token are unverified). */
 export type KeyResolver = (header: JWSHeaderParameters, token?: FlattenedJWSInput) => Promise<CryptoKey>;

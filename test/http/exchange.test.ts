@@ -118,6 +118,16 @@ describe('token exchange: delegation', () => {
     expect(policyDenied.status).toBe(403);
   });
 
+  it('refuses chains deeper than server.limits.max_delegation_depth before policy runs', async () => {
+    const shallow = await harness({ configPatch: (c) => (c.server.limits = { max_delegation_depth: 1 }) });
+    const first = await ok(
+      await shallow.exchange({ subject_token: await shallow.human.mint('bob'), actor_token: await shallow.agentToken('a0'), actor_token_type: JWT_TYPE, scope: 'demo:reports:read' }),
+    );
+    const res = await shallow.exchange({ subject_token: first.access_token, actor_token: await shallow.agentToken('a1'), actor_token_type: JWT_TYPE, scope: 'demo:reports:read' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_request', error_description: 'delegation chain deeper than 1' });
+  });
+
   it('requires the agent as actor when the subject is a human', async () => {
     const res = await h.exchange({ subject_token: await h.human.mint('alice'), scope: 'demo:reports:read' });
     expect(res.status).toBe(400);

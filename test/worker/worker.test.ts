@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import { testIssuer, type TestIssuer } from '../support/keys.ts';
+import { freePort } from '../support/free-port.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 let child: ChildProcess;
@@ -77,14 +77,3 @@ describe('Workers build in workerd', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(503);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}

@@ -5,18 +5,12 @@ import { storeCall } from '../../grants/store-call.ts';
 import type { GrantListFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
+import { grantFilterFields } from '../grant-filter-fields.ts';
 
-const id = z.string().min(1).max(2048);
 const query = z
   .object({
-    agent: id.optional(),
-    principal: id.optional(),
-    owner: id.optional(),
-    provider: id.optional(),
-    resource: id.optional(),
-    task_id: id.optional(),
+    ...grantFilterFields,
     status: z.enum(['pending_approval', 'issuing', 'active', 'revoked', 'expired', 'denied', 'failed']).optional(),
-    issued_before: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().max(512).optional(),
   })

@@ -5,19 +5,12 @@ import { storeCall } from '../../grants/store-call.ts';
 import type { RevocationFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
+import { grantFilterFields } from '../grant-filter-fields.ts';
 import { readJson } from '../read-body.ts';
-
-const id = z.string().min(1).max(2048);
 
 const body = z
   .object({
-    agent: id.optional(),
-    principal: id.optional(),
-    owner: id.optional(),
-    provider: id.optional(),
-    resource: id.optional(),
-    task_id: id.optional(),
-    issued_before: z.iso.datetime({ offset: true }).optional(),
+    ...grantFilterFields,
     grant_ids: z.array(z.string().regex(/^grt_[A-Za-z0-9_-]{10,64}$/)).min(1).max(10_000).optional(),
     all: z.literal(true).optional(),
     reason: z.string().min(1).max(500).default('revoked by admin'),

@@ -4,11 +4,11 @@ export class BodyTooLarge extends Error {
 }
 
 /**
- * Reads a response body as UTF-8, refusing it once it exceeds `limit` bytes. Bytes are counted
- * as they arrive because Content-Length may be absent (chunked) or false; a declared length over
- * the limit is refused before reading. Throws BodyTooLarge, or TypeError for invalid UTF-8.
+ * Reads a request or response body as UTF-8, refusing it once it exceeds `limit` bytes. Bytes are
+ * counted as they arrive because Content-Length may be absent (chunked) or false; a declared
+ * length over the limit is refused before reading. Throws BodyTooLarge, or TypeError for invalid UTF-8.
  */
-export async function readBoundedText(res: Response, limit: number): Promise<string> {
+export async function readBoundedText(res: Request | Response, limit: number): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
     await res.body?.cancel().catch(() => {});
