@@ -42,6 +42,16 @@ export interface Provider {
   readonly type: string;
   /** token types this provider can hand out as the upstream credential itself */
   readonly upstreamTokenTypes: readonly string[];
+  /**
+   * Checks a catalog resource's per-action settings (`resource.actions[class]`) at start, so a
+   * bad catalog stops the service instead of failing a request. Throws ProviderError
+   * ('misconfigured') whose message names the bad field.
+   */
+  checkResource?(resource: ResourceConfig): void;
+  /** Connects and authenticates at start (e.g. Vault login, OAuth discovery); throws ProviderError. */
+  start?(): Promise<void>;
+  /** Stops background work (token renewal timers) at shutdown. */
+  stop?(): Promise<void>;
   issue(req: IssueRequest): Promise<IssuedCredential>;
   /**
    * Idempotent: revoking what is already gone (or was never created) succeeds.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ResourceConfig } from '../src/config/schema.ts';
 import { isSealed, seal, unseal } from '../src/keys/seal.ts';
 import { ProviderError, type IssueRequest, type IssuedCredential, type Provider } from './provider.ts';
 import { TOKEN_TYPE } from './token-types.ts';
@@ -33,13 +34,13 @@ export class SealedSecretProvider implements Provider {
 
   static async create(name: string, raw: unknown, key: CryptoKey | null): Promise<SealedSecretProvider> {
     const cfg = sealedSecretConfig.parse(raw);
-    if (!key) throw new ProviderError('misconfigured', `provider ${name}: sealed-secret needs signing.seal_key`, false);
+    if (!key) throw new ProviderError('misconfigured', 'sealed-secret needs signing.seal_key', false);
     const sealed = new Map<string, string>();
     for (const [secretName, value] of Object.entries(cfg.secrets)) {
       if (isSealed(value)) {
         // Open once at start so a wrong key or a tampered blob stops the service, not a request.
         await unseal(key, secretName, value).catch(() => {
-          throw new ProviderError('misconfigured', `provider ${name}: secret ${secretName} does not open with the seal key`, false);
+          throw new ProviderError('misconfigured', `secrets.${secretName}: does not open with the seal key`, false);
         });
         sealed.set(secretName, value);
       } else {
@@ -49,8 +50,12 @@ export class SealedSecretProvider implements Provider {
     return new SealedSecretProvider(name, key, sealed);
   }
 
-  has(secretName: string): boolean {
-    return this.sealed.has(secretName);
+  checkResource(resource: ResourceConfig): void {
+    for (const [action, settings] of Object.entries(resource.actions)) {
+      const parsed = sealedSecretAction.safeParse(settings);
+      if (!parsed.success || !this.sealed.has(parsed.data.secret))
+        throw new ProviderError('misconfigured', `actions.${action}: name a secret of provider ${this.name} as { secret: NAME }`, false);
+    }
   }
 
   async issue(req: IssueRequest): Promise<IssuedCredential> {

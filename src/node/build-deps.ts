@@ -9,6 +9,7 @@ import { loadPolicies } from '../policy/engine.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { buildProviders } from '../../providers/build-providers.ts';
+import { nodeProviderFactories } from './provider-factories.ts';
 import { GrantTokenProvider } from '../../providers/grant-token.ts';
 import type { LoadedConfig } from './load-config.ts';
 
@@ -30,7 +31,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
   );
   const sealKey = config.signing.seal_key ? await importSealKey(config.signing.seal_key) : null;
   const audience = config.server.token_audience ?? config.server.issuer;
-  const providers = await buildProviders(config, { keyring, sealKey, grantTokenAudience: audience });
+  const providers = await buildProviders(config, { keyring, sealKey, issuer: config.server.issuer, grantTokenAudience: audience, log, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) }, nodeProviderFactories);
   const trust = createTrustRegistry(config.trust.issuers, {
     fetch: opts.fetch,
     now,

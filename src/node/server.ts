@@ -38,6 +38,7 @@ export async function startServer(deps: Deps, opts: { port?: number; host?: stri
     async stop() {
       for (const t of timers) t.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const p of deps.providers.values()) await p.stop?.().catch(() => undefined);
       await deps.store.close();
     },
   };

@@ -41,7 +41,7 @@ async function build(env: WorkerEnv) {
     trust,
     policy: loadPolicies(cedar, config.policy.schema ?? '', [{ name: 'policy.text', text: config.policy.text ?? '' }]),
     keyring,
-    providers: await buildProviders(config, { keyring, sealKey, grantTokenAudience: audience }),
+    providers: await buildProviders(config, { keyring, sealKey, issuer: config.server.issuer, grantTokenAudience: audience, log, now: Date.now }),
     grantTokens: new GrantTokenProvider({ name: 'grant-token', keyring, issuer: config.server.issuer, defaultAudience: audience }),
     resources: new Map(config.resources.map((r) => [r.id, r])),
     agents: createAgentRegistry(config.agents),

@@ -1,0 +1,6 @@
+import { coreProviderFactories, type ProviderFactory } from '../../providers/build-providers.ts';
+
+/** Every provider type Node can run: the core ones plus those built on Node libraries. */
+export const nodeProviderFactories: Record<string, ProviderFactory> = {
+  ...coreProviderFactories,
+};
