@@ -73,7 +73,7 @@ export async function benchExchange(rounds: number, n: number) {
     template ??= (await h.deps.store.listGrants({}, 1, null)).grants[0];
     const g = { ...template!, id: `grt_ess${k++}_${Date.now()}`, status: 'issuing' as const, created_at: Date.now() };
     await h.deps.store.createGrant(g, draft('grant.issuing', g.created_at, { grant_id: g.id }));
-    await h.deps.grantTokens.issue({ grant: g, resource, actions: ['read'], expiresAt: Date.now() + 600_000, signal: new AbortController().signal });
+    await h.deps.grantTokens.issue({ grant: g, resource, actions: ['read'], expiresAt: Date.now() + 600_000, signal: new AbortController().signal, subjectToken: null });
     await h.deps.store.transition(g.id, ['issuing'], 'active', { issued_at: Date.now() }, draft('grant.active', Date.now(), { grant_id: g.id }));
   };
 

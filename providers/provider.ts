@@ -9,6 +9,11 @@ export interface IssueRequest {
   /** epoch ms; the credential must not outlive it */
   expiresAt: number;
   signal: AbortSignal;
+  /**
+   * The human's own token when this exchange acts for one (the RFC 8693 subject_token as
+   * received), for upstreams that exchange it in turn. Never stored; null otherwise.
+   */
+  subjectToken: string | null;
 }
 
 /** What a provider minted. `expiresAt` is what the upstream really granted (it may be sooner than asked). */

@@ -118,7 +118,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     deps.store.createGrant(grant, draft('grant.issuing', now, { ...event, decision: 'allow', detail: { intent: grant.intent, requested_ttl: req.requestedTtl } })),
   );
   const useUpstream = req.requestedTokenType !== TOKEN_TYPE.jwt;
-  return issueGrant(deps, grant, resource, useUpstream ? provider : deps.grantTokens, requestId);
+  return issueGrant(deps, grant, resource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
 }
 
 function decideEach(

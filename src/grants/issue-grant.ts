@@ -28,10 +28,10 @@ export interface ExchangeResponse {
  * nothing is returned. If this process dies in between, the reconciler finds the `issuing` row
  * and revokes whatever the provider may have created.
  */
-export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceConfig, provider: Provider, requestId: string): Promise<ExchangeResponse> {
+export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceConfig, provider: Provider, requestId: string, subjectToken: string | null): Promise<ExchangeResponse> {
   let issued: IssuedCredential;
   try {
-    issued = await provider.issue({ grant, resource, actions: grant.actions, expiresAt: grant.expires_at, signal: AbortSignal.timeout(ISSUE_TIMEOUT_MS) });
+    issued = await provider.issue({ grant, resource, actions: grant.actions, expiresAt: grant.expires_at, signal: AbortSignal.timeout(ISSUE_TIMEOUT_MS), subjectToken });
   } catch (e) {
     const pe = e instanceof ProviderError ? e : new ProviderError('upstream_unavailable', 'provider call failed', true);
     deps.log.log('warn', 'provider issue failed', { grant_id: grant.id, provider: provider.name, code: pe.code, error: pe.message });

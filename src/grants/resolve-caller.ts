@@ -18,6 +18,8 @@ export interface Caller {
   notAfter: number;
   /** set when the subject was a Tollgate token: the new grant can only narrow it */
   parent: Grant | null;
+  /** the human's token as presented, for upstreams that exchange it again (never stored) */
+  humanToken: string | null;
 }
 
 export async function resolveCaller(deps: Deps, subjectToken: string, actorToken: string | null): Promise<Caller> {
@@ -31,12 +33,12 @@ export async function resolveCaller(deps: Deps, subjectToken: string, actorToken
     if (!parent) throw new OAuthError('invalid_request', 'subject_token: its grant is not active');
     const notAfter = Math.min(parent.expires_at, claims.exp * 1000, actor?.expiresAt ?? Infinity);
     if (!actor) {
-      return { agentId: parent.agent, trustDomain: trustDomainOf(parent.agent), principal: parent.principal, act: parent.act, notAfter, parent };
+      return { agentId: parent.agent, trustDomain: trustDomainOf(parent.agent), principal: parent.principal, act: parent.act, notAfter, parent, humanToken: null };
     }
     // A new actor takes over: the previous actor (or the agent itself, when it acted alone) moves one level down the chain.
     const previous: ActClaim | null = parent.act ?? (parent.principal ? null : { sub: parent.agent });
     const act = buildActClaim(actor, previous);
-    return { agentId: actor.agentId, trustDomain: trustDomainOfToken(actor), principal: parent.principal, act, notAfter, parent };
+    return { agentId: actor.agentId, trustDomain: trustDomainOfToken(actor), principal: parent.principal, act, notAfter, parent, humanToken: null };
   }
 
   const subject = await verifyInput(deps, subjectToken, 'subject_token', ['workload', 'human']);
@@ -49,10 +51,11 @@ export async function resolveCaller(deps: Deps, subjectToken: string, actorToken
       act: buildActClaim(actor, null),
       notAfter: Math.min(subject.expiresAt, actor.expiresAt),
       parent: null,
+      humanToken: subjectToken,
     };
   }
   if (actor) throw new OAuthError('invalid_request', 'to delegate between agents, pass the first agent\'s Tollgate token as subject_token');
-  return { agentId: subject.agentId, trustDomain: trustDomainOfToken(subject), principal: null, act: null, notAfter: subject.expiresAt, parent: null };
+  return { agentId: subject.agentId, trustDomain: trustDomainOfToken(subject), principal: null, act: null, notAfter: subject.expiresAt, parent: null, humanToken: null };
 }
 
 export function checkDepth(act: ActClaim | null, max: number): void {

@@ -38,6 +38,8 @@ export interface Harness {
 export interface HarnessOptions extends NodeDepsOptions {
   configPatch?: (c: Record<string, any>) => void;
   dir?: string;
+  /** the human identity provider to trust, when a test's upstream must trust the same one */
+  humanIssuer?: TestIssuer;
 }
 
 /** A real Tollgate: config file on disk, real keys, a real SQLite file, the real Cedar policies. */
@@ -46,7 +48,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
   const now = () => clock.now;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tollgate-test-'));
   const workload = await testIssuer('https://workload.example', 'wl-1', 'tollgate', now);
-  const human = await testIssuer('https://idp.example', 'idp-1', 'tollgate', now);
+  const human = opts.humanIssuer ?? (await testIssuer('https://idp.example', 'idp-1', 'tollgate', now));
   const admin = await testIssuer('https://admin.example', 'adm-1', 'tollgate-admin', now);
   const config: Record<string, any> = {
     server: { issuer: ISSUER, port: 0, introspection_callers: ['spiffe://example.org/gateway'] },

@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResourceConfig } from '../../src/config/schema.ts';
+import type { ActionClass } from '../../src/grants/action-class.ts';
+import type { Grant } from '../../src/grants/grant.ts';
+import { newGrantId } from '../../src/grants/grant.ts';
+import { ProviderError, type IssuedCredential, type Provider } from '../../providers/provider.ts';
+import { harness, type Harness } from '../support/harness.ts';
+import type { TestIssuer } from '../support/keys.ts';
+
+export type Fault = 'none' | 'timeout' | '5xx' | '4xx';
+
+/** One provider wired to its upstream (real, or a local server speaking the upstream's wire protocol). */
+export interface ContractFixture {
+  provider: Provider;
+  /** a catalog resource of this provider, with the actions to ask for */
+  resource: ResourceConfig;
+  actions: ActionClass[];
+  /** the token type to request at /oauth/token to receive this provider's credential itself */
+  requestedTokenType: string;
+  /**
+   * When set, exchanges act for a human of this issuer (subject = human token, actor = agent), and
+   * the provider gets the human's token as `subjectToken` (e.g. OAuth token exchange upstream).
+   * Its tokens must carry audience 'tollgate'.
+   */
+  humanIssuer?: TestIssuer;
+  /** makes the upstream misbehave from now on ('none' heals it) */
+  fault(kind: Fault): void;
+  /** Tollgate's own upstream credentials and anything else that must never appear in errors or logs */
+  secrets(): string[];
+  /** log lines the provider wrote, if it logs */
+  logs(): string[];
+  /** whether the upstream still honours the credential; omit for credentials that cannot be checked */
+  isLive?(issued: IssuedCredential): Promise<boolean>;
+  teardown(): Promise<void>;
+}
+
+export interface ContractSubject {
+  name: string;
+  setup(): Promise<ContractFixture>;
+  /** false when credentials of this provider cannot be revoked and only expire (e.g. AWS STS) */
+  revocable: boolean;
+  /** the longest a timed-out upstream call may take before the provider gives up, in ms */
+  timeoutMs?: number;
+  /** false for providers with nothing upstream (grant-token, sealed-secret): no fault can be injected */
+  hasUpstream: boolean;
+}
+
+export function grantFor(resource: ResourceConfig, actions: ActionClass[], ttlMs = 15 * 60_000, now = Date.now()): Grant {
+  return {
+    id: newGrantId(),
+    status: 'issuing',
+    agent: 'spiffe://example.org/agent/contract',
+    owner: 'team-contract',
+    principal: 'https://idp.example#alice',
+    act: { sub: 'spiffe://example.org/agent/contract' },
+    task_id: 'task-contract',
+    resource: resource.id,
+    provider: resource.provider,
+    actions,
+    scope: actions.map((a) => `${resource.id}:${a}`).join(' '),
+    intent: 'contract test',
+    policy_ids: ['contract'],
+    approval: null,
+    token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    parent_grant_id: null,
+    created_at: now,
+    expires_at: now + ttlMs,
+    issued_at: null,
+    revoked_at: null,
+    status_reason: null,
+    lease: null,
+    credential_fingerprint: null,
+  };
+}
+
+/**
+ * The one suite every provider passes: issued expiry <= requested; revoke is idempotent; revoke of
+ * an unknown lease succeeds; an upstream timeout or 5xx is retryable and the grant is not
+ * activated; a 4xx is permanent; no secret appears in errors or logs.
+ */
+export function providerContract(subject: ContractSubject): void {
+  describe(`provider contract: ${subject.name}`, () => {
+    let f: ContractFixture;
+    beforeAll(async () => {
+      f = await subject.setup();
+    }, 60_000);
+    afterAll(async () => {
+      await f?.teardown();
+    });
+
+    const issue = async (ttlMs = 15 * 60_000) => {
+      const grant = grantFor(f.resource, f.actions, ttlMs);
+      const subjectToken = f.humanIssuer ? await f.humanIssuer.mint('alice') : null;
+      const c = await f.provider.issue({ grant, resource: f.resource, actions: f.actions, expiresAt: grant.expires_at, signal: AbortSignal.timeout(subject.timeoutMs ?? 10_000), subjectToken });
+      return { grant, c };
+    };
+
+    it('issues a credential that expires no later than asked', async () => {
+      f.fault('none');
+      const before = Date.now();
+      const { grant, c } = await issue(20 * 60_000);
+      expect(c.token.length).toBeGreaterThan(0);
+      expect(c.expiresAt).toBeLessThanOrEqual(grant.expires_at);
+      expect(c.expiresAt).toBeGreaterThan(before);
+      if (f.isLive) expect(await f.isLive(c)).toBe(true);
+    });
+
+    it('revokes idempotently', async () => {
+      f.fault('none');
+      const { grant, c } = await issue();
+      if (!subject.revocable) {
+        expect(f.provider.revoke).toBeUndefined();
+        return;
+      }
+      await f.provider.revoke!(c.lease, grant);
+      if (f.isLive) expect(await f.isLive(c)).toBe(false);
+      await f.provider.revoke!(c.lease, grant);
+    });
+
+    it('revokes an unknown lease (or none) as success', async () => {
+      if (!f.provider.revoke) return;
+      f.fault('none');
+      const grant = grantFor(f.resource, f.actions);
+      await f.provider.revoke('unknown-lease-' + grant.id, grant);
+      await f.provider.revoke(null, grant);
+    });
+
+    it('through POST /oauth/token: issues the upstream credential and records its real expiry', async () => {
+      const h = await exchangeHarness(f);
+      try {
+        f.fault('none');
+        const res = await h.exchange(await exchangeParams(h, f));
+        const body = await res.json();
+        expect(res.status, JSON.stringify(body)).toBe(200);
+        const grant = await (await h.adminRequest(`/v1/grants/${body.grant_id}`)).json();
+        expect(grant.status).toBe('active');
+        expect(Date.parse(grant.expires_at)).toBeLessThanOrEqual(h.clock.now + 3600_000);
+        const audit = await (await h.adminRequest('/v1/audit?after=0')).text();
+        expectNoSecret(audit, [...f.secrets(), body.access_token, ...Object.values((body.credential ?? {}) as Record<string, string>)]);
+      } finally {
+        await h.deps.store.close();
+      }
+    });
+
+    if (subject.hasUpstream) {
+
+      it.each([['timeout'], ['5xx']] as [Fault][])('an upstream %s is a retryable error', async (kind) => {
+        f.fault(kind);
+        try {
+          const err = await issue().then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(ProviderError);
+          expect((err as ProviderError).retryable).toBe(true);
+          expectNoSecret(String((err as Error).message), f.secrets());
+        } finally {
+          f.fault('none');
+        }
+      }, 30_000);
+
+      it('an upstream 4xx is a permanent error', async () => {
+        f.fault('4xx');
+        try {
+          const err = await issue().then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(ProviderError);
+          expect((err as ProviderError).retryable).toBe(false);
+          expectNoSecret(String((err as Error).message), f.secrets());
+        } finally {
+          f.fault('none');
+        }
+      });
+
+      it('through POST /oauth/token: a failing upstream answers 503, nothing is activated, no secret leaks', async () => {
+        const h = await exchangeHarness(f);
+        f.fault('5xx');
+        try {
+          const res = await h.exchange({ subject_token: await h.agentToken(), scope: f.actions.map((a) => `${f.resource.id}:${a}`).join(' '), requested_token_type: f.requestedTokenType });
+          const text = await res.text();
+          expect(res.status, text).toBe(503);
+          expectNoSecret(text, f.secrets());
+          const page = await (await h.adminRequest('/v1/grants')).json();
+          expect(page.grants.map((g: Grant) => g.status)).toEqual(['failed']);
+        } finally {
+          f.fault('none');
+          await h.deps.store.close();
+        }
+      }, 30_000);
+    }
+
+    it('never logs a secret', () => {
+      for (const line of f.logs()) expectNoSecret(line, f.secrets());
+    });
+  });
+}
+
+/** The form of an exchange asking for the fixture's credential itself, for the agent or for alice. */
+export async function exchangeParams(h: Harness, f: ContractFixture): Promise<Record<string, string>> {
+  const params: Record<string, string> = {
+    subject_token: await h.agentToken(),
+    scope: f.actions.map((a) => `${f.resource.id}:${a}`).join(' '),
+    requested_token_type: f.requestedTokenType,
+  };
+  if (f.humanIssuer) {
+    params.actor_token = params.subject_token!;
+    params.actor_token_type = 'urn:ietf:params:oauth:token-type:jwt';
+    params.subject_token = await f.humanIssuer.mint('alice');
+  }
+  return params;
+}
+
+/** A full Tollgate whose catalog has the fixture's resource, served by the fixture's provider. */
+export async function exchangeHarness(f: ContractFixture): Promise<Harness> {
+  const h = await harness({
+    ...(f.humanIssuer ? { humanIssuer: f.humanIssuer } : {}),
+    configPatch: (c) => {
+      c.providers[f.resource.provider] = { type: 'grant-token' }; // replaced below by the real instance
+      c.resources.push(f.resource);
+      c.policy.text = `@id("contract-permit") permit (principal, action, resource == Tollgate::Resource::"${f.resource.id}");`;
+    },
+  });
+  h.clock.now = Date.now();
+  (h.deps.providers as Map<string, Provider>).set(f.resource.provider, f.provider);
+  return h;
+}
+
+export function expectNoSecret(text: string, secrets: string[]): void {
+  for (const s of secrets) if (s && s.length >= 6) expect(text, 'a secret leaked').not.toContain(s);
+}
