@@ -57,6 +57,11 @@ export interface Provider {
   start?(): Promise<void>;
   /** Stops background work (token renewal timers) at shutdown. */
   stop?(): Promise<void>;
+  /**
+   * True when what this provider hands out never expires upstream (a static secret): revoking a
+   * grant cannot take it back, and the receipt says to rotate it.
+   */
+  readonly staticCredentials?: boolean;
   issue(req: IssueRequest): Promise<IssuedCredential>;
   /**
    * Idempotent: revoking what is already gone (or was never created) succeeds.

@@ -22,6 +22,7 @@ export const sealedSecretAction = z.object({ secret: z.string().min(1) }).strict
 export class SealedSecretProvider implements Provider {
   readonly type = 'sealed-secret';
   readonly upstreamTokenTypes = [TOKEN_TYPE.secret] as const;
+  readonly staticCredentials = true;
   readonly name: string;
   private readonly key: CryptoKey;
   private readonly sealed: Map<string, string>;

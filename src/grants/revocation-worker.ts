@@ -8,9 +8,10 @@ const MAX_BACKOFF_MS = 10 * 60 * 1000;
  * so none is lost; a job is deleted only after the provider confirmed (an already-gone lease
  * counts as confirmed). Failures back off exponentially, with jitter, forever.
  */
-export async function runRevocationJobs(deps: Deps, limit = 100): Promise<{ done: number; failed: number }> {
+export async function runRevocationJobs(deps: Deps, limit = 100, onlyGrants?: readonly string[]): Promise<{ done: number; failed: number }> {
   const now = deps.now();
-  const jobs = await deps.store.dueJobs(now, limit);
+  // Named grants are tried at once, due or not: someone is waiting for their receipts.
+  const jobs = onlyGrants ? (await deps.store.jobsForGrants(onlyGrants)).slice(0, limit) : await deps.store.dueJobs(now, limit);
   let done = 0;
   let failed = 0;
   for (const job of jobs) {

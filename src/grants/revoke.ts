@@ -4,6 +4,8 @@ import type { RevocationFilter, RevocationRecord, RevokeContext } from '../store
 import type { Grant } from './grant.ts';
 import { randomToken } from './grant.ts';
 import { storeCall } from './store-call.ts';
+import { receiptFor, type Receipt } from './receipt.ts';
+import { runRevocationJobs } from './revocation-worker.ts';
 
 export interface RevokeRequest {
   filter: RevocationFilter;
@@ -91,4 +93,23 @@ export async function runRevocation(deps: Deps, record: RevocationRecord, reques
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** How long a caller waits for upstream revocations before its receipts say `pending`. */
+const SETTLE_MS = 3000;
+
+/**
+ * Tries the upstream revocations of just-revoked grants at once (bounded by SETTLE_MS; the
+ * worker keeps retrying whatever is left) and tells, per grant, what happened upstream.
+ */
+export async function settle(deps: Deps, grants: Grant[]): Promise<Receipt[]> {
+  const ids = grants.map((g) => g.id);
+  if (ids.length > 0) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SETTLE_MS)));
+    await Promise.race([runRevocationJobs(deps, ids.length, ids).catch(() => undefined), deadline]);
+    clearTimeout(timer);
+  }
+  const open = new Set((await storeCall(() => deps.store.jobsForGrants(ids))).map((j) => j.grant_id));
+  return grants.map((g) => receiptFor(g, deps.providers.get(g.provider), open.has(g.id)));
 }

@@ -43,6 +43,17 @@ export interface RevocationJob {
   last_error: string | null;
 }
 
+/** Grants one revocation revoked, grouped by what decides their receipt. */
+export interface RevocationTally {
+  provider: string;
+  token_type: string;
+  with_lease: boolean;
+  grants: number;
+  /** of those, how many still have an upstream revocation job open */
+  pending: number;
+  latest_expiry: number;
+}
+
 export interface GrantListFilter extends Omit<RevocationFilter, 'all' | 'grant_ids'> {
   status?: GrantStatus;
 }
@@ -126,6 +137,9 @@ export interface Store {
 
   getRevocation(id: string): Promise<RevocationRecord | null>;
 
+  /** The grants revocation `id` has revoked so far, grouped for its receipts. */
+  revocationTally(id: string): Promise<RevocationTally[]>;
+
   /**
    * Revocations recorded but not finished. Their filters already bind every path (a grant they
    * match is dead even before its row is marked), and they are resumed after a crash. Cheap when
@@ -149,6 +163,9 @@ export interface Store {
 
   /** Jobs due at `now`, oldest first. */
   dueJobs(now: number, limit: number): Promise<RevocationJob[]>;
+
+  /** Open jobs of these grants, due or not (to try them at once, or to tell a revocation's receipt). */
+  jobsForGrants(grantIds: readonly string[]): Promise<RevocationJob[]>;
 
   /** The upstream revoke succeeded: delete the job and append `event`. */
   completeJob(id: number, event: AuditDraft): Promise<void>;

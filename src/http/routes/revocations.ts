@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RegisterRoutes } from '../env.ts';
 import { revokeByFilter } from '../../grants/revoke.ts';
+import { receiptTotals } from '../../grants/receipt.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import type { RevocationFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
@@ -48,7 +49,8 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
     await authenticateAdmin(deps, c.req.raw);
     const record = await storeCall(() => deps.store.getRevocation(c.req.param('id').slice(0, 64)));
     if (!record) throw new OAuthError('not_found', 'no such revocation');
-    return c.json(present(record));
+    const tally = await storeCall(() => deps.store.revocationTally(record.id));
+    return c.json({ ...present(record), receipts: receiptTotals(tally, deps.providers) });
   });
 };
 

@@ -1,7 +1,7 @@
 import type { RegisterRoutes } from '../env.ts';
 import { fingerprint } from '../../grants/fingerprint.ts';
 import { looksLikeOurs, verifyGrantToken } from '../../grants/grant-token.ts';
-import { revokeNow } from '../../grants/revoke.ts';
+import { revokeNow, settle } from '../../grants/revoke.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { readForm } from '../read-body.ts';
 import { storeCall } from '../../grants/store-call.ts';
@@ -27,7 +27,9 @@ export const registerRevoke: RegisterRoutes = (app, deps) => {
       grantId = (await storeCall(() => deps.store.getGrantByFingerprint(fp)))?.id ?? null;
     }
     if (grantId) {
-      await revokeNow(deps, { filter: { grant_ids: [grantId] }, reason: 'token revoked by holder (RFC 7009)', by: 'token-holder', requestId: c.get('requestId') });
+      const revoked = await revokeNow(deps, { filter: { grant_ids: [grantId] }, reason: 'token revoked by holder (RFC 7009)', by: 'token-holder', requestId: c.get('requestId') });
+      // RFC 7009 answers with an empty 200 either way; trying upstream now just shortens the window.
+      await settle(deps, revoked);
     }
     return c.body(null, 200, { 'cache-control': 'no-store' });
   });

@@ -1,6 +1,6 @@
 import type { RegisterRoutes } from '../env.ts';
 import { looksLikeOurs, verifyGrantToken } from '../../grants/grant-token.ts';
-import { revokeNow } from '../../grants/revoke.ts';
+import { revokeNow, settle } from '../../grants/revoke.ts';
 import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
 
@@ -38,6 +38,6 @@ export const registerTasks: RegisterRoutes = (app, deps) => {
     }
     const filter = agent ? { task_id: taskId, agent } : { task_id: taskId };
     const revoked = await revokeNow(deps, { filter, reason: 'task completed', by, requestId: c.get('requestId') });
-    return c.json({ task_id: taskId, revoked: revoked.map((g) => ({ grant_id: g.id, status: 'revoked', expires_at: new Date(g.expires_at).toISOString() })) });
+    return c.json({ task_id: taskId, revoked: await settle(deps, revoked) });
   });
 };

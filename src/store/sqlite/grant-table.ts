@@ -1,6 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
-import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter } from '../store.ts';
+import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter, RevocationTally } from '../store.ts';
+
+type RevocationTallyRow = Omit<RevocationTally, 'with_lease'> & { with_lease: number };
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { GrantCursor } from './cursor.ts';
 import { listWhere, liveWhere } from './filter-sql.ts';
@@ -23,7 +25,8 @@ export class SqliteGrants {
   readonly #insert: Statement<[GrantRow]>;
   readonly #get: Statement<[string], GrantRow>;
   readonly #byFingerprint: Statement<[string], GrantRow>;
-  readonly #markRevoked: Statement<[number, string, string]>;
+  readonly #markRevoked: Statement<[number, string, string | null, string]>;
+  readonly #tally: Statement<[string], RevocationTallyRow>;
   readonly #markExpired: Statement<[string]>;
   readonly #markFailed: Statement<[string, string]>;
   readonly #dueForExpiry: Statement<[number, number], GrantRow>;
@@ -34,7 +37,15 @@ export class SqliteGrants {
     this.#insert = db.prepare<[GrantRow]>(INSERT_GRANT_SQL);
     this.#get = db.prepare<[string], GrantRow>(`SELECT ${COLUMNS} FROM grants WHERE id = ?`);
     this.#byFingerprint = db.prepare<[string], GrantRow>(`SELECT ${COLUMNS} FROM grants WHERE credential_fingerprint = ?`);
-    this.#markRevoked = db.prepare<[number, string, string]>(`UPDATE grants SET status = 'revoked', revoked_at = ?, status_reason = ? WHERE id = ?`);
+    this.#markRevoked = db.prepare<[number, string, string | null, string]>(
+      `UPDATE grants SET status = 'revoked', revoked_at = ?, status_reason = ?, revoked_by = ? WHERE id = ?`,
+    );
+    this.#tally = db.prepare<[string], RevocationTallyRow>(
+      `SELECT provider, token_type, lease IS NOT NULL AS with_lease, count(*) AS grants,
+              sum(EXISTS (SELECT 1 FROM revocation_jobs j WHERE j.grant_id = g.id)) AS pending,
+              max(expires_at) AS latest_expiry
+       FROM grants g WHERE revoked_by = ? GROUP BY provider, token_type, with_lease`,
+    );
     this.#markExpired = db.prepare<[string]>(`UPDATE grants SET status = 'expired' WHERE id = ?`);
     this.#markFailed = db.prepare<[string, string]>(`UPDATE grants SET status = 'failed', status_reason = ? WHERE id = ?`);
     // No ORDER BY: after a long outage the backlog may be huge, and sorting all of it to take
@@ -96,8 +107,12 @@ export class SqliteGrants {
     return row?.n ?? 0;
   }
 
-  markRevoked(id: string, time: number, reason: string): void {
-    this.#markRevoked.run(time, reason, id);
+  markRevoked(id: string, time: number, reason: string, revokedBy: string | null): void {
+    this.#markRevoked.run(time, reason, revokedBy, id);
+  }
+
+  tally(revocationId: string): RevocationTally[] {
+    return this.#tally.all(revocationId).map((r) => ({ ...r, with_lease: r.with_lease === 1 }));
   }
 
   dueForExpiry(now: number, limit: number): GrantRow[] {

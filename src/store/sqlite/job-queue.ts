@@ -12,6 +12,7 @@ export interface NewJob {
 export class SqliteJobQueue {
   readonly #insert: Statement<[string, string, string | null, number, number]>;
   readonly #due: Statement<[number, number], RevocationJob>;
+  readonly #forGrants: Statement<[string], RevocationJob>;
   readonly #delete: Statement<[number]>;
   readonly #reschedule: Statement<[number, string, number]>;
 
@@ -22,6 +23,10 @@ export class SqliteJobQueue {
     this.#due = db.prepare<[number, number], RevocationJob>(
       `SELECT id, grant_id, provider, lease, attempts, next_attempt_at, last_error FROM revocation_jobs
        WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+    );
+    this.#forGrants = db.prepare<[string], RevocationJob>(
+      `SELECT id, grant_id, provider, lease, attempts, next_attempt_at, last_error FROM revocation_jobs
+       WHERE grant_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
     );
     this.#delete = db.prepare<[number]>('DELETE FROM revocation_jobs WHERE id = ?');
     this.#reschedule = db.prepare<[number, string, number]>(
@@ -35,6 +40,10 @@ export class SqliteJobQueue {
 
   due(now: number, limit: number): RevocationJob[] {
     return this.#due.all(now, limit);
+  }
+
+  forGrants(grantIds: readonly string[]): RevocationJob[] {
+    return this.#forGrants.all(JSON.stringify(grantIds));
   }
 
   /** False when the job was already gone (another worker finished it first). */

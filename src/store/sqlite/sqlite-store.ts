@@ -9,6 +9,7 @@ import type {
   RevocationFilter,
   RevocationJob,
   RevocationRecord,
+  RevocationTally,
   RevokeContext,
   Store,
 } from '../store.ts';
@@ -117,6 +118,14 @@ export class SqliteStore implements Store {
 
   async getRevocation(id: string): Promise<RevocationRecord | null> {
     return this.#revocations.get(id);
+  }
+
+  async revocationTally(id: string): Promise<RevocationTally[]> {
+    return this.#grants.tally(id);
+  }
+
+  async jobsForGrants(grantIds: readonly string[]): Promise<RevocationJob[]> {
+    return this.#jobs.forGrants(grantIds);
   }
 
   async unfinishedRevocations(): Promise<RevocationRecord[]> {

@@ -58,7 +58,7 @@ export function writeOperations(db: Database, t: Tables) {
       const events: AuditDraft[] = [];
       for (const row of t.grants.live(filter, limit)) {
         const before = rowToGrant(row);
-        t.grants.markRevoked(before.id, ctx.time, ctx.reason);
+        t.grants.markRevoked(before.id, ctx.time, ctx.reason, ctx.revocation_id);
         // A grant caught mid-issue may hold an upstream credential nobody has recorded yet.
         if (before.lease !== null || before.status === 'issuing') {
           t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: ctx.time });
