@@ -37,6 +37,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
     now,
     clockSkewSeconds: config.server.limits.clock_skew,
     maxTokenBytes: config.server.limits.max_token_bytes,
+    onKeyRefreshError: (e, issuer) => log.log('warn', 'key set refresh failed; the cached keys stay in use', { issuer, code: e.code }),
   });
   await trust.warm();
   const policy = loadPolicies(cedar, loaded.schemaText, loaded.policySources);
