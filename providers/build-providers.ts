@@ -5,6 +5,7 @@ import type { Logger } from '../src/log.ts';
 import { GrantTokenProvider } from './grant-token.ts';
 import { ProviderError, type Provider } from './provider.ts';
 import { SealedSecretProvider } from './sealed-secret.ts';
+import { oauthExchangeProviderFactory } from './oauth-exchange/index.ts';
 
 /** What a provider may need from Tollgate itself. */
 export interface ProviderContext {
@@ -24,6 +25,7 @@ export type ProviderFactory = (name: string, raw: unknown, ctx: ProviderContext)
 export const coreProviderFactories: Record<string, ProviderFactory> = {
   'grant-token': async (name, _raw, ctx) => new GrantTokenProvider({ name, keyring: ctx.keyring, issuer: ctx.issuer, defaultAudience: ctx.grantTokenAudience }),
   'sealed-secret': (name, raw, ctx) => SealedSecretProvider.create(name, raw, ctx.sealKey),
+  'oauth-exchange': oauthExchangeProviderFactory,
 };
 
 /**

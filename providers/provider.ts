@@ -62,6 +62,11 @@ export interface Provider {
    * grant cannot take it back, and the receipt says to rotate it.
    */
   readonly staticCredentials?: boolean;
+  /**
+   * True when issuing needs the human's own token (`IssueRequest.subjectToken`): the exchange is
+   * then refused up front (invalid_request) when there is none, before anything is recorded.
+   */
+  readonly needsSubjectToken?: boolean;
   issue(req: IssueRequest): Promise<IssuedCredential>;
   /**
    * Idempotent: revoking what is already gone (or was never created) succeeds.

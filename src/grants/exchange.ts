@@ -31,8 +31,11 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
 
   const provider = deps.providers.get(resource.provider);
   if (!provider) throw new OAuthError('temporarily_unavailable', 'provider not available');
-  if (req.requestedTokenType !== TOKEN_TYPE.jwt && !provider.upstreamTokenTypes.includes(req.requestedTokenType))
+  const useUpstream = req.requestedTokenType !== TOKEN_TYPE.jwt;
+  if (useUpstream && !provider.upstreamTokenTypes.includes(req.requestedTokenType))
     throw new OAuthError('invalid_request', 'requested_token_type is not available for this resource');
+  if (useUpstream && provider.needsSubjectToken && !caller.humanToken)
+    throw new OAuthError('invalid_request', "this resource's credential is the human's own: exchange the human's token (subject) with the agent as actor");
 
   const agent = deps.agents.lookup(caller.agentId);
   const now = deps.now();
@@ -117,7 +120,6 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
   await storeCall(() =>
     deps.store.createGrant(grant, draft('grant.issuing', now, { ...event, decision: 'allow', detail: { intent: grant.intent, requested_ttl: req.requestedTtl } })),
   );
-  const useUpstream = req.requestedTokenType !== TOKEN_TYPE.jwt;
   return issueGrant(deps, grant, resource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
 }
 

@@ -111,7 +111,7 @@ export function providerContract(subject: ContractSubject): void {
         const h = await exchangeHarness(f);
         f.fault('5xx');
         try {
-          const res = await h.exchange({ subject_token: await h.agentToken(), scope: f.actions.map((a) => `${f.resource.id}:${a}`).join(' '), requested_token_type: f.requestedTokenType });
+          const res = await h.exchange(await exchangeParams(h, f));
           const text = await res.text();
           expect(res.status, text).toBe(503);
           expectNoSecret(text, f.secrets());
