@@ -108,6 +108,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     status_reason: null,
     lease: null,
     credential_fingerprint: null,
+    credential_expires_at: null,
   };
   const event = { ...base, grant_id: grant.id, scope: grant.scope, actions: allowed, policy_ids: policyIds };
 

@@ -44,6 +44,11 @@ export interface Grant {
   status_reason: string | null;
   lease: string | null;
   credential_fingerprint: string | null;
+  /**
+   * When the upstream credential handed out stops working by itself. It can be later than
+   * `expires_at` when the upstream cannot issue shorter; the grant then revokes it at expiry.
+   */
+  credential_expires_at: number | null;
 }
 
 export function newGrantId(): string {

@@ -44,6 +44,10 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
   }
 
   const expiresAt = Math.min(grant.expires_at, issued.expiresAt);
+  if (issued.expiresAt > grant.expires_at + 1000) {
+    // Recorded as such: the sweeper revokes it when the grant expires, and receipts tell its real end.
+    deps.log.log('warn', 'upstream credential outlives its grant', { grant_id: grant.id, provider: provider.name, outlives_by_s: Math.round((issued.expiresAt - grant.expires_at) / 1000) });
+  }
   // A grant token names its grant (jti); only an opaque upstream credential needs a fingerprint
   // to be found again (RFC 7009). Skipping the digest saves a crypto round trip per exchange.
   const fp = issued.issuedTokenType === TOKEN_TYPE.jwt && provider.type === 'grant-token' ? null : await fingerprint(issued.token);
@@ -54,7 +58,7 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
       grant.id,
       ['issuing'],
       'active',
-      { issued_at: now, expires_at: expiresAt, lease: issued.lease, credential_fingerprint: fp },
+      { issued_at: now, expires_at: expiresAt, lease: issued.lease, credential_fingerprint: fp, credential_expires_at: issued.expiresAt },
       draft('grant.active', now, { request_id: requestId, decision: 'allow', detail: { ...(fp ? { fingerprint: fp } : {}), expires_at: expiresAt, lease: issued.lease !== null } }),
     );
   } catch {

@@ -23,7 +23,7 @@ export interface Receipt {
 
 export function receiptFor(grant: Grant, provider: Provider | undefined, jobOpen: boolean): Receipt {
   const o = outcome(grant.token_type, grant.lease !== null, provider, jobOpen);
-  const expiry = new Date(grant.expires_at).toISOString();
+  const expiry = new Date(grant.credential_expires_at ?? grant.expires_at).toISOString();
   return { grant_id: grant.id, ...o, ...(o.status !== 'revoked' && o.expires_at === undefined ? { expires_at: expiry } : {}) };
 }
 

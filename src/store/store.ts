@@ -66,7 +66,7 @@ export interface GrantPage {
 
 /** The part of a grant a status transition may change. */
 export type GrantPatch = Partial<
-  Pick<Grant, 'expires_at' | 'issued_at' | 'revoked_at' | 'status_reason' | 'lease' | 'credential_fingerprint'>
+  Pick<Grant, 'expires_at' | 'issued_at' | 'revoked_at' | 'status_reason' | 'lease' | 'credential_fingerprint' | 'credential_expires_at'>
 >;
 
 /** Why a revoke batch revoked a grant, carried into its audit event. */
@@ -151,7 +151,8 @@ export interface Store {
 
   /**
    * Move up to `limit` grants in `active` or `pending_approval` whose `expires_at` <= now to
-   * `expired`, each with a `grant.expired` event. Returns how many.
+   * `expired`, each with a `grant.expired` event, and a revocation job for each whose upstream
+   * credential (with a lease) would outlive it. Returns how many.
    */
   expireDue(now: number, limit: number): Promise<number>;
 

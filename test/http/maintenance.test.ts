@@ -42,6 +42,25 @@ describe('expiry sweeper', () => {
   });
 });
 
+describe('credentials that outlive their grant', () => {
+  it('are recorded with their real expiry and revoked upstream when the grant expires', async () => {
+    const state = { down: false, revoked: [] as string[] };
+    const h = await harness();
+    const p = leasingProvider(state);
+    // An upstream that will not issue shorter than ten minutes past the grant.
+    useProvider(h, { ...p, issue: async (req) => ({ ...(await p.issue(req)), expiresAt: req.expiresAt + 600_000 }) });
+    const body = await (await h.exchange({ subject_token: await h.agentToken(), ...SECRET, requested_ttl: '60' })).json();
+    const grant = await (await h.adminRequest(`/v1/grants/${body.grant_id}`)).json();
+    expect(Date.parse(grant.expires_at)).toBeLessThanOrEqual(h.clock.now + 60_000);
+    expect(Date.parse(grant.credential_expires_at) - Date.parse(grant.expires_at)).toBe(600_000);
+    expect(await h.deps.store.dueJobs(h.clock.now + 3_600_000, 10)).toEqual([]);
+    h.clock.now += 61_000;
+    expect(await sweepExpired(h.deps)).toBe(1);
+    expect(await runRevocationJobs(h.deps)).toEqual({ done: 1, failed: 0 });
+    expect(state.revoked).toEqual(['lease-1']);
+  });
+});
+
 describe('upstream revocation jobs', () => {
   it('retry with backoff while the upstream is down, survive a restart, and finish once it is back', async () => {
     const state = { down: true, revoked: [] as string[] };

@@ -71,6 +71,7 @@ export function grantFor(resource: ResourceConfig, actions: ActionClass[], ttlMs
     status_reason: null,
     lease: null,
     credential_fingerprint: null,
+    credential_expires_at: null,
   };
 }
 

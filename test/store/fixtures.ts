@@ -37,6 +37,7 @@ export function makeGrant(overrides: Partial<Grant> = {}): Grant {
     status_reason: null,
     lease: null,
     credential_fingerprint: null,
+    credential_expires_at: null,
     ...overrides,
   };
 }

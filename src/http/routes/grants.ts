@@ -45,5 +45,5 @@ export const registerGrants: RegisterRoutes = (app, deps) => {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function presentGrant(g: Grant) {
-  return { ...g, created_at: iso(g.created_at), expires_at: iso(g.expires_at), issued_at: iso(g.issued_at), revoked_at: iso(g.revoked_at) };
+  return { ...g, created_at: iso(g.created_at), expires_at: iso(g.expires_at), issued_at: iso(g.issued_at), revoked_at: iso(g.revoked_at), credential_expires_at: iso(g.credential_expires_at) };
 }

@@ -26,12 +26,13 @@ export interface GrantRow {
   status_reason: string | null;
   lease: string | null;
   credential_fingerprint: string | null;
+  credential_expires_at: number | null;
 }
 
 export const GRANT_COLUMNS = [
   'id', 'status', 'agent', 'owner', 'principal', 'act', 'task_id', 'resource', 'provider', 'actions', 'scope',
   'intent', 'policy_ids', 'approval', 'token_type', 'parent_grant_id', 'created_at', 'expires_at', 'issued_at',
-  'revoked_at', 'status_reason', 'lease', 'credential_fingerprint',
+  'revoked_at', 'status_reason', 'lease', 'credential_fingerprint', 'credential_expires_at',
 ] as const satisfies readonly (keyof GrantRow & keyof Grant)[];
 
 export const INSERT_GRANT_SQL =
@@ -62,6 +63,7 @@ export function grantToRow(g: Grant): GrantRow {
     status_reason: g.status_reason ?? null,
     lease: g.lease ?? null,
     credential_fingerprint: g.credential_fingerprint ?? null,
+    credential_expires_at: g.credential_expires_at ?? null,
   };
 }
 
@@ -91,5 +93,6 @@ export function rowToGrant(r: GrantRow): Grant {
     status_reason: r.status_reason,
     lease: r.lease,
     credential_fingerprint: r.credential_fingerprint,
+    credential_expires_at: r.credential_expires_at,
   };
 }

@@ -17,7 +17,7 @@ export const MAX_LIST_PAGE = 1000;
 const COLUMNS = GRANT_COLUMNS.join(', ');
 
 /** What a transition may write besides the status; column names come from here, never from the patch. */
-const PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason', 'lease', 'credential_fingerprint'] as const satisfies readonly (keyof GrantPatch)[];
+const PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason', 'lease', 'credential_fingerprint', 'credential_expires_at'] as const satisfies readonly (keyof GrantPatch)[];
 
 /** The `grants` table. Plain reads and writes: callers own the transactions. */
 export class SqliteGrants {
@@ -43,7 +43,7 @@ export class SqliteGrants {
     this.#tally = db.prepare<[string], RevocationTallyRow>(
       `SELECT provider, token_type, lease IS NOT NULL AS with_lease, count(*) AS grants,
               sum(EXISTS (SELECT 1 FROM revocation_jobs j WHERE j.grant_id = g.id)) AS pending,
-              max(expires_at) AS latest_expiry
+              max(coalesce(credential_expires_at, expires_at)) AS latest_expiry
        FROM grants g WHERE revoked_by = ? GROUP BY provider, token_type, with_lease`,
     );
     this.#markExpired = db.prepare<[string]>(`UPDATE grants SET status = 'expired' WHERE id = ?`);

@@ -90,6 +90,10 @@ export function writeOperations(db: Database, t: Tables) {
       const events = rows.map((row) => {
         const before = rowToGrant(row);
         t.grants.markExpired(before.id);
+        // An upstream that could not issue as short as the grant: revoke its credential now.
+        if (before.lease !== null && (before.credential_expires_at ?? 0) > now) {
+          t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: now });
+        }
         const after: Grant = { ...before, status: 'expired' };
         return grantEvent('grant.expired', now, after, { request_id: null, reason: 'expired', detail: { previous_status: before.status } });
       });
