@@ -28,7 +28,13 @@ export interface IssuedCredential {
   credential?: Record<string, string>;
 }
 
-export type ProviderErrorCode = 'upstream_unavailable' | 'upstream_refused' | 'misconfigured' | 'scope_too_large';
+/**
+ * upstream_unavailable: try again later (503). upstream_refused: the upstream said no (500, no details).
+ * misconfigured: Tollgate's own setup is wrong. scope_too_large: the scope cannot be expressed
+ * upstream (invalid_scope). ttl_too_short: the upstream cannot issue as short as the grant
+ * (invalid_request: the caller can ask for a longer TTL).
+ */
+export type ProviderErrorCode = 'upstream_unavailable' | 'upstream_refused' | 'misconfigured' | 'scope_too_large' | 'ttl_too_short';
 
 /** `retryable` tells the caller whether trying again can help, without parsing messages. Messages never hold secrets. */
 export class ProviderError extends Error {

@@ -39,6 +39,7 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
       .transition(grant.id, ['issuing'], 'failed', { status_reason: pe.code }, draft('grant.failed', deps.now(), { request_id: requestId, reason: pe.code }))
       .catch(() => undefined); // the reconciler fails the row if this write does not land
     if (pe.code === 'scope_too_large') throw new OAuthError('invalid_scope', pe.message);
+    if (pe.code === 'ttl_too_short') throw new OAuthError('invalid_request', pe.message);
     if (pe.retryable) throw new OAuthError('temporarily_unavailable', 'upstream unavailable; nothing was issued');
     throw new OAuthError('server_error', 'upstream refused to issue; nothing was issued');
   }
