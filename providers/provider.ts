@@ -68,6 +68,8 @@ export interface Provider {
    * grant cannot take it back, and the receipt says to rotate it.
    */
   readonly staticCredentials?: boolean;
+  /** Said on a `revoked` receipt of this provider, when the upstream's revocation is not instant. */
+  readonly revocationNote?: string;
   /**
    * True when issuing needs the human's own token (`IssueRequest.subjectToken`): the exchange is
    * then refused up front (invalid_request) when there is none, before anything is recorded.

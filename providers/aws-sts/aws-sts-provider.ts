@@ -31,6 +31,7 @@ export class AwsStsProvider implements Provider {
   readonly upstreamTokenTypes = [TOKEN_TYPE.awsCredentials] as const;
   readonly name: string;
   readonly revoke?: (lease: string | null, grant: Grant) => Promise<void>;
+  readonly revocationNote?: string;
   private readonly cfg: AwsStsConfig;
   private readonly own: OwnCredentials;
   private readonly sts: STSClient;
@@ -59,6 +60,7 @@ export class AwsStsProvider implements Provider {
       const deny = new EmergencyDeny({ iam: this.iam, timeoutMs: cfg.timeout * 1000, log: ctx.log, now: ctx.now });
       this.deny = deny;
       this.revoke = (lease, grant) => this.denySession(deny, lease, grant);
+      this.revocationNote = 'IAM denies the session from now on; the deny takes effect within seconds (IAM is eventually consistent)';
     }
   }
 

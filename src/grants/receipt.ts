@@ -33,7 +33,7 @@ function outcome(tokenType: string, withLease: boolean, provider: Provider | und
   // A grant token is the only thing the agent held; every Tollgate path now refuses it.
   if (tokenType === TOKEN_TYPE.jwt) return { status: 'revoked' };
   if (jobOpen) return { status: 'pending', detail: 'upstream revocation is being retried' };
-  if (provider?.revoke && withLease) return { status: 'revoked' };
+  if (provider?.revoke && withLease) return provider.revocationNote ? { status: 'revoked', detail: provider.revocationNote } : { status: 'revoked' };
   if (provider?.staticCredentials) return { status: 'expires_at', expires_at: null, detail: 'a static secret does not expire: rotate it upstream' };
   return { status: 'expires_at', detail: 'the upstream cannot revoke this credential; it works until it expires' };
 }

@@ -4,7 +4,7 @@ import type { Grant } from '../../src/grants/grant.ts';
 import { awsStsProviderFactory } from '../../providers/aws-sts/index.ts';
 import { ProviderError } from '../../providers/provider.ts';
 import { REPORTS_ROLE, setupAwsStsFixture, testContext, type AwsStsFixture } from './aws-sts-fixture.ts';
-import { grantFor } from './fixture.ts';
+import { exchangeHarness, exchangeParams, grantFor } from './fixture.ts';
 
 // emergency_deny: revoking a grant puts an inline deny on the role for that grant's session only,
 // and a sweep at start (and on a timer) deletes it once the session has surely ended.
@@ -63,6 +63,18 @@ describe('aws-sts: emergency_deny', () => {
 
     await f.provider.revoke!(a.c.lease, a.grant);
     expect(denyNames(f)).toHaveLength(1);
+  });
+
+  it('through Tollgate: completing the task denies the session, and the receipt says IAM takes seconds', async () => {
+    const h = await exchangeHarness(f);
+    try {
+      const body = await (await h.exchange(await exchangeParams(h, f))).json();
+      const done = await (await h.adminRequest('/v1/tasks/task-1/complete', { method: 'POST' })).json();
+      expect(done.revoked).toEqual([{ grant_id: body.grant_id, status: 'revoked', detail: expect.stringContaining('within seconds') }]);
+      expect(f.server.isDenied(body.credential.access_key_id)).toBe(true);
+    } finally {
+      await h.deps.store.close();
+    }
   });
 
   it('without a lease (a crash mid-issue), finds the session from the grant', async () => {

@@ -1,0 +1,16 @@
+import type { Logger } from '../../src/log.ts';
+import type { VaultClient } from './vault-client.ts';
+
+/** What issuing and revoking need: the client, the token to act with, a clock and a log. */
+export interface VaultDeps {
+  client: VaultClient;
+  /** Tollgate's own token, current at the time of the call */
+  token(): string;
+  now(): number;
+  log: Logger;
+}
+
+/** Whole seconds from `now` until `expiresAt`, at least 1: Vault counts TTLs in whole seconds. */
+export function secondsLeft(expiresAt: number, now: number): number {
+  return Math.max(1, Math.floor((expiresAt - now) / 1000));
+}
