@@ -64,10 +64,10 @@ export interface Provider {
   /** Stops background work (token renewal timers) at shutdown. */
   stop?(): Promise<void>;
   /**
-   * True when what this provider hands out never expires upstream (a static secret): revoking a
-   * grant cannot take it back, and the receipt says to rotate it.
+   * True when what this provider hands out for `resourceId` never expires upstream (a static
+   * secret): revoking a grant cannot take it back, and the receipt says to rotate it.
    */
-  readonly staticCredentials?: boolean;
+  isStatic?(resourceId: string): boolean;
   /** Said on a `revoked` receipt of this provider, when the upstream's revocation is not instant. */
   readonly revocationNote?: string;
   /**

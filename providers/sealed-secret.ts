@@ -22,7 +22,9 @@ export const sealedSecretAction = z.object({ secret: z.string().min(1) }).strict
 export class SealedSecretProvider implements Provider {
   readonly type = 'sealed-secret';
   readonly upstreamTokenTypes = [TOKEN_TYPE.secret] as const;
-  readonly staticCredentials = true;
+  isStatic(): boolean {
+    return true;
+  }
   readonly name: string;
   private readonly key: CryptoKey;
   private readonly sealed: Map<string, string>;

@@ -13,23 +13,25 @@ const loginAuth = z.discriminatedUnion(
   { error: "expected method 'token', 'approle' or 'jwt'" },
 );
 
+/** Seconds as a number or a duration such as "90s", "5m", from `min` to `max`. */
+function seconds(min: number, max: number) {
+  return z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const s = v === 0 || v === '0' ? 0 : parseDuration(v);
+    if (s === null || s < min || s > max) {
+      ctx.addIssue({ code: 'custom', message: `expected ${min} to ${max} seconds, e.g. ${Math.max(min, 5)} or "${Math.max(min, 5)}s"` });
+      return z.NEVER;
+    }
+    return s;
+  });
+}
+
 /** The provider's own section of `providers:`. `timeout` bounds every call to Vault. */
 export const vaultConfig = z
   .object({
     type: z.literal('vault'),
     address: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://vault.internal:8200' }),
     namespace: z.string().min(1).max(256).optional(),
-    timeout: z
-      .union([z.number(), z.string()])
-      .transform((v, ctx) => {
-        const s = parseDuration(v);
-        if (s === null || s > 60) {
-          ctx.addIssue({ code: 'custom', message: 'expected a timeout of 1 to 60 seconds, e.g. 5 or "5s"' });
-          return z.NEVER;
-        }
-        return s;
-      })
-      .default(5),
+    timeout: seconds(1, 60).default(5),
     auth: loginAuth,
   })
   .strict();
@@ -77,6 +79,11 @@ export const dynamicAction = z
     ttl_param: z.string().regex(/^[a-z_]{1,64}$/, 'a parameter name such as ttl').optional(),
     /** hand out only this field (as the token); otherwise every field, the token being their JSON */
     field: field.optional(),
+    /**
+     * How long a lease may outlive its grant (default 0: never). Within it, the lease is handed
+     * out with its real expiry and Tollgate revokes it when the grant expires.
+     */
+    max_overrun: seconds(0, 86_400).default(0),
   })
   .strict();
 

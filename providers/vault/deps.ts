@@ -10,7 +10,10 @@ export interface VaultDeps {
   log: Logger;
 }
 
-/** Whole seconds from `now` until `expiresAt`, at least 1: Vault counts TTLs in whole seconds. */
+/**
+ * Whole seconds from `now` until `expiresAt`, rounded down so Vault's TTL ends within the grant;
+ * at least 1, since Vault counts in whole seconds (the core grants nothing under a second).
+ */
 export function secondsLeft(expiresAt: number, now: number): number {
   return Math.max(1, Math.floor((expiresAt - now) / 1000));
 }

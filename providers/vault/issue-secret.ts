@@ -8,10 +8,11 @@ import { formatLease } from './lease-handle.ts';
 import type { VaultSecret } from './vault-client.ts';
 
 /**
- * A leased secret (database/creds/ROLE …). Its lease must end no later than the grant: the
- * grant's remaining seconds go in `ttl_param` when the engine takes one; a lease Vault still
- * makes longer is revoked at once and the issue fails, since nothing would revoke it when the
- * grant expires. The expiry reported is the lease's own.
+ * A leased secret (database/creds/ROLE …). The grant's remaining seconds go in `ttl_param` when
+ * the engine takes one. A lease that still outlives the grant by more than `max_overrun` (by
+ * default, at all) is revoked at once and the issue fails: the caller may ask for a longer TTL.
+ * Within `max_overrun` it is handed out with its real expiry, and Tollgate revokes it when the
+ * grant expires. The expiry reported is always the lease's own.
  */
 export async function issueDynamic(deps: VaultDeps, plan: DynamicAction, req: IssueRequest): Promise<IssuedCredential> {
   const sent = deps.now();
@@ -20,8 +21,13 @@ export async function issueDynamic(deps: VaultDeps, plan: DynamicAction, req: Is
   const secret = await read(deps, plan.path, req, params);
   return handOut(deps, secret, req.grant.id, () => {
     if (!secret.leaseId) throw new ProviderError('misconfigured', `${plan.path} answered without a lease: it is static, use kind: kv`, false);
-    if (secret.ttl <= 0 || secret.ttl > ttl)
-      throw new ProviderError('misconfigured', `Vault leased ${plan.path} for ${secret.ttl || 'unlimited'}s, longer than the grant's ${ttl}s; lower the role's default TTL${plan.ttl_param ? '' : ' or set ttl_param if the engine takes one'}`, false);
+    if (secret.ttl <= 0) throw new ProviderError('misconfigured', `Vault leased ${plan.path} without an expiry`, false);
+    if (secret.ttl - ttl > plan.max_overrun)
+      throw new ProviderError(
+        'ttl_too_short',
+        `Vault leased ${plan.path} for ${secret.ttl} s, which would outlive the grant's ${ttl} s by more than max_overrun (${plan.max_overrun} s): ask for a TTL of at least ${secret.ttl - plan.max_overrun + 1} s${plan.ttl_param ? '' : ", or lower the role's default TTL"}`,
+        false,
+      );
     return { ...release(deps, plan, secret.data), issuedTokenType: TOKEN_TYPE.secret, expiresAt: sent + secret.ttl * 1000, lease: formatLease({ kind: 'lease', leaseId: secret.leaseId }) };
   });
 }

@@ -10,8 +10,8 @@ import type { VaultAuth } from './vault-client.ts';
 /**
  * A Vault token with exactly the plan's policies, living no longer than the grant: `ttl` and
  * `explicit_max_ttl` are both the grant's remaining seconds, so renewing cannot stretch it.
- * Without a role it is a child of Tollgate's token (it dies with it: revoking Tollgate's token
- * revokes everything Tollgate handed out); a token role decides otherwise, e.g. orphans.
+ * Without a role it is a child of Tollgate's token and dies with it (revoking Tollgate's token
+ * revokes every token handed out under it); a token role decides otherwise, e.g. orphans.
  */
 export async function issueToken(deps: VaultDeps, plan: TokenAction, req: IssueRequest): Promise<IssuedCredential> {
   const g = req.grant;

@@ -38,8 +38,17 @@ export class VaultProvider implements Provider {
     this.deps = { client: opts.client, token: () => this.session.token(), now: opts.now, log: opts.log };
   }
 
+  /** Resources whose actions read KV: static secrets, which a revocation cannot take back. */
+  private readonly kvResources = new Set<string>();
+
   checkResource(resource: ResourceConfig): void {
-    for (const [action, settings] of Object.entries(resource.actions)) actionSettings(action, settings);
+    for (const [action, settings] of Object.entries(resource.actions)) {
+      if (actionSettings(action, settings).kind === 'kv') this.kvResources.add(resource.id);
+    }
+  }
+
+  isStatic(resourceId: string): boolean {
+    return this.kvResources.has(resourceId);
   }
 
   start(): Promise<void> {
@@ -60,7 +69,8 @@ export class VaultProvider implements Provider {
   /**
    * Token → revoke-accessor (its children go too); lease → sys/leases/revoke. What is already
    * gone is success. A null lease (the process stopped before Vault answered) leaves nothing to
-   * find: that credential ends at its TTL, which never exceeds the grant's.
+   * find: that credential ends at its TTL, which never exceeds the grant's (plus a dynamic
+   * action's max_overrun).
    */
   async revoke(lease: string | null, grant: Grant): Promise<void> {
     if (lease === null) return;

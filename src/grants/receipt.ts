@@ -22,19 +22,19 @@ export interface Receipt {
 }
 
 export function receiptFor(grant: Grant, provider: Provider | undefined, jobOpen: boolean): Receipt {
-  const o = outcome(grant.token_type, grant.lease !== null, provider, jobOpen);
+  const o = outcome(grant.token_type, grant.lease !== null, provider, jobOpen, grant.resource);
   const expiry = new Date(grant.credential_expires_at ?? grant.expires_at).toISOString();
   return { grant_id: grant.id, ...o, ...(o.status !== 'revoked' && o.expires_at === undefined ? { expires_at: expiry } : {}) };
 }
 
 type Outcome = Pick<Receipt, 'status' | 'detail'> & { expires_at?: null };
 
-function outcome(tokenType: string, withLease: boolean, provider: Provider | undefined, jobOpen: boolean): Outcome {
+function outcome(tokenType: string, withLease: boolean, provider: Provider | undefined, jobOpen: boolean, resourceId: string): Outcome {
   // A grant token is the only thing the agent held; every Tollgate path now refuses it.
   if (tokenType === TOKEN_TYPE.jwt) return { status: 'revoked' };
   if (jobOpen) return { status: 'pending', detail: 'upstream revocation is being retried' };
   if (provider?.revoke && withLease) return provider.revocationNote ? { status: 'revoked', detail: provider.revocationNote } : { status: 'revoked' };
-  if (provider?.staticCredentials) return { status: 'expires_at', expires_at: null, detail: 'a static secret does not expire: rotate it upstream' };
+  if (provider?.isStatic?.(resourceId)) return { status: 'expires_at', expires_at: null, detail: 'a static secret does not expire: rotate it upstream' };
   return { status: 'expires_at', detail: 'the upstream cannot revoke this credential; it works until it expires' };
 }
 
@@ -56,7 +56,7 @@ export function receiptTotals(tally: RevocationTally[], providers: ReadonlyMap<s
     const provider = providers.get(t.provider);
     totals.pending += t.pending;
     const settled = t.grants - t.pending;
-    const o = outcome(t.token_type, t.with_lease, provider, false);
+    const o = outcome(t.token_type, t.with_lease, provider, false, t.resource);
     if (o.status === 'revoked') totals.revoked += settled;
     else if (o.expires_at === null) totals.static_secrets += settled;
     else if (settled > 0) {

@@ -46,6 +46,7 @@ export interface RevocationJob {
 /** Grants one revocation revoked, grouped by what decides their receipt. */
 export interface RevocationTally {
   provider: string;
+  resource: string;
   token_type: string;
   with_lease: boolean;
   grants: number;

@@ -41,10 +41,10 @@ export class SqliteGrants {
       `UPDATE grants SET status = 'revoked', revoked_at = ?, status_reason = ?, revoked_by = ? WHERE id = ?`,
     );
     this.#tally = db.prepare<[string], RevocationTallyRow>(
-      `SELECT provider, token_type, lease IS NOT NULL AS with_lease, count(*) AS grants,
+      `SELECT provider, resource, token_type, lease IS NOT NULL AS with_lease, count(*) AS grants,
               sum(EXISTS (SELECT 1 FROM revocation_jobs j WHERE j.grant_id = g.id)) AS pending,
               max(coalesce(credential_expires_at, expires_at)) AS latest_expiry
-       FROM grants g WHERE revoked_by = ? GROUP BY provider, token_type, with_lease`,
+       FROM grants g WHERE revoked_by = ? GROUP BY provider, resource, token_type, with_lease`,
     );
     this.#markExpired = db.prepare<[string]>(`UPDATE grants SET status = 'expired' WHERE id = ?`);
     this.#markFailed = db.prepare<[string, string]>(`UPDATE grants SET status = 'failed', status_reason = ? WHERE id = ?`);
