@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parseConfig, ConfigError } from '../../src/config/parse-config.ts';
+import { prepareDevData } from '../../src/node/dev-mode.ts';
+import { freePort } from '../support/free-port.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
 
 const CLI = new URL('../../src/node/cli.ts', import.meta.url).pathname;
 const DEV = readFileSync(new URL('../../config/tollgate.dev.yaml', import.meta.url), 'utf8');
@@ -49,6 +53,20 @@ describe('configuration', () => {
     const c = parseConfig(DEV, { ...DEV_ENV, TOLLGATE_DEV_SEAL_KEY: 'x\nserver: { port: 1 }' });
     expect(c.signing.seal_key).toBe('x\nserver: { port: 1 }');
     expect(c.server.port).toBe(8787);
+  });
+
+  it('a provider that cannot start stops `tollgate serve` with a clear message naming it', async () => {
+    const port = await freePort(); // nothing listens there
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-cfg-'));
+    const dev = await prepareDevData(join(dir, 'data'), 8787);
+    const path = join(dir, 'vault.yaml');
+    const vault = `providers:\n  vault:\n    type: vault\n    address: http://127.0.0.1:${port}\n    timeout: 1\n    auth: { method: token, token: s.not-a-real-token }\n`;
+    writeFileSync(path, DEV.replace('providers:\n', vault).replace('schema_file: schema.cedarschema', `schema_file: ${ROOT}config/schema.cedarschema`).replace('files: [policies/dev.cedar]', `files: [${ROOT}config/policies/dev.cedar]`));
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--config', path], { encoding: 'utf8', env: { ...process.env, ...dev.env }, timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('providers.vault');
+    expect(r.stderr).toContain(`127.0.0.1:${port}`);
+    expect(r.stderr).not.toContain('s.not-a-real-token');
   });
 
   it('a bad file stops `tollgate serve` with the path of the bad field and a non-zero exit', () => {
