@@ -2,6 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { benchExchange } from './exchange.bench.ts';
 import { benchMassRevocation } from './mass-revocation.bench.ts';
+import { benchProviders } from './providers.bench.ts';
+import { setupAwsStsFixture } from '../test/providers/aws-sts-fixture.ts';
+import { setupOAuthExchangeFixture } from '../test/providers/oauth-exchange-fixture.ts';
+import { setupVaultFixture } from '../test/providers/vault-fixture.ts';
 
 const quick = process.argv.includes('--quick');
 const results = {
@@ -9,6 +13,15 @@ const results = {
   node: process.version,
   exchange: await benchExchange(quick ? 3 : 7, quick ? 300 : 1000),
   mass_revocation: await benchMassRevocation(quick ? 10_000 : 100_000),
+  providers: await benchProviders(
+    {
+      'vault (token)': () => setupVaultFixture('token'),
+      'vault (dynamic secret)': () => setupVaultFixture('dynamic'),
+      'aws-sts': () => setupAwsStsFixture(),
+      'oauth-exchange (delegation)': () => setupOAuthExchangeFixture(),
+    },
+    quick ? 100 : 400,
+  ),
 };
 const goals = {
   'exchange <= 1.5x crypto floor': results.exchange.exchange_vs_crypto_floor <= 1.5,

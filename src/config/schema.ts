@@ -43,7 +43,7 @@ const server = z
     limits,
     sweep_interval: duration.default(15),
     job_interval: duration.default(5),
-    revocation_batch: z.number().int().min(1).max(50_000).default(500),
+    revocation_batch: z.number().int().min(1).max(50_000).default(250),
   })
   .strict();
 

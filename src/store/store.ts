@@ -124,8 +124,8 @@ export interface Store {
    * Revoke up to `limit` live grants matching `filter`, in one atomic operation: each becomes
    * `revoked` with `revoked_at` and `status_reason`, gets a `grant.revoked` event built from the
    * grant and `ctx`, and — when it holds an upstream lease or was caught mid-issue — a revocation
-   * job; when `ctx.revocation_id` is set, that revocation's `revoked_count` grows by the number
-   * revoked. Returns the grants revoked (fewer than `limit` means the filter is exhausted).
+   * job; when `ctx.revocation_id` is set (it must name a recorded revocation), that revocation's
+   * `revoked_count` and tally grow by the grants revoked. Returns the grants revoked (fewer than `limit` means the filter is exhausted).
    * A grant already revoked is not touched again, so repeating a call is harmless.
    */
   revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]>;

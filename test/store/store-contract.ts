@@ -166,6 +166,10 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         await store.createGrant(pending, grantDraft('grant.pending_approval', pending));
 
         const ctx = revokeCtx({ revocation_id: 'rev_1' });
+        await store.createRevocation(
+          { id: 'rev_1', filter: { agent: 'x' }, reason: ctx.reason, requested_by: ctx.by, block: false, created_at: T0, finished_at: null, revoked_count: 0 },
+          draft('revocation.started', T0, {}),
+        );
         const out = await store.revokeBatch({ agent: 'x' }, ctx, 100);
         expect(out).toHaveLength(4);
         for (const g of out) {
@@ -180,6 +184,10 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         });
         const jobs = await store.dueJobs(ctx.time, 100);
         expect(jobs.map((j) => j.grant_id).sort()).toEqual([leased.id, issuing.id].sort());
+        // The revocation's tally: its grants by receipt group, with the open jobs among them.
+        const tally = await store.revocationTally('rev_1');
+        expect(tally.reduce((n, t) => n + t.grants, 0)).toBe(4);
+        expect(tally.reduce((n, t) => n + t.pending, 0)).toBe(2);
         expect(jobs.find((j) => j.grant_id === leased.id)).toMatchObject({ lease: leased.lease, provider: leased.provider, attempts: 0, last_error: null });
         expect(jobs.some((j) => j.grant_id === unleased.id || j.grant_id === pending.id)).toBe(false);
       });

@@ -1,8 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
-import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter, RevocationTally } from '../store.ts';
-
-type RevocationTallyRow = Omit<RevocationTally, 'with_lease'> & { with_lease: number };
+import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter } from '../store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { GrantCursor } from './cursor.ts';
 import { listWhere, liveWhere } from './filter-sql.ts';
@@ -26,7 +24,6 @@ export class SqliteGrants {
   readonly #get: Statement<[string], GrantRow>;
   readonly #byFingerprint: Statement<[string], GrantRow>;
   readonly #markRevoked: Statement<[number, string, string | null, string]>;
-  readonly #tally: Statement<[string], RevocationTallyRow>;
   readonly #markExpired: Statement<[string]>;
   readonly #markFailed: Statement<[string, string]>;
   readonly #dueForExpiry: Statement<[number, number], GrantRow>;
@@ -39,12 +36,6 @@ export class SqliteGrants {
     this.#byFingerprint = db.prepare<[string], GrantRow>(`SELECT ${COLUMNS} FROM grants WHERE credential_fingerprint = ?`);
     this.#markRevoked = db.prepare<[number, string, string | null, string]>(
       `UPDATE grants SET status = 'revoked', revoked_at = ?, status_reason = ?, revoked_by = ? WHERE id = ?`,
-    );
-    this.#tally = db.prepare<[string], RevocationTallyRow>(
-      `SELECT provider, resource, token_type, lease IS NOT NULL AS with_lease, count(*) AS grants,
-              sum(EXISTS (SELECT 1 FROM revocation_jobs j WHERE j.grant_id = g.id)) AS pending,
-              max(coalesce(credential_expires_at, expires_at)) AS latest_expiry
-       FROM grants g WHERE revoked_by = ? GROUP BY provider, resource, token_type, with_lease`,
     );
     this.#markExpired = db.prepare<[string]>(`UPDATE grants SET status = 'expired' WHERE id = ?`);
     this.#markFailed = db.prepare<[string, string]>(`UPDATE grants SET status = 'failed', status_reason = ? WHERE id = ?`);
@@ -111,9 +102,6 @@ export class SqliteGrants {
     this.#markRevoked.run(time, reason, revokedBy, id);
   }
 
-  tally(revocationId: string): RevocationTally[] {
-    return this.#tally.all(revocationId).map((r) => ({ ...r, with_lease: r.with_lease === 1 }));
-  }
 
   dueForExpiry(now: number, limit: number): GrantRow[] {
     return this.#dueForExpiry.all(now, limit);

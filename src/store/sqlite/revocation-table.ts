@@ -1,5 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Block, RevocationFilter, RevocationRecord } from '../store.ts';
+import type { Grant } from '../../grants/grant.ts';
+import type { Block, RevocationFilter, RevocationRecord, RevocationTally } from '../store.ts';
+
+type TallyRow = Omit<RevocationTally, 'with_lease'> & { with_lease: number };
 
 interface RevocationRow {
   id: string;
@@ -22,6 +25,8 @@ export class SqliteRevocations {
   readonly #unfinished: Statement<[], RevocationRow>;
   readonly #finish: Statement<[number, number, string]>;
   readonly #progress: Statement<[number, string]>;
+  readonly #addTally: Statement<[string, string, string, string, number, number, number]>;
+  readonly #tally: Statement<[string], TallyRow>;
   readonly #blocked: Statement<[string, string | null], unknown>;
 
   constructor(db: Database) {
@@ -35,6 +40,21 @@ export class SqliteRevocations {
     this.#unfinished = db.prepare<[], RevocationRow>(`SELECT ${COLUMNS} FROM revocations WHERE finished_at IS NULL ORDER BY created_at, id`);
     this.#finish = db.prepare<[number, number, string]>('UPDATE revocations SET finished_at = ?, revoked_count = ? WHERE id = ? AND finished_at IS NULL');
     this.#progress = db.prepare<[number, string]>('UPDATE revocations SET revoked_count = revoked_count + ? WHERE id = ?');
+    this.#addTally = db.prepare(
+      `INSERT INTO revocation_tallies (revocation_id, provider, resource, token_type, with_lease, grants, latest_expiry)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (revocation_id, provider, resource, token_type, with_lease)
+       DO UPDATE SET grants = grants + excluded.grants, latest_expiry = max(latest_expiry, excluded.latest_expiry)`,
+    );
+    // Open jobs are few (only upstream revocations still owed), so counting them per group is
+    // cheap, provided the jobs are walked first: CROSS JOIN keeps SQLite from scanning grants.
+    this.#tally = db.prepare<[string], TallyRow>(
+      `SELECT t.provider, t.resource, t.token_type, t.with_lease, t.grants, t.latest_expiry,
+              (SELECT count(*) FROM revocation_jobs j CROSS JOIN grants g ON g.id = j.grant_id
+               WHERE g.revoked_by = t.revocation_id AND g.provider = t.provider AND g.resource = t.resource
+                 AND g.token_type = t.token_type AND (g.lease IS NOT NULL) = t.with_lease) AS pending
+       FROM revocation_tallies t WHERE t.revocation_id = ?`,
+    );
     // A null principal binds as NULL, and `subject = NULL` matches nothing: one statement serves both cases.
     this.#blocked = db.prepare<[string, string | null]>(
       `SELECT 1 FROM blocks WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?) LIMIT 1`,
@@ -74,9 +94,26 @@ export class SqliteRevocations {
     return this.#get.get(id) ? 'already' : 'missing';
   }
 
-  /** Counts a batch towards its revocation, in the batch's own transaction, so progress survives a crash. */
-  addProgress(id: string, revoked: number): void {
-    if (revoked > 0) this.#progress.run(revoked, id);
+  /**
+   * Counts a batch towards its revocation, in the batch's own transaction, so progress survives a
+   * crash: the total, and per receipt group (provider, resource, token type, lease or not).
+   */
+  addProgress(id: string, revoked: readonly Grant[]): void {
+    if (revoked.length === 0) return;
+    this.#progress.run(revoked.length, id);
+    const groups = new Map<string, { g: Grant; n: number; latest: number }>();
+    for (const g of revoked) {
+      const key = JSON.stringify([g.provider, g.resource, g.token_type, g.lease !== null]);
+      const entry = groups.get(key) ?? { g, n: 0, latest: 0 };
+      entry.n++;
+      entry.latest = Math.max(entry.latest, g.credential_expires_at ?? g.expires_at);
+      groups.set(key, entry);
+    }
+    for (const { g, n, latest } of groups.values()) this.#addTally.run(id, g.provider, g.resource, g.token_type, g.lease !== null ? 1 : 0, n, latest);
+  }
+
+  tally(id: string): RevocationTally[] {
+    return this.#tally.all(id).map((r) => ({ ...r, with_lease: r.with_lease === 1 }));
   }
 
   isBlocked(agent: string, principal: string | null): boolean {

@@ -121,7 +121,7 @@ export class SqliteStore implements Store {
   }
 
   async revocationTally(id: string): Promise<RevocationTally[]> {
-    return this.#grants.tally(id);
+    return this.#revocations.tally(id);
   }
 
   async jobsForGrants(grantIds: readonly string[]): Promise<RevocationJob[]> {

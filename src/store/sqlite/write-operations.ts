@@ -74,7 +74,7 @@ export function writeOperations(db: Database, t: Tables) {
         );
       }
       t.audit.append(events);
-      if (ctx.revocation_id !== null) t.revocations.addProgress(ctx.revocation_id, revoked.length);
+      if (ctx.revocation_id !== null) t.revocations.addProgress(ctx.revocation_id, revoked);
       return revoked;
     }),
 
