@@ -4,23 +4,11 @@ import { sweepExpired } from '../../src/grants/maintenance.ts';
 import { runRevocationJobs } from '../../src/grants/revocation-worker.ts';
 import type { Provider } from '../../providers/provider.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
+import { leasingProvider as leasing } from '../support/fake-providers.ts';
+
+const leasingProvider = (state: { down: boolean; revoked: string[] }) => leasing(state, 'secrets');
 
 const SECRET = { requested_token_type: TOKEN_TYPE.secret, scope: 'demo:db:read' };
-
-/** A provider with upstream leases whose revoke fails while `down` is set. */
-function leasingProvider(state: { down: boolean; revoked: string[] }): Provider {
-  let n = 0;
-  return {
-    name: 'secrets',
-    type: 'fake-leasing',
-    upstreamTokenTypes: [TOKEN_TYPE.secret],
-    issue: async (req) => ({ token: `upstream-${++n}-${req.grant.id}`, issuedTokenType: TOKEN_TYPE.secret, expiresAt: req.expiresAt, lease: `lease-${n}` }),
-    revoke: async (lease) => {
-      if (state.down) throw new Error('upstream unreachable');
-      state.revoked.push(lease!);
-    },
-  };
-}
 
 function useProvider(h: Harness, p: Provider) {
   (h.deps.providers as Map<string, Provider>).set('secrets', p);

@@ -3,28 +3,7 @@ import { harness, type Harness } from '../support/harness.ts';
 import type { Provider } from '../../providers/provider.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import { runRevocationJobs } from '../../src/grants/revocation-worker.ts';
-
-/** A revocable upstream (leases) that can be taken down. */
-function leasing(state: { down: boolean }): Provider {
-  let n = 0;
-  return {
-    name: 'leasing',
-    type: 'fake-leasing',
-    upstreamTokenTypes: [TOKEN_TYPE.secret],
-    issue: async (req) => ({ token: `up-${++n}-${req.grant.id}`, issuedTokenType: TOKEN_TYPE.secret, expiresAt: req.expiresAt, lease: `lease-${n}` }),
-    revoke: async () => {
-      if (state.down) throw new Error('down');
-    },
-  };
-}
-
-/** An upstream whose credentials cannot be revoked (like AWS STS). */
-const expiring: Provider = {
-  name: 'expiring',
-  type: 'fake-expiring',
-  upstreamTokenTypes: [TOKEN_TYPE.secret],
-  issue: async (req) => ({ token: `exp-${req.grant.id}`, issuedTokenType: TOKEN_TYPE.secret, expiresAt: req.expiresAt - 1000, lease: null }),
-};
+import { expiringProvider, leasingProvider } from '../support/fake-providers.ts';
 
 async function setup(state: { down: boolean }): Promise<Harness> {
   const h = await harness({
@@ -34,7 +13,7 @@ async function setup(state: { down: boolean }): Promise<Harness> {
       c.resources.push({ id: 'up:leasing', provider: 'leasing', actions: { read: {} } }, { id: 'up:expiring', provider: 'expiring', actions: { read: {} } });
     },
   });
-  (h.deps.providers as Map<string, Provider>).set('leasing', leasing(state)).set('expiring', expiring);
+  (h.deps.providers as Map<string, Provider>).set('leasing', leasingProvider(state)).set('expiring', expiringProvider);
   return h;
 }
 

@@ -1,9 +1,9 @@
 import type { ResourceConfig } from '../../src/config/schema.ts';
 import type { ActionClass } from '../../src/grants/action-class.ts';
 import type { Grant } from '../../src/grants/grant.ts';
-import { newGrantId } from '../../src/grants/grant.ts';
 import type { IssuedCredential, Provider } from '../../providers/provider.ts';
 import { harness, type Harness } from '../support/harness.ts';
+import { makeGrant } from '../store/fixtures.ts';
 import type { TestIssuer } from '../support/keys.ts';
 
 // The provider fixture shape and the exchange harness, apart from the vitest suite so the
@@ -47,9 +47,7 @@ export interface ContractSubject {
 }
 
 export function grantFor(resource: ResourceConfig, actions: ActionClass[], ttlMs = 15 * 60_000, now = Date.now()): Grant {
-  return {
-    id: newGrantId(),
-    status: 'issuing',
+  return makeGrant({
     agent: 'spiffe://example.org/agent/contract',
     owner: 'team-contract',
     principal: 'https://idp.example#alice',
@@ -61,18 +59,9 @@ export function grantFor(resource: ResourceConfig, actions: ActionClass[], ttlMs
     scope: actions.map((a) => `${resource.id}:${a}`).join(' '),
     intent: 'contract test',
     policy_ids: ['contract'],
-    approval: null,
-    token_type: 'urn:ietf:params:oauth:token-type:jwt',
-    parent_grant_id: null,
     created_at: now,
     expires_at: now + ttlMs,
-    issued_at: null,
-    revoked_at: null,
-    status_reason: null,
-    lease: null,
-    credential_fingerprint: null,
-    credential_expires_at: null,
-  };
+  });
 }
 
 /** The form of an exchange asking for the fixture's credential itself, for the agent or for alice. */
