@@ -57,6 +57,8 @@ export interface RevocationTally {
 
 export interface GrantListFilter extends Omit<RevocationFilter, 'all' | 'grant_ids'> {
   status?: GrantStatus;
+  /** the grants one mass revocation revoked */
+  revoked_by?: string;
 }
 
 export interface GrantPage {

@@ -61,10 +61,19 @@ describe('revocation receipts', () => {
     let body: any;
     for (let i = 0; i < 200; i++) {
       body = await (await h.adminRequest(`/v1/revocations/${revocation_id}`)).json();
-      if (body.status === 'finished' && body.receipts.pending === 0) break;
+      if (body.status === 'finished' && body.receipt_totals.pending === 0) break;
       await runRevocationJobs(h.deps);
     }
-    expect(body).toMatchObject({ status: 'finished', revoked: 4, receipts: { revoked: 2, pending: 0, expires_at: 1, static_secrets: 1 } });
-    expect(body.receipts.last_expiry).toMatch(/^\d{4}-/);
+    expect(body).toMatchObject({ status: 'finished', revoked: 4, receipt_totals: { revoked: 2, pending: 0, expires_at: 1, static_secrets: 1 } });
+    expect(body.receipt_totals.last_expiry).toMatch(/^\d{4}-/);
+    // And per grant, paged.
+    const first = await (await h.adminRequest(`/v1/revocations/${revocation_id}/receipts?limit=3`)).json();
+    const rest = await (await h.adminRequest(`/v1/revocations/${revocation_id}/receipts?limit=3&cursor=${encodeURIComponent(first.next_cursor)}`)).json();
+    const all = [...first.receipts, ...rest.receipts];
+    expect(rest.next_cursor).toBeNull();
+    expect(all.map((r: { status: string }) => r.status).sort()).toEqual(['expires_at', 'expires_at', 'revoked', 'revoked']);
+    expect(all.filter((r: { expires_at?: string | null }) => r.expires_at === null)).toHaveLength(1);
+    expect((await h.adminRequest(`/v1/revocations/${revocation_id}/receipts?cursor=nope`)).status).toBe(400);
+    expect((await h.adminRequest('/v1/revocations/rev_unknown/receipts')).status).toBe(404);
   });
 });

@@ -6,6 +6,7 @@ import type { GrantListFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { grantFilterFields } from '../grant-filter-fields.ts';
+import { listGrantsPage } from '../list-grants.ts';
 
 const query = z
   .object({
@@ -25,12 +26,7 @@ export const registerGrants: RegisterRoutes = (app, deps) => {
     const { limit, cursor, issued_before, ...rest } = parsed.data;
     const filter: GrantListFilter = { ...rest };
     if (issued_before) filter.issued_before = Date.parse(issued_before);
-    const page = await storeCall(() =>
-      deps.store.listGrants(filter, limit, cursor ?? null).catch((e: unknown) => {
-        // The store's word for a cursor it did not make: the caller's mistake, not an outage.
-        throw e instanceof RangeError ? new OAuthError('invalid_request', 'malformed cursor') : e;
-      }),
-    );
+    const page = await listGrantsPage(deps, filter, limit, cursor ?? null);
     return c.json({ grants: page.grants.map(presentGrant), next_cursor: page.next_cursor });
   });
 

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { RegisterRoutes } from '../env.ts';
 import { revokeByFilter } from '../../grants/revoke.ts';
-import { receiptTotals } from '../../grants/receipt.ts';
+import { receiptFor, receiptTotals } from '../../grants/receipt.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import type { RevocationFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { grantFilterFields } from '../grant-filter-fields.ts';
 import { readJson } from '../read-body.ts';
+import { listGrantsPage } from '../list-grants.ts';
 
 const body = z
   .object({
@@ -50,7 +51,19 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
     const record = await storeCall(() => deps.store.getRevocation(c.req.param('id').slice(0, 64)));
     if (!record) throw new OAuthError('not_found', 'no such revocation');
     const tally = await storeCall(() => deps.store.revocationTally(record.id));
-    return c.json({ ...present(record), receipts: receiptTotals(tally, deps.providers) });
+    return c.json({ ...present(record), receipt_totals: receiptTotals(tally, deps.providers) });
+  });
+
+  // Per-grant receipts of one revocation, newest grant first, paged like the inventory.
+  app.get('/v1/revocations/:id/receipts', async (c) => {
+    await authenticateAdmin(deps, c.req.raw);
+    const id = c.req.param('id').slice(0, 64);
+    const limit = Number(c.req.query('limit') ?? '100');
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new OAuthError('invalid_request', 'limit must be 1-1000');
+    if (!(await storeCall(() => deps.store.getRevocation(id)))) throw new OAuthError('not_found', 'no such revocation');
+    const page = await listGrantsPage(deps, { revoked_by: id }, limit, c.req.query('cursor')?.slice(0, 512) ?? null);
+    const open = new Set((await storeCall(() => deps.store.jobsForGrants(page.grants.map((g) => g.id)))).map((j) => j.grant_id));
+    return c.json({ receipts: page.grants.map((g) => receiptFor(g, deps.providers.get(g.provider), open.has(g.id))), next_cursor: page.next_cursor });
   });
 };
 

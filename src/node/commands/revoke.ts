@@ -57,6 +57,16 @@ export async function revokeCommand(argv: string[]): Promise<number> {
     body: JSON.stringify(body),
   });
   if (res.status !== 200 && res.status !== 202) return console.error(res.text), 1;
-  print(res.body);
+  if (v['dry-run']) return print(res.body), 0;
+  // Dead everywhere already; wait (briefly) for the per-grant records, then show the receipts.
+  const id = (res.body as { revocation_id: string }).revocation_id;
+  const auth = { authorization: `Bearer ${adminKey(v)}` };
+  let status = res.body as { status: string };
+  for (let i = 0; i < 300 && status.status !== 'finished'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    status = (await call(`${serverUrl(v)}/v1/revocations/${id}`, { headers: auth })).body as { status: string };
+  }
+  const receipts = (await call(`${serverUrl(v)}/v1/revocations/${id}/receipts?limit=100`, { headers: auth })).body as { receipts: unknown[]; next_cursor: string | null };
+  print({ ...status, receipts: receipts.receipts, ...(receipts.next_cursor ? { more_receipts: `GET /v1/revocations/${id}/receipts?cursor=${receipts.next_cursor}` } : {}) });
   return 0;
 }

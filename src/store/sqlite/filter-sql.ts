@@ -29,6 +29,7 @@ const EQUALITY_FIELDS = [
 const ID_INDEX = 'sqlite_autoindex_grants_1';
 const STATUS_INDEX = 'grants_status_expires';
 const CREATED_INDEX = 'grants_created';
+const REVOKED_BY_INDEX = 'grants_revoked_by';
 
 /**
  * SQL text and its bound values. The text depends only on which fields a filter sets, never on
@@ -73,6 +74,12 @@ export function listWhere(filter: GrantListFilter): BoundSql & { index: string |
   if (filter.status !== undefined) {
     clauses.push('status = ?');
     params.push(filter.status);
+  }
+  if (filter.revoked_by !== undefined) {
+    if (typeof filter.revoked_by !== 'string') throw new TypeError('filter revoked_by must be a string');
+    clauses.push('revoked_by = ?');
+    params.push(filter.revoked_by);
+    return { sql: clauses.join(' AND '), params, index: REVOKED_BY_INDEX };
   }
   const historic = filter.status !== undefined && !LIVE_STATUSES.includes(filter.status);
   return { sql: clauses.length > 0 ? clauses.join(' AND ') : '1', params, index: historic && !keyed ? CREATED_INDEX : null };
