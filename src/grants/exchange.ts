@@ -48,6 +48,8 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     resource: resource.id,
     scope: formatScope(resource.id, requested.actions),
     actions: requested.actions,
+    // Why the agent asked is part of every record of the request, refusals included.
+    detail: req.intent ? { intent: req.intent } : null,
   };
   if (!agent) {
     await storeCall(() => deps.store.appendAudit(draft('exchange.rejected', now, { ...base, decision: 'deny', reason: 'unregistered agent' })));

@@ -147,12 +147,12 @@ describe('token exchange: delegation', () => {
 
 describe('token exchange: policy', () => {
   it('denies with 403 and audits the deciding policy', async () => {
-    const res = await h.exchange({ subject_token: await h.agentToken('risky'), scope: 'demo:reports:read' });
+    const res = await h.exchange({ subject_token: await h.agentToken('risky'), scope: 'demo:reports:read', intent: 'export all reports' });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: 'access_denied' });
     const events = (await (await h.adminRequest('/v1/audit?after=0&limit=10000')).text()).trim().split('\n').map((l) => JSON.parse(l));
     const denial = events.filter((e) => e.type === 'exchange.denied').at(-1);
-    expect(denial).toMatchObject({ agent: 'spiffe://example.org/agent/risky', decision: 'deny', resource: 'demo:reports' });
+    expect(denial).toMatchObject({ agent: 'spiffe://example.org/agent/risky', decision: 'deny', resource: 'demo:reports', detail: { intent: 'export all reports' } });
     expect(denial.policy_ids).toContain('forbid-high-risk-agent');
   });
 
