@@ -33,7 +33,9 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
   try {
     issued = await provider.issue({ grant, resource, actions: grant.actions, expiresAt: grant.expires_at, signal: AbortSignal.timeout(ISSUE_TIMEOUT_MS), subjectToken });
   } catch (e) {
-    const pe = e instanceof ProviderError ? e : new ProviderError('upstream_unavailable', 'provider call failed', true);
+    // Anything but a ProviderError is a bug or a library's raw error, whose message may quote a
+    // request (headers, tokens): only its type is logged.
+    const pe = e instanceof ProviderError ? e : new ProviderError('upstream_unavailable', `provider call failed (${e instanceof Error ? e.name : typeof e})`, true);
     deps.log.log('warn', 'provider issue failed', { grant_id: grant.id, provider: provider.name, code: pe.code, error: pe.message });
     await deps.store
       .transition(grant.id, ['issuing'], 'failed', { status_reason: pe.code }, draft('grant.failed', deps.now(), { request_id: requestId, reason: pe.code }))
