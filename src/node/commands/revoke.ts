@@ -7,7 +7,9 @@ const HELP = `usage: tollgate revoke --token TOKEN
 
 With --token: RFC 7009 revocation of that token (no admin key needed).
 Otherwise: admin mass revocation of every live grant the filters match (all must match);
---dry-run only counts; --block also refuses new grants for the named agent/principal.`;
+--dry-run only counts; --block also refuses new grants for the named agent/principal.
+Waits for the per-grant records (up to 30 s) and prints the receipts: revoked, pending
+(the upstream is retried) or expires_at (the upstream cannot revoke; null = a static secret).`;
 
 export async function revokeCommand(argv: string[]): Promise<number> {
   const { values: v } = args(
