@@ -79,3 +79,26 @@ describe('configuration', () => {
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 });
+
+describe('config/tollgate.example.yaml', () => {
+  it('is a valid config whose catalog its providers accept', async () => {
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const { nodeProviderFactories } = await import('../../src/node/provider-factories.ts');
+    const { createLogger } = await import('../../src/log.ts');
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const text = readFileSync(new URL('../../config/tollgate.example.yaml', import.meta.url), 'utf8');
+    const c = parseConfig(text, {
+      TOLLGATE_SIGNING_JWK: JSON.stringify(await exportJWK(privateKey)),
+      TOLLGATE_SEAL_KEY: Buffer.alloc(32, 1).toString('base64'),
+      VAULT_ROLE_ID: 'r',
+      VAULT_SECRET_ID: 's',
+    });
+    expect(c.trust.issuers.map((i) => i.kind)).toEqual(['workload', 'workload', 'human', 'admin']);
+    const ctx = { log: createLogger(() => {}), now: Date.now, sealKey: null, keyring: null, issuer: c.server.issuer, grantTokenAudience: 'x' } as never;
+    for (const [name, raw] of Object.entries(c.providers)) {
+      const p = await nodeProviderFactories[raw.type]!(name, raw, ctx);
+      for (const r of c.resources.filter((r) => r.provider === name)) expect(() => p.checkResource?.(r)).not.toThrow();
+      await p.stop?.();
+    }
+  });
+});
