@@ -30,8 +30,12 @@ export interface ExchangeResponse {
  */
 export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceConfig, provider: Provider, requestId: string, subjectToken: string | null): Promise<ExchangeResponse> {
   let issued: IssuedCredential;
+  // A timer cleared as soon as the provider answers: AbortSignal.timeout would keep one alive for
+  // the whole timeout after every exchange.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DOMException('provider call timed out', 'TimeoutError')), ISSUE_TIMEOUT_MS);
   try {
-    issued = await provider.issue({ grant, resource, actions: grant.actions, expiresAt: grant.expires_at, signal: AbortSignal.timeout(ISSUE_TIMEOUT_MS), subjectToken });
+    issued = await provider.issue({ grant, resource, actions: grant.actions, expiresAt: grant.expires_at, signal: abort.signal, subjectToken });
   } catch (e) {
     // Anything but a ProviderError is a bug or a library's raw error, whose message may quote a
     // request (headers, tokens): only its type is logged.
@@ -44,6 +48,8 @@ export async function issueGrant(deps: Deps, grant: Grant, resource: ResourceCon
     if (pe.code === 'ttl_too_short') throw new OAuthError('invalid_request', pe.message);
     if (pe.retryable) throw new OAuthError('temporarily_unavailable', 'upstream unavailable; nothing was issued');
     throw new OAuthError('server_error', 'upstream refused to issue; nothing was issued');
+  } finally {
+    clearTimeout(timer);
   }
 
   const expiresAt = Math.min(grant.expires_at, issued.expiresAt);
