@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { buildActClaim, actDepth } from '../identity/delegation.ts';
 import { IdentityError } from '../identity/identity-error.ts';
+import { trustDomainOf } from '../identity/trust-domain.ts';
 import type { VerifiedToken } from '../identity/trust-registry.ts';
 import { OAuthError } from '../http/oauth-error.ts';
 import type { ActClaim, Grant } from './grant.ts';
@@ -78,9 +79,4 @@ async function verifyInput(deps: Deps, token: string, name: string, kinds: ('wor
 
 function trustDomainOfToken(t: VerifiedToken): string {
   return t.spiffeId ? t.spiffeId.trustDomain : t.issuer;
-}
-
-function trustDomainOf(agentId: string): string {
-  const m = /^spiffe:\/\/([^/]+)/.exec(agentId);
-  return m ? m[1]! : agentId.split('#')[0]!;
 }

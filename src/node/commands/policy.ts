@@ -2,6 +2,7 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { isActionClass } from '../../grants/action-class.ts';
 import { createAgentRegistry } from '../../grants/agent-registry.ts';
 import { checkPolicies, loadPolicies } from '../../policy/engine.ts';
+import { trustDomainOf } from '../../identity/trust-domain.ts';
 import { loadConfigFile, type LoadedConfig } from '../load-config.ts';
 import { DEV_CONFIG, prepareDevData } from '../dev-mode.ts';
 import { args, common, dataDir, print } from './args.ts';
@@ -49,9 +50,8 @@ export async function policyCommand(argv: string[]): Promise<number> {
   const agent = createAgentRegistry(loaded.config.agents).lookup(v.agent);
   if (!agent) console.error(`note: ${v.agent} is not registered; the server would answer unauthorized_client`);
   const engine = loadPolicies(cedar, loaded.schemaText, loaded.policySources);
-  const td = /^spiffe:\/\/([^/]+)/.exec(v.agent)?.[1] ?? v.agent.split('#')[0]!;
   const explanation = engine.explain({
-    agent: { id: v.agent, owner: agent?.owner ?? '(unregistered)', trust_domain: td, risk: agent?.risk ?? 'low' },
+    agent: { id: v.agent, owner: agent?.owner ?? '(unregistered)', trust_domain: trustDomainOf(v.agent), risk: agent?.risk ?? 'low' },
     principal: v.human ? { id: v.human, risk: 'low' } : null,
     action: v.action,
     resource: { id: resource.id, provider: resource.provider, classification: resource.classification },
