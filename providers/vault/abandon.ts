@@ -1,4 +1,6 @@
 import { ProviderError } from '../provider.ts';
+import type { VaultDeps } from './deps.ts';
+import { isGone, providerError } from './errors.ts';
 
 /**
  * Runs `start()` unless `signal` has fired, and waits for it unless `signal` fires first. A call
@@ -36,4 +38,19 @@ export function abandonable<T>(signal: AbortSignal, start: () => Promise<T>, cle
 
 function gaveUp(): ProviderError {
   return new ProviderError('upstream_unavailable', 'Vault did not answer in time', true);
+}
+
+/**
+ * Revokes a token (by accessor) or a lease Tollgate will not hand out. It cannot do more than log
+ * if that fails: the credential's TTL still bounds it.
+ */
+export async function revokeUnreleased(deps: VaultDeps, what: { accessor: string } | { leaseId: string }, ttl: number, grantId: string): Promise<void> {
+  const kind = 'accessor' in what ? 'token' : 'lease';
+  try {
+    if ('accessor' in what) await deps.client.revokeAccessor(deps.token(), what.accessor);
+    else await deps.client.revokeLease(deps.token(), what.leaseId);
+  } catch (e) {
+    if (isGone(e)) return;
+    deps.log.log('error', `vault: could not revoke a ${kind} that was not handed out; it lives until its TTL`, { grant_id: grantId, ttl, error: providerError(e, 'revoke').message });
+  }
 }

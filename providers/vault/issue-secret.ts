@@ -1,9 +1,9 @@
 import { ProviderError, type IssueRequest, type IssuedCredential } from '../provider.ts';
 import { TOKEN_TYPE } from '../token-types.ts';
-import { abandonable } from './abandon.ts';
+import { abandonable, revokeUnreleased } from './abandon.ts';
 import type { DynamicAction, KvAction } from './config.ts';
 import { secondsLeft, type VaultDeps } from './deps.ts';
-import { isGone, providerError } from './errors.ts';
+import { providerError } from './errors.ts';
 import { formatLease } from './lease-handle.ts';
 import type { VaultSecret } from './vault-client.ts';
 
@@ -85,12 +85,6 @@ function release(deps: VaultDeps, plan: { path: string; field?: string | undefin
   return { token: value, credential: { [plan.field]: value } };
 }
 
-async function revokeAbandoned(deps: VaultDeps, secret: VaultSecret, grantId: string): Promise<void> {
-  if (!secret.leaseId) return;
-  try {
-    await deps.client.revokeLease(deps.token(), secret.leaseId);
-  } catch (e) {
-    if (isGone(e)) return;
-    deps.log.log('error', 'vault: could not revoke a lease that was not handed out; it lives until its TTL', { grant_id: grantId, ttl: secret.ttl, error: providerError(e, 'revoke').message });
-  }
+function revokeAbandoned(deps: VaultDeps, secret: VaultSecret, grantId: string): Promise<void> {
+  return secret.leaseId ? revokeUnreleased(deps, { leaseId: secret.leaseId }, secret.ttl, grantId) : Promise.resolve();
 }

@@ -1,9 +1,9 @@
 import { ProviderError, type IssueRequest, type IssuedCredential } from '../provider.ts';
 import { TOKEN_TYPE } from '../token-types.ts';
-import { abandonable } from './abandon.ts';
+import { abandonable, revokeUnreleased } from './abandon.ts';
 import type { TokenAction } from './config.ts';
 import { secondsLeft, type VaultDeps } from './deps.ts';
-import { isGone, providerError } from './errors.ts';
+import { providerError } from './errors.ts';
 import { formatLease } from './lease-handle.ts';
 import type { VaultAuth } from './vault-client.ts';
 
@@ -59,13 +59,6 @@ function overreach(auth: VaultAuth, plan: TokenAction, ttl: number): ProviderErr
   return null;
 }
 
-/** Revokes a token Tollgate will not hand out; it cannot do more than log if that fails (the TTL still bounds it). */
-async function revokeAbandoned(deps: VaultDeps, auth: VaultAuth, grantId: string): Promise<void> {
-  if (!auth.accessor) return;
-  try {
-    await deps.client.revokeAccessor(deps.token(), auth.accessor);
-  } catch (e) {
-    if (isGone(e)) return;
-    deps.log.log('error', 'vault: could not revoke a token that was not handed out; it lives until its TTL', { grant_id: grantId, ttl: auth.ttl, error: providerError(e, 'revoke').message });
-  }
+function revokeAbandoned(deps: VaultDeps, auth: VaultAuth, grantId: string): Promise<void> {
+  return auth.accessor ? revokeUnreleased(deps, { accessor: auth.accessor }, auth.ttl, grantId) : Promise.resolve();
 }
