@@ -3,6 +3,8 @@ import { draft } from '../audit/event.ts';
 import { OAuthError } from '../http/oauth-error.ts';
 import { actDepth } from '../identity/delegation.ts';
 import type { PolicyDecision } from '../policy/engine.ts';
+import { decideAction } from '../policy/decide-action.ts';
+import { currentRisk, type RiskView } from '../risk/current-risk.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import type { ActionClass } from './action-class.ts';
 import { parseExchangeRequest, type ExchangeRequest } from './exchange-request.ts';
@@ -62,7 +64,8 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
 
   if (req.approvalId) return answerApprovalRetry(deps, req, caller, resource.id);
 
-  const decisions = decideEach(deps, caller, agent, resource, requested.actions, req, now);
+  const risk = await storeCall(() => currentRisk(deps, caller.agentId, agent.risk, caller.principal));
+  const decisions = decideEach(deps, caller, agent.owner, risk, resource, requested.actions, req, now);
   const allowed = requested.actions.filter((a) => decisions.get(a)!.decision === 'allow');
   const policyIds = [...new Set([...decisions.values()].flatMap((d) => d.policyIds))];
   if (allowed.length === 0) {
@@ -129,37 +132,22 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
 function decideEach(
   deps: Deps,
   caller: Caller,
-  agent: { owner: string; risk: 'low' | 'medium' | 'high' },
+  owner: string,
+  risk: RiskView,
   resource: { id: string; provider: string; classification: string },
   actions: ActionClass[],
   req: ExchangeRequest,
   now: number,
 ): Map<ActionClass, PolicyDecision> {
-  const out = new Map<ActionClass, PolicyDecision>();
-  for (const action of actions) {
-    try {
-      out.set(
-        action,
-        deps.policy.decide({
-          agent: { id: caller.agentId, owner: agent.owner, trust_domain: caller.trustDomain, risk: agent.risk },
-          principal: caller.principal ? { id: caller.principal, risk: 'low' } : null,
-          action,
-          resource: { id: resource.id, provider: resource.provider, classification: resource.classification },
-          context: {
-            task_id: req.taskId,
-            intent: req.intent,
-            delegation_depth: actDepth(caller.act),
-            requested_ttl: req.requestedTtl ?? deps.config.server.limits.default_ttl,
-            now: Math.floor(now / 1000),
-          },
-        }),
-      );
-    } catch {
-      // Fail closed: a policy engine that cannot answer issues nothing.
-      throw new OAuthError('temporarily_unavailable', 'policy engine unavailable');
-    }
-  }
-  return out;
+  const who = { agentId: caller.agentId, owner, trustDomain: caller.trustDomain, principal: caller.principal };
+  const ctx = {
+    task_id: req.taskId,
+    intent: req.intent,
+    delegation_depth: actDepth(caller.act),
+    requested_ttl: req.requestedTtl ?? deps.config.server.limits.default_ttl,
+    now,
+  };
+  return new Map(actions.map((action) => [action, decideAction(deps.policy, who, risk, resource, action, ctx)]));
 }
 
 /** A Tollgate token presented again can only narrow: same task, same resource, a subset of its actions. */
