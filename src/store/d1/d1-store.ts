@@ -4,6 +4,7 @@ import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import { AUDIT_COLUMNS, rowToEvent } from '../sqlite/audit-rows.ts';
 import type { AuditRow } from '../sqlite/audit-rows.ts';
 import { decodeCursor, encodeCursor } from '../sqlite/cursor.ts';
+import { liveWhere } from '../sqlite/filter-sql.ts';
 import { countLiveQuery, listQuery } from '../sqlite/grant-queries.ts';
 import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
 import type { GrantRow } from '../sqlite/grant-rows.ts';
@@ -20,6 +21,7 @@ import type {
   Store,
 } from '../store.ts';
 import { HEAD_SQL, toHead } from './audit-append.ts';
+import { DEFAULT_MAX_PARAM_BYTES } from './json-chunks.ts';
 import type { AuditHead } from './audit-append.ts';
 import { migrateD1 } from './migrate.ts';
 import { REVOCATION_COLUMNS, toRecord } from './revocation-rows.ts';
@@ -30,20 +32,25 @@ import type { D1WriteOperations } from './write-operations.ts';
 /** Page caps, as on SQLite. */
 const MAX_LIST_PAGE = 1000;
 const MAX_AUDIT_PAGE = 10_000;
-/**
- * The most rows one write batch takes. A batch's rows are read in one result and its events
- * travel as statement parameters, and D1 bounds both; a larger `limit` runs as several batches,
- * each atomic on its own (every grant still changes together with its event and job).
- */
-const MAX_WRITE_ROWS = 2000;
+
+export interface D1StoreOptions {
+  /**
+   * The most rows one write batch takes (default 2000). A batch's rows are read in one result
+   * and its events travel as statement parameters, and D1 bounds both; a larger `limit` runs as
+   * several batches, each atomic on its own (every grant still changes with its event and job).
+   */
+  maxWriteRows?: number;
+  /** The largest JSON parameter of one statement; more rows go into more statements of the same batch. */
+  maxParamBytes?: number;
+}
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
 const JOB_COLUMNS = 'id, grant_id, provider, lease, attempts, next_attempt_at, last_error';
 
 /** Migrate `db` to this build's schema, then open the store on it. */
-export async function openD1Store(db: D1Database): Promise<D1Store> {
+export async function openD1Store(db: D1Database, opts: D1StoreOptions = {}): Promise<D1Store> {
   await migrateD1(db);
-  return new D1Store(db);
+  return new D1Store(db, opts);
 }
 
 /**
@@ -54,10 +61,12 @@ export async function openD1Store(db: D1Database): Promise<D1Store> {
 export class D1Store implements Store {
   readonly #db: D1Database;
   readonly #write: D1WriteOperations;
+  readonly #maxWriteRows: number;
 
-  constructor(db: D1Database) {
+  constructor(db: D1Database, opts: D1StoreOptions = {}) {
     this.#db = db;
-    this.#write = d1WriteOperations(db);
+    this.#maxWriteRows = Math.max(1, opts.maxWriteRows ?? 2000);
+    this.#write = d1WriteOperations({ db, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES });
   }
 
   async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
@@ -103,8 +112,9 @@ export class D1Store implements Store {
   }
 
   async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
+    liveWhere(filter); // a filter that names nothing throws, whatever the limit
     const out: Grant[] = [];
-    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), async (n) => {
+    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, async (n) => {
       const batch = await this.#write.revokeBatch(filter, ctx, n);
       out.push(...batch);
       return batch.length;
@@ -151,12 +161,12 @@ export class D1Store implements Store {
   }
 
   async expireDue(now: number, limit: number): Promise<number> {
-    return inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), (n) => this.#write.expireDue(now, n));
+    return inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, (n) => this.#write.expireDue(now, n));
   }
 
   async failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]> {
     const out: Grant[] = [];
-    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), async (n) => {
+    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, async (n) => {
       const batch = await this.#write.failStaleIssuing(before, now, n);
       out.push(...batch);
       return batch.length;
@@ -165,7 +175,7 @@ export class D1Store implements Store {
   }
 
   async dueJobs(now: number, limit: number): Promise<RevocationJob[]> {
-    const n = clampLimit(limit, MAX_WRITE_ROWS);
+    const n = clampLimit(limit, Number.MAX_SAFE_INTEGER);
     if (n === 0) return [];
     const { results } = await this.#db
       .prepare(`SELECT ${JOB_COLUMNS} FROM revocation_jobs WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`)
@@ -212,11 +222,11 @@ export class D1Store implements Store {
   async close(): Promise<void> {}
 }
 
-/** Run `round` on at most MAX_WRITE_ROWS at a time until `limit` rows are done or a round comes back short. */
-async function inRounds(limit: number, round: (n: number) => Promise<number>): Promise<number> {
+/** Run `round` on at most `size` rows at a time until `limit` rows are done or a round comes back short. */
+async function inRounds(limit: number, size: number, round: (n: number) => Promise<number>): Promise<number> {
   let done = 0;
   while (done < limit) {
-    const want = Math.min(limit - done, MAX_WRITE_ROWS);
+    const want = Math.min(limit - done, size);
     const got = await round(want);
     done += got;
     if (got < want) break;
