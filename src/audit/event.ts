@@ -9,10 +9,15 @@ export type AuditEventType =
   | 'grant.failed'
   | 'grant.revoked'
   | 'grant.expired'
+  | 'grant.denied'
   | 'revocation.started'
   | 'revocation.finished'
   | 'revocation.upstream'
-  | 'block.added';
+  | 'block.added'
+  | 'approval.requested'
+  | 'approval.answered'
+  | 'approval.refused'
+  | 'approval.used';
 
 /**
  * What a caller hands the store. Never a secret: credentials appear only as fingerprints.

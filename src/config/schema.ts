@@ -153,6 +153,25 @@ const resource = z
   })
   .strict();
 
+const approvals = z
+  .object({
+    /** how long a request may wait for its human; never longer than the grant or task it serves */
+    ttl: duration.default(900),
+    /** `group:NAME` approvers: the humans (iss#sub or verified email) in each group */
+    groups: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.array(z.string().min(1).max(320)).max(1000)).default({}),
+    /** told about every approval that starts waiting; the body is signed with `secret` (HMAC-SHA256) */
+    webhook: z
+      .object({
+        url,
+        secret: z.string().min(16),
+        timeout: duration.default(5),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .prefault({});
+
 const policy = z
   .object({
     schema_file: z.string().optional(),
@@ -173,6 +192,7 @@ export const configSchema = z
     agents: z.array(agent).max(10_000).default([]),
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), provider),
     resources: z.array(resource).max(10_000),
+    approvals,
     policy,
   })
   .strict()

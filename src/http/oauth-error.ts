@@ -1,5 +1,5 @@
-// RFC 6749 §5.2 error codes, plus RFC 8693's invalid_target, RFC 8628's authorization_pending
-// (reused for approval waits) and the 503 code for "the store, policy or upstream cannot answer".
+// RFC 6749 §5.2 error codes, plus RFC 8693's invalid_target, RFC 8628's authorization_pending and
+// expired_token (reused for approval waits) and the 503 code for "the store, policy or upstream cannot answer".
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -15,7 +15,9 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'not_found'
   | 'payload_too_large'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  | 'conflict'
+  | 'expired_token';
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -33,6 +35,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  conflict: 409,
+  expired_token: 400,
 };
 
 /** An error that knows its response. Descriptions are for humans and never carry secrets or tokens. */

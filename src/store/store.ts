@@ -1,3 +1,4 @@
+import type { Approval, ApprovalStatus } from '../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../audit/event.ts';
 import type { Grant, GrantStatus } from '../grants/grant.ts';
 
@@ -71,6 +72,28 @@ export interface GrantPage {
 export type GrantPatch = Partial<
   Pick<Grant, 'expires_at' | 'issued_at' | 'revoked_at' | 'status_reason' | 'lease' | 'credential_fingerprint' | 'credential_expires_at'>
 >;
+
+export interface ApprovalListFilter {
+  status?: ApprovalStatus;
+  agent?: string;
+  task_id?: string;
+}
+
+export interface ApprovalPage {
+  approvals: Approval[];
+  next_cursor: string | null;
+}
+
+/** What an approval update may change. */
+export type ApprovalPatch = Partial<Pick<Approval, 'status' | 'decisions' | 'decided_at' | 'used_at'>>;
+
+/** A grant transition carried out in the same operation as an approval update. */
+export interface GrantStep {
+  from: readonly GrantStatus[];
+  to: GrantStatus;
+  patch: GrantPatch;
+  event: AuditDraft;
+}
 
 /** Why a revoke batch revoked a grant, carried into its audit event. */
 export interface RevokeContext {
@@ -176,6 +199,27 @@ export interface Store {
 
   /** The upstream revoke failed: keep the job, try again at `nextAttemptAt`. */
   rescheduleJob(id: number, nextAttemptAt: number, error: string): Promise<void>;
+
+  /**
+   * Record a request for a human decision with its event. With `grant` (status `pending_approval`),
+   * insert that grant too: the waiting grant and its approval exist together or not at all.
+   * Otherwise `approval.grant_id` must name an existing grant. Throws if either id exists.
+   */
+  requestApproval(approval: Approval, grant: Grant | null, event: AuditDraft): Promise<void>;
+
+  getApproval(id: string): Promise<Approval | null>;
+
+  /** Newest first; `limit` is capped by the implementation. */
+  listApprovals(filter: ApprovalListFilter, limit: number, cursor: string | null): Promise<ApprovalPage>;
+
+  /**
+   * Compare-and-set on `version`: apply `patch` to approval `id` only if its version is still
+   * `version` (then it becomes version + 1), append `event`, and — when `grant` is given — move
+   * the approval's grant as `transition` would, with its event. If the approval moved on, or the
+   * grant is not in `grant.from`, nothing at all is written and the result is null. Under
+   * concurrent calls with the same version exactly one wins.
+   */
+  updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, grant: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null>;
 
   /** Events with seq > afterSeq in order, at most `limit`. */
   readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]>;

@@ -1,9 +1,14 @@
 import Sqlite from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
+import type { Approval } from '../../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type {
+  ApprovalListFilter,
+  ApprovalPage,
+  ApprovalPatch,
   GrantListFilter,
+  GrantStep,
   GrantPage,
   GrantPatch,
   RevocationFilter,
@@ -13,6 +18,7 @@ import type {
   RevokeContext,
   Store,
 } from '../store.ts';
+import { SqliteApprovals } from './approval-table.ts';
 import { SqliteAuditLog } from './audit-log.ts';
 import { SqliteGrants } from './grant-table.ts';
 import { SqliteJobQueue } from './job-queue.ts';
@@ -56,6 +62,7 @@ export class SqliteStore implements Store {
   readonly #audit: SqliteAuditLog;
   readonly #revocations: SqliteRevocations;
   readonly #jobs: SqliteJobQueue;
+  readonly #approvals: SqliteApprovals;
   readonly #write: WriteOperations;
   readonly #ping: Statement<[], unknown>;
 
@@ -65,7 +72,8 @@ export class SqliteStore implements Store {
     this.#audit = new SqliteAuditLog(db);
     this.#revocations = new SqliteRevocations(db);
     this.#jobs = new SqliteJobQueue(db);
-    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations });
+    this.#approvals = new SqliteApprovals(db);
+    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations, approvals: this.#approvals });
     this.#ping = db.prepare<[], unknown>('SELECT 1');
   }
 
@@ -154,6 +162,22 @@ export class SqliteStore implements Store {
 
   async rescheduleJob(id: number, nextAttemptAt: number, error: string): Promise<void> {
     this.#write.rescheduleJob(id, nextAttemptAt, error);
+  }
+
+  async requestApproval(approval: Approval, grant: Grant | null, event: AuditDraft): Promise<void> {
+    this.#write.requestApproval(approval, grant, event);
+  }
+
+  async getApproval(id: string): Promise<Approval | null> {
+    return this.#approvals.get(id);
+  }
+
+  async listApprovals(filter: ApprovalListFilter, limit: number, cursor: string | null): Promise<ApprovalPage> {
+    return this.#approvals.list(filter, limit, cursor);
+  }
+
+  async updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, grant: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null> {
+    return this.#write.updateApproval(id, version, patch, event, grant);
   }
 
   async readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]> {

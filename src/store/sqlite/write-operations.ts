@@ -1,7 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { AuditDraft } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
-import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
+import type { Approval } from '../../approvals/approval.ts';
+import type { ApprovalPatch, GrantPatch, GrantStep, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
+import type { SqliteApprovals } from './approval-table.ts';
 import type { SqliteAuditLog } from './audit-log.ts';
 import { grantEvent, withGrantFields } from './grant-events.ts';
 import { rowToGrant } from './grant-rows.ts';
@@ -14,6 +16,7 @@ export interface Tables {
   audit: SqliteAuditLog;
   jobs: SqliteJobQueue;
   revocations: SqliteRevocations;
+  approvals: SqliteApprovals;
 }
 
 /** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
@@ -33,6 +36,19 @@ export function writeOperations(db: Database, t: Tables) {
     return (...args: A) => tx.immediate(...args);
   };
 
+  const LOST_RACE = new Error('lost race');
+  const updateApprovalTx = write((id: string, version: number, patch: ApprovalPatch, event: AuditDraft, step: GrantStep | null) => {
+    const approval = t.approvals.compareAndSet(id, version, patch);
+    if (!approval) return null;
+    let grant: Grant | null = null;
+    if (step) {
+      grant = t.grants.compareAndSet(approval.grant_id, step.from, step.to, step.patch);
+      if (!grant) throw LOST_RACE;
+    }
+    t.audit.append(grant && step ? [event, withGrantFields(step.event, grant)] : [event]);
+    return { approval, grant };
+  });
+
   return {
     createGrant: write((grant: Grant, event: AuditDraft): void => {
       if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
@@ -45,6 +61,26 @@ export function writeOperations(db: Database, t: Tables) {
       if (g) t.audit.append([withGrantFields(event, g)]);
       return g;
     }),
+
+    requestApproval: write((approval: Approval, grant: Grant | null, event: AuditDraft): void => {
+      if (grant) {
+        if (grant.status !== 'pending_approval') throw new Error('requestApproval: the waiting grant must be pending_approval');
+        if (grant.id !== approval.grant_id) throw new Error('requestApproval: the approval must name the waiting grant');
+        t.grants.insert(grant);
+      }
+      t.approvals.insert(approval);
+      t.audit.append([event]);
+    }),
+
+    // A failed grant step throws inside the transaction, so the approval update rolls back with it.
+    updateApproval: (id: string, version: number, patch: ApprovalPatch, event: AuditDraft, step: GrantStep | null) => {
+      try {
+        return updateApprovalTx(id, version, patch, event, step);
+      } catch (e) {
+        if (e === LOST_RACE) return null;
+        throw e;
+      }
+    },
 
     appendAudit: write((event: AuditDraft) => t.audit.append([event])),
 
