@@ -33,7 +33,11 @@ describe('README walk-through', () => {
     expect(out).toContain('"active": true');
     expect(out).toContain('"active": false');
     expect(out).toContain('"error": "authorization_pending"');
-    expect(out).toContain('"approval_id": "grt_');
+    expect(out).toContain('"approval_id": "apr_');
+    expect(out).toMatch(/apr_\S+  pending  spiffe:\/\/dev.local\/agent\/demo wants delete on demo:reports  task t-2/);
+    expect(out).toContain('intent: drop a stale draft');
+    expect(out).toMatch(/"status": "approved"/);
+    expect(out).toMatch(/"scope": "demo:reports:delete",[\s\S]*"task_id": "t-2"/);
     expect(out).toMatch(/"task_id": "t-2",\s*"revoked": \[/);
     expect(out).toMatch(/"dry_run": true/);
     expect(out).toMatch(/"ok": true,\s*"checked": \d+/);
