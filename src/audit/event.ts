@@ -12,7 +12,10 @@ export type AuditEventType =
   | 'revocation.started'
   | 'revocation.finished'
   | 'revocation.upstream'
-  | 'block.added';
+  | 'block.added'
+  | 'signal.accepted'
+  | 'signal.rejected'
+  | 'risk.changed';
 
 /**
  * What a caller hands the store. Never a secret: credentials appear only as fingerprints.
