@@ -57,7 +57,7 @@ export async function signalsHarness(opts: HarnessOptions = {}): Promise<Signals
   const s: SignalsHarness = {
     ...h,
     ssf,
-    push: (set, contentType = 'application/secevent+jwt') =>
+    push: async (set, contentType = 'application/secevent+jwt') =>
       h.app.request('/v1/signals', { method: 'POST', headers: { 'content-type': contentType, accept: 'application/json' }, body: set }),
     async grant(o = {}) {
       const params: Record<string, string> = { scope: o.scope ?? 'demo:reports:read', task_id: o.task ?? 'task-s' };
