@@ -10,9 +10,12 @@ import { currentRisk, type RiskView } from './current-risk.ts';
 
 /**
  * The longest `grant_ids` list one revocation carries. Until it finishes, every liveness check on
- * every path reads its filter, so it stays bounded like the admin API's.
+ * every path reads its filter, and each of its batches looks its ids up again, so it stays short:
+ * the grants of one subject are spread over several revocations, recorded as they are found.
  */
-const MAX_IDS_PER_REVOCATION = 10_000;
+const MAX_IDS_PER_REVOCATION = 1000;
+/** Decisions run for at most this long before the event loop gets a turn (a Cedar decision is ~0.1 ms). */
+const SLICE_MS = 10;
 
 export interface Enforcement {
   /** live grants re-decided */
@@ -49,6 +52,7 @@ export async function revokeWhatPolicyDenies(deps: Deps, subject: RiskSubject, r
     denied = [];
   };
   let cursor: string | null = null;
+  let sliceStart = performance.now();
   do {
     const page = await storeCall(() => deps.store.liveGrantsOf(subject, size, cursor));
     const now = deps.now();
@@ -56,9 +60,12 @@ export async function revokeWhatPolicyDenies(deps: Deps, subject: RiskSubject, r
       out.checked++;
       if (!(await stillPermitted(deps, g, risks, now))) denied.push(g.id);
       if (denied.length >= MAX_IDS_PER_REVOCATION) await flush();
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
     }
     cursor = page.next_cursor;
-    if (cursor !== null) await yieldToEventLoop();
   } while (cursor !== null);
   await flush();
   return out;
