@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { benchExchange } from './exchange.bench.ts';
 import { benchMassRevocation } from './mass-revocation.bench.ts';
 import { benchProviders } from './providers.bench.ts';
+import { benchSignals } from './signals.bench.ts';
 import { setupAwsStsFixture } from '../test/providers/aws-sts-fixture.ts';
 import { setupOAuthExchangeFixture } from '../test/providers/oauth-exchange-fixture.ts';
 import { setupVaultFixture } from '../test/providers/vault-fixture.ts';
@@ -13,6 +14,7 @@ const results = {
   node: process.version,
   exchange: await benchExchange(quick ? 3 : 7, quick ? 300 : 1000),
   mass_revocation: await benchMassRevocation(quick ? 10_000 : 100_000),
+  signals: await benchSignals(10_000),
   providers: await benchProviders(
     {
       'vault (token)': () => setupVaultFixture('token'),
@@ -27,6 +29,9 @@ const goals = {
   'exchange <= 1.5x crypto floor': results.exchange.exchange_vs_crypto_floor <= 1.5,
   '100k dead on every path <= 500 ms': results.mass_revocation.dead_everywhere_ms <= 500,
   'no stall > 50 ms': results.mass_revocation.longest_stall_ms <= 50,
+  'signals: 10k dead on every path (session-revoked) <= 500 ms': results.signals['session-revoked'].dead_everywhere_ms <= 500,
+  'signals: no stall > 50 ms (both signal paths)':
+    results.signals['session-revoked'].longest_stall_ms <= 50 && results.signals['credential-change'].longest_stall_ms <= 50,
 };
 console.log(JSON.stringify({ ...results, goals }, null, 2));
 writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ ...results, goals }, null, 2) + '\n');

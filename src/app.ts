@@ -9,6 +9,8 @@ import { registerHealth } from './http/routes/health.ts';
 import { registerIntrospect } from './http/routes/introspect.ts';
 import { registerRevocations } from './http/routes/revocations.ts';
 import { registerRevoke } from './http/routes/revoke.ts';
+import { registerRisk } from './http/routes/risk.ts';
+import { registerSignals } from './http/routes/signals.ts';
 import { registerTasks } from './http/routes/tasks.ts';
 import { registerToken } from './http/routes/token.ts';
 import { registerWellKnown } from './http/routes/well-known.ts';
@@ -23,7 +25,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     c.header('x-request-id', id);
     c.header('x-content-type-options', 'nosniff');
   });
-  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerApprovals, registerAudit, registerHealth]) {
+  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerApprovals, registerAudit, registerHealth, registerSignals, registerRisk]) {
     register(app, deps);
   }
   app.notFound(() => new OAuthError('not_found', 'no such endpoint').toResponse());

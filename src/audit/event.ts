@@ -18,7 +18,10 @@ export type AuditEventType =
   | 'approval.requested'
   | 'approval.answered'
   | 'approval.refused'
-  | 'approval.used';
+  | 'approval.used'
+  | 'signal.accepted'
+  | 'signal.rejected'
+  | 'risk.changed';
 
 /**
  * What a caller hands the store. Never a secret: credentials appear only as fingerprints.

@@ -27,6 +27,8 @@ const limits = z
     default_ttl: duration.default(900),
     max_ttl: duration.default(3600),
     max_list: z.number().int().min(1).max(10_000).default(500),
+    /** oldest Security Event Token (by `iat`, plus clock_skew) POST /v1/signals accepts; its jti is remembered this long */
+    max_signal_age: duration.default(300),
   })
   .strict()
   .prefault({});

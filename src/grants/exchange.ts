@@ -17,6 +17,7 @@ import { issueGrant, type ExchangeResponse } from './issue-grant.ts';
 import { formatScope, parseRequestedScope } from './requested-scope.ts';
 import { checkDepth, resolveCaller, type Caller } from './resolve-caller.ts';
 import { storeCall } from './store-call.ts';
+import { noteEmail } from '../signals/principal-email.ts';
 
 /**
  * RFC 8693 token exchange: verify who is asking and for whom, decide by policy per action,
@@ -115,6 +116,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     credential_expires_at: null,
   };
   const event = { ...base, grant_id: grant.id, scope: grant.scope, actions: allowed, policy_ids: policyIds };
+  if (caller.principal && caller.principalEmail) await storeCall(() => noteEmail(deps, caller.principal!, caller.principalEmail!));
 
   if (approval) {
     const requestHash = await grantRequestHash({

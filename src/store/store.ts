@@ -1,6 +1,7 @@
 import type { Approval, ApprovalStatus } from '../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../audit/event.ts';
 import type { Grant, GrantStatus } from '../grants/grant.ts';
+import type { RiskLevel } from '../policy/types.ts';
 
 /** Which grants a revocation touches. Every given field must match (AND); `all` matches every live grant. */
 export interface RevocationFilter {
@@ -102,6 +103,28 @@ export interface RevokeContext {
   reason: string;
   revocation_id: string | null;
   by: string;
+}
+
+/** Whose risk a change is about: an agent id (SPIFFE ID or `iss#sub`) or a principal (`iss#sub`). */
+export interface RiskSubject {
+  kind: 'agent' | 'principal';
+  id: string;
+}
+
+export interface RiskChange {
+  subject: RiskSubject;
+  level: RiskLevel;
+  /** `raise`: a higher level already recorded stays (signals only ever raise); `set`: record exactly `level` (admins) */
+  mode: 'raise' | 'set';
+  reason: string;
+  by: string;
+  time: number;
+}
+
+/** Risk recorded for an agent and a principal; null where nothing is recorded. */
+export interface RecordedRisk {
+  agent: RiskLevel | null;
+  principal: RiskLevel | null;
 }
 
 /**
@@ -234,6 +257,51 @@ export interface Store {
 
   /** The last event's seq and hash as recorded beside the chain; null for an empty log. */
   auditHead(): Promise<{ seq: number; hash: string } | null>;
+
+  // ---- Risk and signals (issue 4) ----
+
+  /**
+   * The risk levels recorded for `agent` and for `principal` (null: not asked, or none recorded).
+   * One read by primary key: every policy decision asks, on the exchange and gateway hot paths.
+   */
+  riskLevels(agent: string, principal: string | null): Promise<RecordedRisk>;
+
+  /**
+   * Record a risk change and append `event` in one atomic operation. With `raise`, a higher level
+   * already recorded is kept. The event is appended whatever the outcome, with
+   * `detail.previous_level` (null when none was recorded) and `detail.level` (the level now
+   * recorded) added to its detail, and `agent` or `principal` set to the subject.
+   * Returns the previous and the now-recorded level.
+   */
+  changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }>;
+
+  /**
+   * Live grants (pending_approval, issuing, active) of one agent or one principal (exactly one
+   * of the two given), at most `limit` (capped) per page in a stable order; pass `next_cursor`
+   * back for the next page. Grants created after the first page may or may not appear.
+   */
+  liveGrantsOf(subject: RiskSubject, limit: number, cursor: string | null): Promise<GrantPage>;
+
+  /** Whether the SET (issuer, jti) is recorded and still remembered (`keep_until` > now). */
+  signalSeen(issuer: string, jti: string, now: number): Promise<boolean>;
+
+  /**
+   * Insert-if-absent of the SET (issuer, jti), remembered until `keepUntil`, with `event`, in one
+   * atomic operation; entries whose `keep_until` has passed (up to a bounded number) are
+   * forgotten in the same operation. Under concurrent calls with the same (issuer, jti) exactly
+   * one returns true; the others return false and append nothing.
+   */
+  recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean>;
+
+  /**
+   * Remember that `principal` presented a token with this (verified, lower-cased) email, so an
+   * email subject of a signal finds it. An index derived from verified tokens whose use is
+   * audited elsewhere, so it has no event of its own. Idempotent; `time` updates `seen_at`.
+   */
+  rememberEmail(principal: string, email: string, time: number): Promise<void>;
+
+  /** Principals seen with this (lower-cased) email, most recently seen first, at most `limit`. */
+  principalsByEmail(email: string, limit: number): Promise<string[]>;
 
   /** Cheap liveness check of the backing database. */
   ping(): Promise<void>;

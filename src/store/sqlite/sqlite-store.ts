@@ -16,15 +16,20 @@ import type {
   RevocationRecord,
   RevocationTally,
   RevokeContext,
+  RecordedRisk,
+  RiskChange,
+  RiskSubject,
   Store,
 } from '../store.ts';
 import { SqliteApprovals } from './approval-table.ts';
+import type { RiskLevel } from '../../policy/types.ts';
 import { SqliteAuditLog } from './audit-log.ts';
 import { SqliteGrants } from './grant-table.ts';
 import { SqliteJobQueue } from './job-queue.ts';
 import { clampLimit } from './limits.ts';
 import { assertCurrent, migrate } from './migrate.ts';
 import { SqliteRevocations } from './revocation-table.ts';
+import { SqliteRiskTables } from './risk-tables.ts';
 import { writeOperations } from './write-operations.ts';
 import type { WriteOperations } from './write-operations.ts';
 
@@ -64,6 +69,7 @@ export class SqliteStore implements Store {
   readonly #jobs: SqliteJobQueue;
   readonly #approvals: SqliteApprovals;
   readonly #write: WriteOperations;
+  readonly #risk: SqliteRiskTables;
   readonly #ping: Statement<[], unknown>;
 
   constructor(db: Database) {
@@ -73,7 +79,8 @@ export class SqliteStore implements Store {
     this.#revocations = new SqliteRevocations(db);
     this.#jobs = new SqliteJobQueue(db);
     this.#approvals = new SqliteApprovals(db);
-    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations, approvals: this.#approvals });
+    this.#risk = new SqliteRiskTables(db);
+    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations, approvals: this.#approvals, risk: this.#risk });
     this.#ping = db.prepare<[], unknown>('SELECT 1');
   }
 
@@ -190,6 +197,34 @@ export class SqliteStore implements Store {
 
   async auditHead(): Promise<{ seq: number; hash: string } | null> {
     return this.#audit.head();
+  }
+
+  async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {
+    return this.#risk.levels(agent, principal);
+  }
+
+  async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
+    return this.#write.changeRisk(change, event);
+  }
+
+  async liveGrantsOf(subject: RiskSubject, limit: number, cursor: string | null): Promise<GrantPage> {
+    return this.#grants.liveOf(subject, limit, cursor);
+  }
+
+  async signalSeen(issuer: string, jti: string, now: number): Promise<boolean> {
+    return this.#risk.seen(issuer, jti, now);
+  }
+
+  async recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean> {
+    return this.#write.recordSignal(issuer, jti, keepUntil, event);
+  }
+
+  async rememberEmail(principal: string, email: string, time: number): Promise<void> {
+    this.#risk.rememberEmail(principal, email, time);
+  }
+
+  async principalsByEmail(email: string, limit: number): Promise<string[]> {
+    return this.#risk.principalsByEmail(email, clampLimit(limit, 1000));
   }
 
   async ping(): Promise<void> {

@@ -2,15 +2,17 @@ import type { Database } from 'better-sqlite3';
 import type { AuditDraft } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type { Approval } from '../../approvals/approval.ts';
-import type { ApprovalPatch, GrantPatch, GrantStep, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
+import type { ApprovalPatch, GrantPatch, GrantStep, RevocationFilter, RevocationRecord, RevokeContext, RiskChange } from '../store.ts';
 import { GrantRefused } from '../store-errors.ts';
 import type { SqliteApprovals } from './approval-table.ts';
+import type { RiskLevel } from '../../policy/types.ts';
 import type { SqliteAuditLog } from './audit-log.ts';
 import { grantEvent, withGrantFields } from './grant-events.ts';
 import { rowToGrant } from './grant-rows.ts';
 import type { SqliteGrants } from './grant-table.ts';
 import type { SqliteJobQueue } from './job-queue.ts';
 import type { SqliteRevocations } from './revocation-table.ts';
+import type { SqliteRiskTables } from './risk-tables.ts';
 
 export interface Tables {
   grants: SqliteGrants;
@@ -18,6 +20,7 @@ export interface Tables {
   jobs: SqliteJobQueue;
   revocations: SqliteRevocations;
   approvals: SqliteApprovals;
+  risk: SqliteRiskTables;
 }
 
 /** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
@@ -173,6 +176,24 @@ export function writeOperations(db: Database, t: Tables) {
 
     rescheduleJob: write((id: number, nextAttemptAt: number, error: string): void => {
       t.jobs.reschedule(id, nextAttemptAt, error);
+    }),
+
+    changeRisk: write((change: RiskChange, event: AuditDraft): { previous: RiskLevel | null; level: RiskLevel } => {
+      const result = t.risk.change(change);
+      t.audit.append([
+        {
+          ...event,
+          [change.subject.kind]: change.subject.id,
+          detail: { ...event.detail, previous_level: result.previous, level: result.level },
+        },
+      ]);
+      return result;
+    }),
+
+    recordSignal: write((issuer: string, jti: string, keepUntil: number, event: AuditDraft): boolean => {
+      if (!t.risk.record(issuer, jti, keepUntil, event.time)) return false;
+      t.audit.append([event]);
+      return true;
     }),
   };
 }
