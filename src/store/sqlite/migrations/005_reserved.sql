@@ -1,0 +1,2 @@
+-- Placeholder so this branch's migration 006 loads: version 5 belongs to another branch.
+-- The integrator drops this file when merging that branch's 005.
