@@ -12,7 +12,14 @@ export type AuditEventType =
   | 'revocation.started'
   | 'revocation.finished'
   | 'revocation.upstream'
-  | 'block.added';
+  | 'block.added'
+  // POST /v1/credentials: one event per gateway call, and the lease of a credential it issued.
+  | 'credential.issued'
+  | 'credential.denied'
+  | 'credential.rejected'
+  | 'credential.pending'
+  | 'credential.issuing'
+  | 'credential.withdrawn';
 
 /**
  * What a caller hands the store. Never a secret: credentials appear only as fingerprints.

@@ -6,6 +6,8 @@ import type {
   GrantListFilter,
   GrantPage,
   GrantPatch,
+  CallLease,
+  IssuedCallLease,
   RevocationFilter,
   RevocationJob,
   RevocationRecord,
@@ -14,6 +16,7 @@ import type {
   Store,
 } from '../store.ts';
 import { SqliteAuditLog } from './audit-log.ts';
+import { SqliteCallLeases } from './call-lease-table.ts';
 import { SqliteGrants } from './grant-table.ts';
 import { SqliteJobQueue } from './job-queue.ts';
 import { clampLimit } from './limits.ts';
@@ -65,7 +68,7 @@ export class SqliteStore implements Store {
     this.#audit = new SqliteAuditLog(db);
     this.#revocations = new SqliteRevocations(db);
     this.#jobs = new SqliteJobQueue(db);
-    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations });
+    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations, callLeases: new SqliteCallLeases(db) });
     this.#ping = db.prepare<[], unknown>('SELECT 1');
   }
 
@@ -102,6 +105,18 @@ export class SqliteStore implements Store {
     const [stored] = this.#write.appendAudit(event);
     if (!stored) throw new Error('appendAudit: nothing was appended');
     return stored;
+  }
+
+  async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
+    return this.#write.appendAudits(events);
+  }
+
+  async beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean> {
+    return this.#write.beginCallLease(lease, event);
+  }
+
+  async completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean> {
+    return this.#write.completeCallLease(id, issued, event);
   }
 
   async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
