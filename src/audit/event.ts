@@ -19,6 +19,7 @@ export type AuditEventType =
   | 'credential.rejected'
   | 'credential.pending'
   | 'credential.issuing'
+  | 'credential.leased'
   | 'credential.withdrawn';
 
 /**
