@@ -45,7 +45,7 @@ export async function gatewayHarness(opts: HarnessOptions = {}): Promise<Gateway
     ...h,
     gateway,
     upstream,
-    call: (body, auth = GATEWAY_KEY, headers = {}) =>
+    call: async (body, auth = GATEWAY_KEY, headers = {}) =>
       h.app.request('/v1/credentials', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(auth === null ? {} : { authorization: `Bearer ${auth}` }), ...headers },

@@ -11,6 +11,16 @@ import { OAuthError } from '../oauth-error.ts';
 
 const CACHED_CREDENTIALS = 10_000;
 
+/**
+ * Cuts a group-commit batch once the event loop has run everything ready: on Node after the
+ * current turn (setImmediate), elsewhere on the next timer.
+ */
+const nextTurn = (f: () => void): void => {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  if (g.setImmediate) g.setImmediate(f);
+  else setTimeout(f, 0);
+};
+
 /** POST /v1/credentials: a gateway redeems an agent's grant token for one tool call. */
 export const registerCredentials: RegisterRoutes = (app, deps) => {
   const authenticate = gatewayAuthenticator(deps);
@@ -18,7 +28,7 @@ export const registerCredentials: RegisterRoutes = (app, deps) => {
     checkToken: grantTokenChecker(deps),
     policy: cachedPolicy(deps.policy),
     credentials: new CredentialCache(CACHED_CREDENTIALS),
-    audit: groupCommit(deps.store),
+    audit: groupCommit(deps.store, nextTurn),
   };
   app.post('/v1/credentials', async (c) => {
     const gateway = await authenticate(c.req.raw);
