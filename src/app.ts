@@ -4,6 +4,7 @@ import { requestIdFrom, type AppEnv } from './http/env.ts';
 import { OAuthError } from './http/oauth-error.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
 import { registerAudit } from './http/routes/audit.ts';
+import { registerCredentials } from './http/routes/credentials.ts';
 import { registerGrants } from './http/routes/grants.ts';
 import { registerHealth } from './http/routes/health.ts';
 import { registerIntrospect } from './http/routes/introspect.ts';
@@ -25,7 +26,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     c.header('x-request-id', id);
     c.header('x-content-type-options', 'nosniff');
   });
-  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerApprovals, registerAudit, registerHealth, registerSignals, registerRisk]) {
+  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerApprovals, registerAudit, registerHealth, registerSignals, registerRisk, registerCredentials]) {
     register(app, deps);
   }
   app.notFound(() => new OAuthError('not_found', 'no such endpoint').toResponse());

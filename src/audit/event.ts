@@ -21,7 +21,15 @@ export type AuditEventType =
   | 'approval.used'
   | 'signal.accepted'
   | 'signal.rejected'
-  | 'risk.changed';
+  | 'risk.changed'
+  // POST /v1/credentials: one event per gateway call, and the lease of a credential it issued.
+  | 'credential.issued'
+  | 'credential.denied'
+  | 'credential.rejected'
+  | 'credential.pending'
+  | 'credential.issuing'
+  | 'credential.leased'
+  | 'credential.withdrawn';
 
 /**
  * What a caller hands the store. Never a secret: credentials appear only as fingerprints.

@@ -84,7 +84,7 @@ const signing = z
   })
   .strict();
 
-const issuerKind = z.enum(['workload', 'human', 'admin', 'signals']);
+const issuerKind = z.enum(['workload', 'human', 'admin', 'signals', 'gateway']);
 
 const trustedIssuer = z
   .object({
@@ -118,6 +118,8 @@ const trust = z
     issuers: z.array(trustedIssuer).min(1).max(64),
     /** sha256 hex digests of bootstrap admin keys; compared in constant time */
     admin_key_hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(16).default([]),
+    /** sha256 hex digests of gateway keys (`tgw_…`) for POST /v1/credentials; compared in constant time */
+    gateway_key_hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(16).default([]),
   })
   .strict();
 

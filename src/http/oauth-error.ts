@@ -10,6 +10,7 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_target'
   | 'access_denied'
+  | 'insufficient_scope'
   | 'authorization_pending'
   | 'temporarily_unavailable'
   | 'server_error'
@@ -29,6 +30,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   invalid_scope: 400,
   invalid_target: 400,
   access_denied: 403,
+  // RFC 6750 §3.1: the token is good, but not for this action or resource.
+  insufficient_scope: 403,
   authorization_pending: 400,
   temporarily_unavailable: 503,
   server_error: 500,

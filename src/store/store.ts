@@ -1,5 +1,6 @@
 import type { Approval, ApprovalStatus } from '../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../audit/event.ts';
+import type { ActionClass } from '../grants/action-class.ts';
 import type { Grant, GrantStatus } from '../grants/grant.ts';
 import type { RiskLevel } from '../policy/types.ts';
 
@@ -128,6 +129,26 @@ export interface RecordedRisk {
 }
 
 /**
+ * An upstream credential issued for a gateway call under a grant (POST /v1/credentials). A grant
+ * can hold several over its life (one per action, and a new one before the last expires); every
+ * one is recorded before the provider is called, so revoking the grant can revoke them all.
+ */
+export interface CallLease {
+  id: string;
+  grant_id: string;
+  provider: string;
+  action: ActionClass;
+  created_at: number;
+}
+
+/** What the provider issued for a call lease. `expires_at` is the credential's real expiry. */
+export interface IssuedCallLease {
+  lease: string | null;
+  fingerprint: string | null;
+  expires_at: number;
+}
+
+/**
  * The store is a set of atomic operations. Each one either happens whole — the state change
  * together with the audit events that describe it, chained onto the audit log — or not at all,
  * and then it throws. There is no `transaction(callback)`: D1 only has atomic batches, so every
@@ -164,6 +185,29 @@ export interface Store {
   appendAudit(event: AuditDraft): Promise<AuditEvent>;
 
   /**
+   * Append several such events, in order, in one atomic operation: all are chained or none is
+   * (group commit of the per-call events of POST /v1/credentials).
+   */
+  appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]>;
+
+  /**
+   * Record, then issue, for a gateway call: insert `lease` (its upstream handle not known yet)
+   * with `event` (grant fields filled from the grant), only if grant `lease.grant_id` is
+   * `active` and unexpired at `lease.created_at`; otherwise write nothing and return false.
+   * From then on, revoking or expiring the grant queues an upstream revocation job for the lease
+   * (with a null handle while it is unknown: the provider revokes what it can find).
+   */
+  beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean>;
+
+  /**
+   * Record what the provider issued for call lease `id`. If its grant is still `active`, append `event` (grant fields filled) and return true. Otherwise the
+   * grant was revoked or expired meanwhile: queue a revocation job for this lease at once, append
+   * a `credential.withdrawn` event, and return false; the caller must not hand the credential out.
+   * Throws if the lease does not exist or was already completed.
+   */
+  completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean>;
+
+  /**
    * Record a revocation request before anything is revoked: the record, its blocks (when
    * `record.block`, one per agent/principal named in the filter) and a `revocation.started` event.
    */
@@ -173,7 +217,7 @@ export interface Store {
    * Revoke up to `limit` live grants matching `filter`, in one atomic operation: each becomes
    * `revoked` with `revoked_at` and `status_reason`, gets a `grant.revoked` event built from the
    * grant and `ctx`, and — when it holds an upstream lease or was caught mid-issue — a revocation
-   * job; when `ctx.revocation_id` is set (it must name a recorded revocation), that revocation's
+   * job, plus one per call lease not yet known to have expired (see beginCallLease); when `ctx.revocation_id` is set (it must name a recorded revocation), that revocation's
    * `revoked_count` and tally grow by the grants revoked. Returns the grants revoked (fewer than `limit` means the filter is exhausted).
    * A grant already revoked is not touched again, so repeating a call is harmless.
    */
@@ -208,7 +252,8 @@ export interface Store {
   /**
    * Move up to `limit` grants in `active` or `pending_approval` whose `expires_at` <= now to
    * `expired`, each with a `grant.expired` event, and a revocation job for each whose upstream
-   * credential (with a lease) would outlive it. Returns how many.
+   * credential (with a lease) would outlive it, and for each of its call leases that would (or
+   * whose expiry is unknown). Returns how many.
    */
   expireDue(now: number, limit: number): Promise<number>;
 

@@ -11,6 +11,8 @@ import type {
   GrantStep,
   GrantPage,
   GrantPatch,
+  CallLease,
+  IssuedCallLease,
   RevocationFilter,
   RevocationJob,
   RevocationRecord,
@@ -24,6 +26,7 @@ import type {
 import { SqliteApprovals } from './approval-table.ts';
 import type { RiskLevel } from '../../policy/types.ts';
 import { SqliteAuditLog } from './audit-log.ts';
+import { SqliteCallLeases } from './call-lease-table.ts';
 import { SqliteGrants } from './grant-table.ts';
 import { SqliteJobQueue } from './job-queue.ts';
 import { clampLimit } from './limits.ts';
@@ -80,7 +83,7 @@ export class SqliteStore implements Store {
     this.#jobs = new SqliteJobQueue(db);
     this.#approvals = new SqliteApprovals(db);
     this.#risk = new SqliteRiskTables(db);
-    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations, approvals: this.#approvals, risk: this.#risk });
+    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations, approvals: this.#approvals, risk: this.#risk, callLeases: new SqliteCallLeases(db) });
     this.#ping = db.prepare<[], unknown>('SELECT 1');
   }
 
@@ -117,6 +120,18 @@ export class SqliteStore implements Store {
     const [stored] = this.#write.appendAudit(event);
     if (!stored) throw new Error('appendAudit: nothing was appended');
     return stored;
+  }
+
+  async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
+    return this.#write.appendAudits(events);
+  }
+
+  async beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean> {
+    return this.#write.beginCallLease(lease, event);
+  }
+
+  async completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean> {
+    return this.#write.completeCallLease(id, issued, event);
   }
 
   async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {

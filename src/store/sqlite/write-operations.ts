@@ -2,10 +2,11 @@ import type { Database } from 'better-sqlite3';
 import type { AuditDraft } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type { Approval } from '../../approvals/approval.ts';
-import type { ApprovalPatch, GrantPatch, GrantStep, RevocationFilter, RevocationRecord, RevokeContext, RiskChange } from '../store.ts';
+import type { ApprovalPatch, CallLease, GrantPatch, GrantStep, IssuedCallLease, RevocationFilter, RevocationRecord, RevokeContext, RiskChange } from '../store.ts';
 import { GrantRefused } from '../store-errors.ts';
 import type { SqliteApprovals } from './approval-table.ts';
 import type { RiskLevel } from '../../policy/types.ts';
+import type { SqliteCallLeases } from './call-lease-table.ts';
 import type { SqliteAuditLog } from './audit-log.ts';
 import { grantEvent, withGrantFields } from './grant-events.ts';
 import { rowToGrant } from './grant-rows.ts';
@@ -21,6 +22,7 @@ export interface Tables {
   revocations: SqliteRevocations;
   approvals: SqliteApprovals;
   risk: SqliteRiskTables;
+  callLeases: SqliteCallLeases;
 }
 
 /** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
@@ -101,6 +103,39 @@ export function writeOperations(db: Database, t: Tables) {
 
     appendAudit: write((event: AuditDraft) => t.audit.append([event])),
 
+    appendAudits: write((events: readonly AuditDraft[]) => t.audit.append(events)),
+
+    beginCallLease: write((lease: CallLease, event: AuditDraft): boolean => {
+      const g = t.grants.get(lease.grant_id);
+      if (!g || g.status !== 'active' || g.expires_at <= lease.created_at) return false;
+      t.callLeases.insert(lease);
+      t.audit.append([withGrantFields(event, g)]);
+      return true;
+    }),
+
+    completeCallLease: write((id: string, issued: IssuedCallLease, event: AuditDraft): boolean => {
+      const l = t.callLeases.get(id);
+      if (!l) throw new Error(`completeCallLease: no call lease ${id}`);
+      if (l.issued_at !== null) throw new Error(`completeCallLease: call lease ${id} is already complete`);
+      t.callLeases.complete(id, event.time, issued);
+      const g = t.grants.get(l.grant_id)!;
+      if (g.status === 'active' && g.expires_at > event.time) {
+        t.audit.append([withGrantFields(event, g)]);
+        return true;
+      }
+      // Revoked or expired while the provider was issuing: its revocation job (if any) had no
+      // handle; this one has. Nothing is handed out.
+      if (issued.lease !== null) t.jobs.add({ grant_id: g.id, provider: l.provider, lease: issued.lease, at: event.time });
+      t.audit.append([
+        grantEvent('credential.withdrawn', event.time, g, {
+          request_id: event.request_id,
+          reason: `grant ${g.status} while the credential was being issued`,
+          detail: { call_lease: id, ...(issued.fingerprint ? { fingerprint: issued.fingerprint } : {}) },
+        }),
+      ]);
+      return false;
+    }),
+
     createRevocation: write((record: RevocationRecord, event: AuditDraft): void => {
       t.revocations.insert(record);
       t.audit.append([event]);
@@ -116,6 +151,7 @@ export function writeOperations(db: Database, t: Tables) {
         if (before.lease !== null || before.status === 'issuing') {
           t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: ctx.time });
         }
+        for (const l of t.callLeases.open(before.id, ctx.time)) t.jobs.add({ grant_id: before.id, provider: l.provider, lease: l.lease, at: ctx.time });
         const after: Grant = { ...before, status: 'revoked', revoked_at: ctx.time, status_reason: ctx.reason };
         revoked.push(after);
         events.push(
@@ -147,6 +183,7 @@ export function writeOperations(db: Database, t: Tables) {
         if (before.lease !== null && (before.credential_expires_at ?? 0) > now) {
           t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: now });
         }
+        for (const l of t.callLeases.open(before.id, now)) t.jobs.add({ grant_id: before.id, provider: l.provider, lease: l.lease, at: now });
         const after: Grant = { ...before, status: 'expired' };
         return grantEvent('grant.expired', now, after, { request_id: null, reason: 'expired', detail: { previous_status: before.status } });
       });
