@@ -77,6 +77,7 @@ export async function exchange(opts: ExchangeOptions, behaviour: ExchangeBehavio
         intervalMs,
         now,
         ...(wait.sleep ? { sleep: wait.sleep } : {}),
+        ...(wait.longPollSeconds !== undefined ? { longPollSeconds: wait.longPollSeconds } : {}),
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });

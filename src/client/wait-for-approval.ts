@@ -7,6 +7,11 @@ export interface WaitForApproval {
   timeoutMs: number;
   /** the least time between two retries when the approvals API cannot be long-polled; default 5 s */
   intervalMs?: number;
+  /**
+   * How long one long poll of the approvals API may wait for the decision; default (and
+   * Tollgate's cap) 30 s. 0 polls without waiting, e.g. behind a proxy with a short idle timeout.
+   */
+  longPollSeconds?: number;
   /** called after each wait that ended without a grant */
   onPending?: (approvalId: string) => void;
   now?: () => number;
@@ -23,6 +28,7 @@ export interface DecisionWait {
   token: TokenInput;
   until: number;
   intervalMs: number;
+  longPollSeconds?: number;
   now: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   fetch?: Fetch;
@@ -37,7 +43,7 @@ export interface DecisionWait {
 export async function waitForDecision(w: DecisionWait): Promise<void> {
   const started = w.now();
   const remainingS = Math.ceil((w.until - started) / 1000);
-  const pollS = Math.max(0, Math.min(MAX_POLL_SECONDS, remainingS));
+  const pollS = Math.max(0, Math.min(w.longPollSeconds ?? MAX_POLL_SECONDS, MAX_POLL_SECONDS, remainingS));
   let decided = false;
   try {
     const res = await send(w.fetch, endpoint(w.url, `/v1/approvals/${encodeURIComponent(w.approvalId)}?wait=${pollS}`), {
