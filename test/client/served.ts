@@ -10,14 +10,14 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function listen(app: Pick<Hono<any>, 'fetch'>): Promise<Served> {
+export async function listen(app: Pick<Hono<any>, 'fetch'>, port = 0): Promise<Served> {
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const bound = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
