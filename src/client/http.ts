@@ -3,7 +3,11 @@ import { TollgateError, type TollgateErrorCode } from './errors.ts';
 // The HTTP plumbing every client call shares: an injected fetch, bounded answers, and one
 // mapping from a refused answer to a TollgateError.
 
-export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+/**
+ * What the client calls to reach Tollgate: the global `fetch` by default, or anything that
+ * answers a Request, such as a Hono app's `app.fetch` or a fetch with its own agent or mTLS.
+ */
+export type Fetch = (request: Request) => Response | Promise<Response>;
 
 const KNOWN = new Set<string>([
   'invalid_request', 'invalid_client', 'invalid_grant', 'invalid_token', 'unauthorized_client', 'unsupported_grant_type',
@@ -23,7 +27,8 @@ export function endpoint(base: string | URL, path: string): string {
 /** fetch, with "no answer at all" turned into a TollgateError (the cause kept, never the request). */
 export async function send(fetchFn: Fetch | undefined, url: string, init: RequestInit): Promise<Response> {
   try {
-    return await (fetchFn ?? globalThis.fetch)(url, init);
+    const request = new Request(url, init);
+    return await (fetchFn ? fetchFn(request) : globalThis.fetch(request));
   } catch (e) {
     if (init.signal?.aborted) throw new TollgateError('aborted', 'the request was aborted', { cause: e });
     throw new TollgateError('network_error', `no answer from ${new URL(url).origin}`, { cause: e });

@@ -110,9 +110,9 @@ describe('tollgate/client exchange(), over HTTP against a real Tollgate', () => 
     let t = 0;
     const slept: number[] = [];
     let polls = 0;
-    const counting: typeof fetch = async (input, init) => {
-      if (String(input).includes('/v1/approvals/')) polls++;
-      return fetch(input, init);
+    const counting = async (request: Request) => {
+      if (new URL(request.url).pathname.startsWith('/v1/approvals/')) polls++;
+      return fetch(request);
     };
     const e = await exchange(
       { url: server.url, subjectToken: await h.agentToken(), scope: 'demo:reports:delete', taskId: 't-sdk-timeout', fetch: counting },
