@@ -87,7 +87,9 @@ export async function openApproval(deps: Deps, n: NewApproval): Promise<Approval
     reason: `approval: ${n.obligation}`,
     detail: { ...(n.event.detail ?? {}), approval_id: approval.id, kind: n.kind, tool: n.tool, arguments_digest: n.argumentsDigest },
   });
-  await storeCall(() => deps.store.requestApproval(approval, n.kind === 'grant' ? g : null, event));
+  // A new waiting grant is stamped as it is inserted, so mass revocations order against it exactly.
+  const waiting = n.kind === 'grant' ? { ...g, created_at: deps.now() } : null;
+  await storeCall(() => deps.store.requestApproval(approval, waiting, event));
   void notifyApprovalWaiting(deps, approval).catch(() => undefined);
   return approval;
 }

@@ -14,6 +14,7 @@ export type AuditEventType =
   | 'revocation.finished'
   | 'revocation.upstream'
   | 'block.added'
+  | 'task.completed'
   | 'approval.requested'
   | 'approval.answered'
   | 'approval.refused'

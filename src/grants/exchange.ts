@@ -2,7 +2,8 @@ import type { Deps } from '../deps.ts';
 import { openApproval } from '../approvals/open-approval.ts';
 import { approvedFor } from '../approvals/redeem-approval.ts';
 import { grantRequestHash } from '../approvals/request-hash.ts';
-import { draft } from '../audit/event.ts';
+import { draft, type AuditDraft } from '../audit/event.ts';
+import { GrantRefused } from '../store/store-errors.ts';
 import { OAuthError } from '../http/oauth-error.ts';
 import { actDepth } from '../identity/delegation.ts';
 import type { PolicyDecision } from '../policy/engine.ts';
@@ -127,7 +128,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
       intent: grant.intent,
     });
     if (!req.approvalId) {
-      const opened = await openApproval(deps, {
+      const opened = await createOrRefuse(deps, base, () => openApproval(deps, {
         kind: 'grant',
         grant,
         obligation: approval,
@@ -138,7 +139,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
         notAfter: caller.notAfter,
         requestId,
         event: { ...event, detail: { intent: grant.intent, requested_ttl: ttlSeconds } },
-      });
+      }));
       throw new OAuthError('authorization_pending', 'a human must approve this grant; retry with approval_id', { approval_id: opened.id });
     }
     // The retry: the same request, now approved. Using the approval and moving its grant on are one step.
@@ -160,7 +161,10 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     if (!used?.grant) throw new OAuthError('invalid_grant', 'the approval has already been used or its grant is no longer waiting');
     return issueGrant(deps, used.grant, resource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
   }
-  await storeCall(() =>
+  // Stamped in the same synchronous step as the insert: a mass revocation recorded before this
+  // instant has its issued_before bound above it and sweeps this row; one recorded after it does not.
+  grant.created_at = deps.now();
+  await createOrRefuse(deps, base, () =>
     deps.store.createGrant(grant, draft('grant.issuing', now, { ...event, decision: 'allow', detail: { intent: grant.intent, requested_ttl: req.requestedTtl } })),
   );
   return issueGrant(deps, grant, resource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
@@ -192,4 +196,15 @@ function narrowOnly(parent: Grant, resourceId: string, actions: ActionClass[], t
   if (parent.task_id !== taskId) throw new OAuthError('invalid_request', 'task_id must match the subject token\'s task');
   if (parent.resource !== resourceId) throw new OAuthError('invalid_scope', 'scope exceeds the subject token\'s scope');
   if (!actions.every((a) => parent.actions.includes(a))) throw new OAuthError('invalid_scope', 'scope exceeds the subject token\'s scope');
+}
+
+/** The store refused the grant (blocked, or its task closed while this request was decided): deny and say why. */
+async function createOrRefuse<T>(deps: Deps, base: Partial<AuditDraft>, insert: () => Promise<T>): Promise<T> {
+  try {
+    return await storeCall(insert);
+  } catch (e) {
+    if (!(e instanceof GrantRefused)) throw e;
+    await storeCall(() => deps.store.appendAudit(draft('exchange.denied', deps.now(), { ...base, decision: 'deny', reason: e.reason })));
+    throw new OAuthError('access_denied', e.reason === 'blocked' ? 'agent or principal is blocked by a revocation' : 'the task is complete; start a new task');
+  }
 }

@@ -113,7 +113,8 @@ export interface RevokeContext {
 export interface Store {
   /**
    * Insert a new grant (status `issuing`, `pending_approval` or `denied`) and its event.
-   * Throws if the id exists.
+   * Throws if the id exists. Throws GrantRefused, writing nothing, when a grant that could become
+   * live (not `denied`) names a blocked agent or principal, or a task closed for its agent.
    */
   createGrant(grant: Grant, event: AuditDraft): Promise<void>;
 
@@ -176,6 +177,12 @@ export interface Store {
   isBlocked(agent: string, principal: string | null): Promise<boolean>;
 
   /**
+   * Close a task so that no grant is created for it again: for `agent` only, or for every agent
+   * when `agent` is null. Appends `event`. Closing a closed task changes nothing and writes no event.
+   */
+  closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void>;
+
+  /**
    * Move up to `limit` grants in `active` or `pending_approval` whose `expires_at` <= now to
    * `expired`, each with a `grant.expired` event, and a revocation job for each whose upstream
    * credential (with a lease) would outlive it. Returns how many.
@@ -203,7 +210,8 @@ export interface Store {
   /**
    * Record a request for a human decision with its event. With `grant` (status `pending_approval`),
    * insert that grant too: the waiting grant and its approval exist together or not at all.
-   * Otherwise `approval.grant_id` must name an existing grant. Throws if either id exists.
+   * Otherwise `approval.grant_id` must name an existing grant. Throws if either id exists, and
+   * GrantRefused as createGrant does.
    */
   requestApproval(approval: Approval, grant: Grant | null, event: AuditDraft): Promise<void>;
 

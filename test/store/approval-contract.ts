@@ -2,9 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newApprovalId, type Approval } from '../../src/approvals/approval.ts';
 import { draft } from '../../src/audit/event.ts';
 import type { Grant } from '../../src/grants/grant.ts';
+import { GrantRefused } from '../../src/store/store-errors.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { ContractSubject } from './store-contract.ts';
-import { T0, makeGrant } from './fixtures.ts';
+import { T0, grantDraft, makeGrant } from './fixtures.ts';
 
 function makeApproval(g: Grant, overrides: Partial<Approval> = {}): Approval {
   return {
@@ -119,6 +120,59 @@ export function describeApprovalContract(name: string, open: () => ContractSubje
       expect(p3).toEqual({ approvals: [made[0]], next_cursor: null });
       expect((await store.listApprovals({ task_id: 'odd' }, 10, null)).approvals).toHaveLength(2);
       expect((await store.listApprovals({ status: 'used' }, 10, null)).approvals).toHaveLength(0);
+    });
+  });
+}
+
+/** Closing tasks, and the refusals createGrant and requestApproval make inside their own operation. */
+export function describeRefusalContract(name: string, open: () => ContractSubject | Promise<ContractSubject>): void {
+  describe(`Store refusal contract: ${name}`, () => {
+    let subject: ContractSubject;
+    let store: Store;
+    beforeEach(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    afterEach(async () => subject.cleanup());
+
+    it('a closed task takes no new grant for that agent; other agents and tasks are untouched', async () => {
+      const g = makeGrant({ task_id: 'done' });
+      await store.closeTask('done', g.agent, T0, draft('task.completed', T0, { task_id: 'done' }));
+      await store.closeTask('done', g.agent, T0 + 1, draft('task.completed', T0 + 1, { task_id: 'done' }));
+      expect((await store.readAudit(0, 10)).map((e) => e.type)).toEqual(['task.completed']);
+      await expect(store.createGrant(g, grantDraft('grant.issuing', g))).rejects.toBeInstanceOf(GrantRefused);
+      expect(await store.getGrant(g.id)).toBeNull();
+      const waiting = makeGrant({ task_id: 'done', status: 'pending_approval' });
+      await expect(store.requestApproval(makeApproval(waiting), waiting, draft('grant.pending_approval', T0, {}))).rejects.toMatchObject({ reason: 'task_closed' });
+      expect(await store.getGrant(waiting.id)).toBeNull();
+      // A denial is only a record, and may still be written.
+      const denied = makeGrant({ task_id: 'done', status: 'denied' });
+      await store.createGrant(denied, grantDraft('grant.issuing', denied));
+      const other = makeGrant({ task_id: 'done', agent: 'spiffe://acme.test/agent/other' });
+      await store.createGrant(other, grantDraft('grant.issuing', other));
+      const elsewhere = makeGrant({ task_id: 'next' });
+      await store.createGrant(elsewhere, grantDraft('grant.issuing', elsewhere));
+      expect((await store.readAudit(0, 10)).length).toBe(4);
+    });
+
+    it('a task closed for every agent takes no grant from any', async () => {
+      await store.closeTask('shared', null, T0, draft('task.completed', T0, {}));
+      for (const agent of ['spiffe://acme.test/agent/a', 'spiffe://acme.test/agent/b']) {
+        const g = makeGrant({ task_id: 'shared', agent });
+        await expect(store.createGrant(g, grantDraft('grant.issuing', g))).rejects.toMatchObject({ reason: 'task_closed' });
+      }
+    });
+
+    it('a blocked agent or principal gets no new grant', async () => {
+      const g = makeGrant();
+      await store.createRevocation(
+        { id: 'rev_block', filter: { principal: g.principal! }, reason: 'compromised', requested_by: 'admin', block: true, created_at: T0, finished_at: null, revoked_count: 0 },
+        draft('revocation.started', T0, {}),
+      );
+      await expect(store.createGrant(g, grantDraft('grant.issuing', g))).rejects.toMatchObject({ reason: 'blocked' });
+      const free = makeGrant({ principal: null });
+      await store.createGrant(free, grantDraft('grant.issuing', free));
+      expect(await store.getGrant(free.id)).not.toBeNull();
     });
   });
 }

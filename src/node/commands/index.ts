@@ -1,3 +1,4 @@
+import { approvalsCommand } from './approvals.ts';
 import { auditCommand } from './audit.ts';
 import { devTokenCommand } from './dev-token.ts';
 import { exchangeCommand } from './exchange.ts';
@@ -17,6 +18,7 @@ export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   grants: grantsCommand,
   revoke: revokeCommand,
   task: taskCommand,
+  approvals: approvalsCommand,
   audit: auditCommand,
   policy: policyCommand,
   secret: secretCommand,

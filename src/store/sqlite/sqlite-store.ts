@@ -144,6 +144,10 @@ export class SqliteStore implements Store {
     return this.#revocations.isBlocked(agent, principal);
   }
 
+  async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
+    this.#write.closeTask(taskId, agent, time, event);
+  }
+
   async expireDue(now: number, limit: number): Promise<number> {
     return this.#write.expireDue(now, clampLimit(limit, Number.MAX_SAFE_INTEGER));
   }

@@ -3,6 +3,7 @@ import type { AuditDraft } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type { Approval } from '../../approvals/approval.ts';
 import type { ApprovalPatch, GrantPatch, GrantStep, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
+import { GrantRefused } from '../store-errors.ts';
 import type { SqliteApprovals } from './approval-table.ts';
 import type { SqliteAuditLog } from './audit-log.ts';
 import { grantEvent, withGrantFields } from './grant-events.ts';
@@ -36,6 +37,13 @@ export function writeOperations(db: Database, t: Tables) {
     return (...args: A) => tx.immediate(...args);
   };
 
+  // Inside the insert's transaction: a block or a task completion recorded a moment ago is seen.
+  const refuseIfClosed = (g: Grant): void => {
+    if (g.status === 'denied') return;
+    if (t.revocations.isBlocked(g.agent, g.principal)) throw new GrantRefused('blocked');
+    if (t.revocations.isTaskClosed(g.task_id, g.agent)) throw new GrantRefused('task_closed');
+  };
+
   const LOST_RACE = new Error('lost race');
   const updateApprovalTx = write((id: string, version: number, patch: ApprovalPatch, event: AuditDraft, step: GrantStep | null) => {
     const approval = t.approvals.compareAndSet(id, version, patch);
@@ -52,6 +60,7 @@ export function writeOperations(db: Database, t: Tables) {
   return {
     createGrant: write((grant: Grant, event: AuditDraft): void => {
       if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
+      refuseIfClosed(grant);
       t.grants.insert(grant);
       t.audit.append([withGrantFields(event, grant)]);
     }),
@@ -66,6 +75,7 @@ export function writeOperations(db: Database, t: Tables) {
       if (grant) {
         if (grant.status !== 'pending_approval') throw new Error('requestApproval: the waiting grant must be pending_approval');
         if (grant.id !== approval.grant_id) throw new Error('requestApproval: the approval must name the waiting grant');
+        refuseIfClosed(grant);
         t.grants.insert(grant);
       }
       t.approvals.insert(approval);
@@ -81,6 +91,10 @@ export function writeOperations(db: Database, t: Tables) {
         throw e;
       }
     },
+
+    closeTask: write((taskId: string, agent: string | null, time: number, event: AuditDraft): void => {
+      if (t.revocations.closeTask(taskId, agent, time)) t.audit.append([event]);
+    }),
 
     appendAudit: write((event: AuditDraft) => t.audit.append([event])),
 

@@ -28,3 +28,12 @@ CREATE TABLE approvals (
 -- Approvers list what is waiting, newest first.
 CREATE INDEX approvals_status ON approvals (status, created_at, id);
 CREATE INDEX approvals_grant  ON approvals (grant_id);
+
+-- Completed tasks stay closed: no grant is ever created for them again. agent '' closes the task
+-- id for every agent (an admin ended it); otherwise only for that agent (it ended its own task).
+CREATE TABLE closed_tasks (
+  task_id   TEXT NOT NULL,
+  agent     TEXT NOT NULL,
+  closed_at INTEGER NOT NULL,
+  PRIMARY KEY (task_id, agent)
+);
