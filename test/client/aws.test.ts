@@ -91,6 +91,19 @@ describe('tollgate/client fromTollgate(): AWS SDK v3 credentials', () => {
     await provider.dispose();
   });
 
+  it('once the task is completed elsewhere (an admin), the next fresh credential request fails with access_denied', async () => {
+    const provider = creds({ requestedTtl: 60, taskId: 't-aws-closed' });
+    const client = sts(provider);
+    await whoAmI(client);
+    const done = await h.adminRequest('/v1/tasks/t-aws-closed/complete', { method: 'POST' });
+    expect(done.status).toBe(200);
+    clock.advance(30_000);
+    const e = await whoAmI(client).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TollgateError);
+    expect(e).toMatchObject({ code: 'access_denied', status: 403 });
+    await provider.dispose();
+  });
+
   it('dispose() completes the task: its grants are revoked and the SDK gets no more credentials', async () => {
     const provider = creds({ requestedTtl: 60, taskId: 't-aws-done' });
     const client = sts(provider);
