@@ -62,6 +62,13 @@ describe('tollgate/client credentialSource(), over HTTP against a real Tollgate'
     expect(grants.map((g) => g.id).sort()).toEqual([first.grantId, second.grantId].sort());
   });
 
+  it('invalidate() makes the next get() exchange again', async () => {
+    const s = source();
+    const first = await s.get();
+    s.invalidate();
+    expect((await s.get()).grantId).not.toBe(first.grantId);
+  });
+
   it('a short credential refreshes at half its life, not on every call', async () => {
     const s = source({ requestedTtl: 60, refreshMarginMs: 120_000 });
     const first = await s.get();

@@ -73,6 +73,11 @@ describe('tollgate/client exchange(), over HTTP against a real Tollgate', () => 
     server = await listen(h.app);
   });
 
+  it('an aborted request is TollgateError aborted', async () => {
+    const e = await exchange({ url: server.url, subjectToken: await h.agentToken(), scope: 'demo:reports:read', taskId: 't', signal: AbortSignal.abort() }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ name: 'TollgateError', code: 'aborted', retryable: false });
+  });
+
   it('an approval wait is authorization_pending with the approval id', async () => {
     const e = await exchange({ url: server.url, subjectToken: await h.agentToken(), scope: 'demo:reports:delete', taskId: 't-sdk-del' }).catch((x: unknown) => x);
     expect(isAuthorizationPending(e)).toBe(true);
