@@ -19,8 +19,13 @@ function readmeBlock(name: string): string {
   return block[1]!;
 }
 
+/** The blocks name the default dev server; point them at this test's own server and data folder. */
+function retarget(block: string): string {
+  return block.replaceAll('http://127.0.0.1:8787', server.url).replaceAll('data/dev-gateway.key', `${server.data}/dev-gateway.key`);
+}
+
 function runBlock(name: string) {
-  const r = spawnSync('bash', ['-e', '-c', readmeBlock(name)], {
+  const r = spawnSync('bash', ['-e', '-c', retarget(readmeBlock(name))], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 120_000,
@@ -55,5 +60,15 @@ describe('README approval round trip', () => {
     expect(out).toMatch(/apr_\S+  pending  spiffe:\/\/dev.local\/agent\/demo wants delete on demo:reports  task t-9/);
     expect(out).toMatch(/"status": "approved"/);
     expect(out).toMatch(/"scope": "demo:reports:delete",[\s\S]*"task_id": "t-9"/);
+  });
+});
+
+describe('README gateway integration', () => {
+  it('runs verbatim: served, refused beyond the grant, refused after revocation', { timeout: 120_000 }, () => {
+    const { status, out } = runBlock('gateway');
+    expect(status, out).toBe(0);
+    expect(out).toMatch(/"action":"read".*"access_token":"ey/);
+    expect(out).toContain('"error":"insufficient_scope"');
+    expect(out).toMatch(/"error":"invalid_grant","error_description":"the grant is not honoured: revoked"/);
   });
 });
