@@ -9,11 +9,17 @@ import type { D1Store } from '../../src/store/d1/d1-store.ts';
 import { MAX_ATTEMPTS } from '../../src/store/d1/guard.ts';
 import { migrateD1 } from '../../src/store/d1/migrate.ts';
 import { MIGRATIONS } from '../../src/store/d1/migrations.generated.ts';
+import { describeApprovalContract, describeRefusalContract } from '../store/approval-contract.ts';
+import { describeRiskStoreContract } from '../store/risk-contract.ts';
 import { describeStoreContract } from '../store/store-contract.ts';
 import { T0, grantDraft, makeGrant, revokeCtx, seedActive } from '../store/grant-fixtures.ts';
 import { db, freshStore, reset, verifyStore } from './support.ts';
 
-describeStoreContract('d1', async () => ({ store: await freshStore(), cleanup: () => reset() }));
+const fresh = async () => ({ store: await freshStore(), cleanup: () => reset() });
+describeStoreContract('d1', fresh);
+describeApprovalContract('d1', fresh);
+describeRefusalContract('d1', fresh);
+describeRiskStoreContract('d1', fresh);
 
 const versions = async () => (await db.prepare('SELECT version FROM schema_migrations ORDER BY version').all<{ version: number }>()).results.map((r) => r.version);
 

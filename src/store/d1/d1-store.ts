@@ -1,15 +1,28 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import type { Approval } from '../../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
+import type { RiskLevel } from '../../policy/types.ts';
+import { APPROVAL_COLUMNS, fromRow, listApprovalsQuery } from '../sqlite/approval-rows.ts';
+import type { ApprovalRow } from '../sqlite/approval-rows.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import { AUDIT_COLUMNS, rowToEvent } from '../sqlite/audit-rows.ts';
 import type { AuditRow } from '../sqlite/audit-rows.ts';
 import { decodeCursor, encodeCursor } from '../sqlite/cursor.ts';
-import { liveWhere } from '../sqlite/filter-sql.ts';
+import { LIVE_SQL, liveWhere } from '../sqlite/filter-sql.ts';
 import { countLiveQuery, listQuery } from '../sqlite/grant-queries.ts';
 import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
 import type { GrantRow } from '../sqlite/grant-rows.ts';
 import { clampLimit } from '../sqlite/limits.ts';
 import type {
+  ApprovalListFilter,
+  ApprovalPage,
+  ApprovalPatch,
+  CallLease,
+  GrantStep,
+  IssuedCallLease,
+  RecordedRisk,
+  RiskChange,
+  RiskSubject,
   GrantListFilter,
   GrantPage,
   GrantPatch,
@@ -23,7 +36,10 @@ import type {
 import { HEAD_SQL, toHead } from './audit-append.ts';
 import { DEFAULT_MAX_PARAM_BYTES } from './json-chunks.ts';
 import type { AuditHead } from './audit-append.ts';
+import { d1ApprovalOperations } from './approval-operations.ts';
+import { d1CallLeaseOperations } from './call-lease-operations.ts';
 import { migrateD1 } from './migrate.ts';
+import { d1RiskOperations } from './risk-operations.ts';
 import { REVOCATION_COLUMNS, toRecord } from './revocation-rows.ts';
 import type { RevocationRow } from './revocation-rows.ts';
 import { d1WriteOperations } from './write-operations.ts';
@@ -32,6 +48,7 @@ import type { D1WriteOperations } from './write-operations.ts';
 /** Page caps, as on SQLite. */
 const MAX_LIST_PAGE = 1000;
 const MAX_AUDIT_PAGE = 10_000;
+const MAX_APPROVAL_PAGE = 200;
 
 export interface D1StoreOptions {
   /**
@@ -61,12 +78,19 @@ export async function openD1Store(db: D1Database, opts: D1StoreOptions = {}): Pr
 export class D1Store implements Store {
   readonly #db: D1Database;
   readonly #write: D1WriteOperations;
+  readonly #approvals: ReturnType<typeof d1ApprovalOperations>;
+  readonly #callLeases: ReturnType<typeof d1CallLeaseOperations>;
+  readonly #risk: ReturnType<typeof d1RiskOperations>;
   readonly #maxWriteRows: number;
 
   constructor(db: D1Database, opts: D1StoreOptions = {}) {
     this.#db = db;
     this.#maxWriteRows = Math.max(1, opts.maxWriteRows ?? 2000);
-    this.#write = d1WriteOperations({ db, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES });
+    const cx = { db, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES };
+    this.#write = d1WriteOperations(cx);
+    this.#approvals = d1ApprovalOperations(cx);
+    this.#callLeases = d1CallLeaseOperations(cx);
+    this.#risk = d1RiskOperations(cx);
   }
 
   async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
@@ -105,6 +129,100 @@ export class D1Store implements Store {
 
   async appendAudit(event: AuditDraft): Promise<AuditEvent> {
     return this.#write.appendAudit(event);
+  }
+
+  async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
+    return this.#write.appendAudits(events);
+  }
+
+  async beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean> {
+    return this.#callLeases.beginCallLease(lease, event);
+  }
+
+  async completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean> {
+    return this.#callLeases.completeCallLease(id, issued, event);
+  }
+
+  async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
+    await this.#write.closeTask(taskId, agent, time, event);
+  }
+
+  async requestApproval(approval: Approval, grant: Grant | null, event: AuditDraft): Promise<void> {
+    await this.#approvals.requestApproval(approval, grant, event);
+  }
+
+  async getApproval(id: string): Promise<Approval | null> {
+    const r = await this.#db.prepare(`SELECT ${APPROVAL_COLUMNS.join(', ')} FROM approvals WHERE id = ?`).bind(id).first<ApprovalRow>();
+    return r ? fromRow(r) : null;
+  }
+
+  async listApprovals(filter: ApprovalListFilter, limit: number, cursor: string | null): Promise<ApprovalPage> {
+    const n = clampLimit(limit, MAX_APPROVAL_PAGE);
+    if (n === 0) return { approvals: [], next_cursor: null };
+    const q = listApprovalsQuery(filter, cursor, n + 1);
+    const { results } = await this.#db.prepare(q.sql).bind(...q.params).all<ApprovalRow>();
+    const approvals = results.slice(0, n).map(fromRow);
+    const last = approvals.at(-1);
+    return { approvals, next_cursor: results.length > n && last ? encodeCursor(last) : null };
+  }
+
+  async updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, grant: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null> {
+    return this.#approvals.updateApproval(id, version, patch, event, grant);
+  }
+
+  async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {
+    // A null principal binds as NULL and matches nothing: one statement serves both cases.
+    const { results } = await this.#db
+      .prepare(`SELECT kind, level FROM risk_levels WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?)`)
+      .bind(agent, principal)
+      .all<{ kind: 'agent' | 'principal'; level: RiskLevel }>();
+    const out: RecordedRisk = { agent: null, principal: null };
+    for (const r of results) out[r.kind] = r.level;
+    return out;
+  }
+
+  async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
+    return this.#risk.changeRisk(change, event);
+  }
+
+  async liveGrantsOf(subject: RiskSubject, limit: number, cursor: string | null): Promise<GrantPage> {
+    const n = clampLimit(limit, MAX_LIST_PAGE);
+    if (n === 0) return { grants: [], next_cursor: null };
+    const after = cursor === null ? 0 : decodeRowidCursor(cursor);
+    // The live-only partial indexes hold (key, rowid): paging on rowid walks one range and never sorts.
+    const [column, index] = subject.kind === 'agent' ? ['agent', 'grants_live_agent'] : ['principal', 'grants_live_principal'];
+    const { results } = await this.#db
+      .prepare(`SELECT rowid AS rowid_, ${COLUMNS} FROM grants INDEXED BY ${index} WHERE ${column} = ? AND ${LIVE_SQL} AND rowid > ? ORDER BY rowid LIMIT ?`)
+      .bind(subject.id, after, n + 1)
+      .all<GrantRow & { rowid_: number }>();
+    const page = results.slice(0, n);
+    const last = page.at(-1);
+    return { grants: page.map(rowToGrant), next_cursor: results.length > n && last ? encodeRowidCursor(last.rowid_) : null };
+  }
+
+  async signalSeen(issuer: string, jti: string, now: number): Promise<boolean> {
+    return (await this.#db.prepare('SELECT 1 AS hit FROM signal_jtis WHERE issuer = ? AND jti = ? AND keep_until > ?').bind(issuer, jti, now).first()) !== null;
+  }
+
+  async recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean> {
+    return this.#risk.recordSignal(issuer, jti, keepUntil, event);
+  }
+
+  async rememberEmail(principal: string, email: string, time: number): Promise<void> {
+    await this.#db
+      .prepare(
+        `INSERT INTO principal_emails (email, principal, seen_at) VALUES (?, ?, ?)
+         ON CONFLICT (email, principal) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`,
+      )
+      .bind(email, principal, time)
+      .run();
+  }
+
+  async principalsByEmail(email: string, limit: number): Promise<string[]> {
+    const n = clampLimit(limit, 1000);
+    if (n === 0) return [];
+    const { results } = await this.#db.prepare('SELECT principal FROM principal_emails WHERE email = ? ORDER BY seen_at DESC LIMIT ?').bind(email, n).all<{ principal: string }>();
+    return results.map((r) => r.principal);
   }
 
   async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
@@ -220,6 +338,22 @@ export class D1Store implements Store {
 
   /** The binding belongs to the runtime: nothing to release. */
   async close(): Promise<void> {}
+}
+
+/** The SQLite store's live-grant cursor (base64url of the decimal rowid), with Web APIs. */
+function encodeRowidCursor(rowid: number): string {
+  return btoa(String(rowid)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function decodeRowidCursor(s: string): number {
+  let n = Number.NaN;
+  try {
+    if (/^[A-Za-z0-9_-]+$/.test(s)) n = Number(atob(s.replace(/-/g, '+').replace(/_/g, '/')));
+  } catch {
+    // falls through to the error below
+  }
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('malformed live-grant cursor');
+  return n;
 }
 
 /** Run `round` on at most `size` rows at a time until `limit` rows are done or a round comes back short. */

@@ -74,3 +74,21 @@ export function addProgress(cx: D1Batching, revocationId: string, revoked: reado
     ),
   ];
 }
+
+/**
+ * A job for each call lease of these grants whose credential may still be live at `at` (never
+ * issued — a crash may have left it unrecorded — or not yet expired). Selected inside the batch,
+ * so a lease recorded a moment before the batch commits is not missed.
+ */
+export function addCallLeaseJobs(cx: D1Batching, grants: readonly Grant[], at: number): D1PreparedStatement[] {
+  const { db } = cx;
+  return jsonChunks(grants.map((g) => g.id), cx.maxParamBytes).map((c) =>
+    db
+      .prepare(
+        `INSERT INTO revocation_jobs (grant_id, provider, lease, attempts, next_attempt_at, created_at)
+         SELECT grant_id, provider, lease, 0, ?, ? FROM call_leases
+         WHERE grant_id IN (SELECT value FROM json_each(?)) AND (issued_at IS NULL OR expires_at > ?) ORDER BY grant_id, created_at`,
+      )
+      .bind(at, at, c.json, at),
+  );
+}

@@ -1,17 +1,17 @@
-import type { D1PreparedStatement, D1Result } from '@cloudflare/workers-types';
+import type { D1PreparedStatement } from '@cloudflare/workers-types';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import { liveQuery } from '../sqlite/grant-queries.ts';
 import { grantEvent, withGrantFields } from '../sqlite/grant-events.ts';
-import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
-import type { GrantRow } from '../sqlite/grant-rows.ts';
+import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
-import { HEAD_SQL, appendAudit, toHead } from './audit-append.ts';
-import type { AuditHead } from './audit-append.ts';
-import { addJobs, addProgress, insertGrant, updateIfUnchanged } from './grant-writes.ts';
+import { appendAudit } from './audit-append.ts';
+import { addCallLeaseJobs, addJobs, addProgress, insertGrant, updateIfUnchanged } from './grant-writes.ts';
 import { expectChanges, withRetries } from './guard.ts';
 import type { D1Batching } from './json-chunks.ts';
+import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
 import { insertRevocation } from './revocation-rows.ts';
+import { grantsOf, snapshot as snapshotOf } from './snapshot.ts';
 
 /** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
 const CREATABLE: readonly GrantStatus[] = ['issuing', 'pending_approval', 'denied'];
@@ -29,20 +29,16 @@ const COLUMNS = GRANT_COLUMNS.join(', ');
  */
 export function d1WriteOperations(cx: D1Batching) {
   const { db } = cx;
-  /** The given reads and the audit head, from one snapshot (a batch runs as one transaction). */
-  const snapshot = async (reads: D1PreparedStatement[]): Promise<{ results: D1Result[]; head: AuditHead | null }> => {
-    const results = await db.batch([...reads, db.prepare(HEAD_SQL)]);
-    return { results: results.slice(0, -1), head: toHead(results.at(-1)?.results[0] as AuditHead | undefined) };
-  };
-  const grantsOf = (r: D1Result | undefined): Grant[] => ((r?.results ?? []) as GrantRow[]).map(rowToGrant);
+  const snapshot = (reads: D1PreparedStatement[]) => snapshotOf(db, reads);
 
   return {
     async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
       if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
       await withRetries('createGrant', async () => {
-        const { head } = await snapshot([]);
+        const { results, head } = await snapshot(refusalReads(db, grant));
+        throwIfRefused(results);
         const append = await appendAudit(cx, head, [withGrantFields(event, grant)]);
-        await db.batch([insertGrant(db, grant), ...append.statements]);
+        await db.batch([...refusalGuards(db, grant), insertGrant(db, grant), ...append.statements]);
       });
     },
 
@@ -70,6 +66,30 @@ export function d1WriteOperations(cx: D1Batching) {
         const append = await appendAudit(cx, head, [event]);
         await db.batch(append.statements);
         return append.events[0]!;
+      });
+    },
+
+    async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
+      if (events.length === 0) return [];
+      return withRetries('appendAudits', async () => {
+        const { head } = await snapshot([]);
+        const append = await appendAudit(cx, head, events);
+        await db.batch(append.statements);
+        return append.events;
+      });
+    },
+
+    async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
+      const who = agent ?? ''; // '' closes the task for every agent
+      await withRetries('closeTask', async () => {
+        const { results, head } = await snapshot([db.prepare('SELECT 1 FROM closed_tasks WHERE task_id = ? AND agent = ?').bind(taskId, who)]);
+        if ((results[0]?.results.length ?? 0) > 0) return; // closed already: no second event
+        const append = await appendAudit(cx, head, [event]);
+        await db.batch([
+          db.prepare('INSERT OR IGNORE INTO closed_tasks (task_id, agent, closed_at) VALUES (?, ?, ?)').bind(taskId, who, time),
+          expectChanges(db, 1),
+          ...append.statements,
+        ]);
       });
     },
 
@@ -105,6 +125,7 @@ export function d1WriteOperations(cx: D1Batching) {
         await db.batch([
           ...updateIfUnchanged(cx, before, `status = 'revoked', revoked_at = ?, status_reason = ?, revoked_by = ?`, [ctx.time, ctx.reason, ctx.revocation_id]),
           ...addJobs(cx, owed, ctx.time),
+          ...addCallLeaseJobs(cx, before, ctx.time),
           ...append.statements,
           ...(ctx.revocation_id !== null ? addProgress(cx, ctx.revocation_id, revoked) : []),
         ]);
@@ -145,7 +166,7 @@ export function d1WriteOperations(cx: D1Batching) {
           head,
           before.map((b) => grantEvent('grant.expired', now, { ...b, status: 'expired' }, { request_id: null, reason: 'expired', detail: { previous_status: b.status } })),
         );
-        await db.batch([...updateIfUnchanged(cx, before, `status = 'expired'`, []), ...addJobs(cx, owed, now), ...append.statements]);
+        await db.batch([...updateIfUnchanged(cx, before, `status = 'expired'`, []), ...addJobs(cx, owed, now), ...addCallLeaseJobs(cx, before, now), ...append.statements]);
         return before.length;
       });
     },
