@@ -148,4 +148,76 @@ describe('D1 store under concurrent writers', () => {
     expect(await store.jobsForGrants([g.id])).toEqual([]);
     expect((await store.readAudit(0, 100)).filter((e) => e.type === 'revocation.upstream')).toHaveLength(1);
   });
+
+  it('a grant racing a blocking revocation is refused or revoked, never left live', async () => {
+    const agent = 'spiffe://acme.test/agent/racer';
+    const record = { id: 'rev_block', filter: { agent }, reason: 'compromised', requested_by: 'admin', block: true, created_at: T0, finished_at: null, revoked_count: 0 };
+    const grants = Array.from({ length: 12 }, (_, i) => makeGrant({ agent, created_at: T0 + i }));
+    const [creator, blocker] = others as [D1Store, D1Store];
+    await store.appendAudit(draft('exchange.rejected', T0, {})); // race over a non-empty log
+    const outcomes = await Promise.all([
+      blocker.createRevocation(record, draft('revocation.started', T0, {})).then(() => 'recorded'),
+      ...grants.map((g) => creator.createGrant(g, grantDraft('grant.issuing', g)).then(() => 'created', (e: Error) => e.name)),
+    ]);
+    expect(outcomes.slice(1).every((o) => o === 'created' || o === 'GrantRefused')).toBe(true);
+    // Every grant that got in was created before the block was recorded, none after.
+    const log = await store.readAudit(0, 1000);
+    const blockedAt = log.find((e) => e.type === 'revocation.started')!.seq;
+    expect(log.filter((e) => e.type === 'grant.issuing' && e.agent === agent).every((e) => e.seq < blockedAt)).toBe(true);
+    // What got in before the block is what the revocation's batches then revoke.
+    await store.revokeBatch(record.filter, revokeCtx({ revocation_id: record.id }), 100);
+    expect(await store.countLive({ agent })).toBe(0);
+    const created = grants.filter((_, i) => outcomes[i + 1] === 'created');
+    for (const g of created) expect((await store.getGrant(g.id))?.status).toBe('revoked');
+    for (const g of grants.filter((_, i) => outcomes[i + 1] !== 'created')) expect(await store.getGrant(g.id)).toBeNull();
+    expect((await verifyStore(store)).ok).toBe(true);
+  });
+
+  it('closes a task once when several callers close it together', async () => {
+    await Promise.all([store, ...others].map((s) => s.closeTask('task-9', null, T0, draft('revocation.finished', T0, { task_id: 'task-9' }))));
+    expect((await store.readAudit(0, 100)).filter((e) => e.task_id === 'task-9')).toHaveLength(1);
+    const g = makeGrant({ task_id: 'task-9' });
+    await expect(store.createGrant(g, grantDraft('grant.issuing', g))).rejects.toMatchObject({ name: 'GrantRefused', reason: 'task_closed' });
+  });
+
+  it('a call lease completing while its grant is revoked is either handed out and then revoked, or withdrawn', async () => {
+    const grants = [];
+    for (let i = 0; i < 10; i++) {
+      const g = await seedActive(store, { lease: null, created_at: T0 + i });
+      await store.beginCallLease({ id: `cl_${i}`, grant_id: g.id, provider: 'vault', action: 'read', created_at: T0 + 100 }, draft('credential.issuing', T0 + 100, {}));
+      grants.push(g);
+    }
+    const [revoker, issuer] = others as [D1Store, D1Store];
+    const [, ...kept] = await Promise.all([
+      revoker.revokeBatch({ all: true }, revokeCtx({ time: T0 + 200 }), 100),
+      ...grants.map((_, i) => issuer.completeCallLease(`cl_${i}`, { lease: `L${i}`, fingerprint: `sha256:${i}`, expires_at: T0 + 600_000 }, draft('credential.leased', T0 + 150, {}))),
+    ]);
+    const events = await store.readAudit(0, 1000);
+    for (const [i, g] of grants.entries()) {
+      const leases = (await store.jobsForGrants([g.id])).map((j) => j.lease);
+      // Completed first: the revocation queued the real handle. Revoked first: a job with no
+      // handle from the revocation, and the real one from the withdrawal.
+      expect(leases, `grant ${i}`).toEqual(kept[i] ? [`L${i}`] : [null, `L${i}`]);
+      expect(events.filter((e) => e.grant_id === g.id && e.type === (kept[i] ? 'credential.leased' : 'credential.withdrawn'))).toHaveLength(1);
+    }
+    expect((await verifyStore(store)).ok).toBe(true);
+  });
+
+  it('concurrent raises of one subject end at the highest level, each event telling what it saw', async () => {
+    const levels = ['medium', 'high', 'low', 'medium', 'high', 'low'] as const;
+    const results = await Promise.all(
+      levels.map((level, i) =>
+        [store, ...others][i % 4]!.changeRisk(
+          { subject: { kind: 'agent', id: 'a1' }, level, mode: 'raise', reason: 'signal', by: 'tx', time: T0 + i },
+          draft('risk.changed', T0 + i, { reason: 'signal' }),
+        ),
+      ),
+    );
+    expect(await store.riskLevels('a1', null)).toEqual({ agent: 'high', principal: null });
+    const events = (await store.readAudit(0, 100)).filter((e) => e.type === 'risk.changed');
+    expect(events).toHaveLength(levels.length);
+    // Serialised: each change saw the level the one before it left.
+    for (let i = 1; i < events.length; i++) expect(events[i]!.detail?.previous_level).toBe(events[i - 1]!.detail?.level);
+    expect(results.map((r) => r.level).sort()).toEqual(events.map((e) => e.detail?.level).sort());
+  });
 });
