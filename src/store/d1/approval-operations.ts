@@ -1,11 +1,13 @@
 import type { Approval } from '../../approvals/approval.ts';
 import type { AuditDraft } from '../../audit/event.ts';
 import type { Grant } from '../../grants/grant.ts';
-import { APPROVAL_COLUMNS, APPROVAL_PATCH_COLUMNS, fromRow, toRow } from '../sqlite/approval-rows.ts';
+import { APPROVAL_COLUMNS, APPROVAL_PATCH_COLUMNS, fromRow, listApprovalsQuery, toRow } from '../sqlite/approval-rows.ts';
 import type { ApprovalRow } from '../sqlite/approval-rows.ts';
 import { withGrantFields } from '../sqlite/grant-events.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
-import type { ApprovalPatch, GrantPatch, GrantStep } from '../store.ts';
+import { encodeCursor } from '../sqlite/cursor.ts';
+import { clampLimit } from '../sqlite/limits.ts';
+import type { ApprovalListFilter, ApprovalPage, ApprovalPatch, GrantPatch, GrantStep } from '../store.ts';
 import { appendAudit } from './audit-append.ts';
 import { insertGrant, updateIfUnchanged } from './grant-writes.ts';
 import { expectChanges, withRetries } from './guard.ts';
@@ -13,12 +15,30 @@ import type { D1Batching } from './json-chunks.ts';
 import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
 import { firstOf, grantsOf, snapshot } from './snapshot.ts';
 
+/** Page cap, as on SQLite. */
+const MAX_APPROVAL_PAGE = 200;
+
 const GRANT_PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason', 'lease', 'credential_fingerprint', 'credential_expires_at'] as const satisfies readonly (keyof GrantPatch)[];
 
-/** Human approvals on D1, with the contracts of Store.requestApproval and Store.updateApproval. */
+/** Human approvals on D1, with the contracts of their Store methods. */
 export function d1ApprovalOperations(cx: D1Batching) {
   const { db } = cx;
   return {
+    async getApproval(id: string): Promise<Approval | null> {
+      const r = await db.prepare(`SELECT ${APPROVAL_COLUMNS.join(', ')} FROM approvals WHERE id = ?`).bind(id).first<ApprovalRow>();
+      return r ? fromRow(r) : null;
+    },
+
+    async listApprovals(filter: ApprovalListFilter, limit: number, cursor: string | null): Promise<ApprovalPage> {
+      const n = clampLimit(limit, MAX_APPROVAL_PAGE);
+      if (n === 0) return { approvals: [], next_cursor: null };
+      const q = listApprovalsQuery(filter, cursor, n + 1);
+      const { results } = await db.prepare(q.sql).bind(...q.params).all<ApprovalRow>();
+      const approvals = results.slice(0, n).map(fromRow);
+      const last = approvals.at(-1);
+      return { approvals, next_cursor: results.length > n && last ? encodeCursor(last) : null };
+    },
+
     async requestApproval(approval: Approval, grant: Grant | null, event: AuditDraft): Promise<void> {
       if (grant) {
         if (grant.status !== 'pending_approval') throw new Error('requestApproval: the waiting grant must be pending_approval');

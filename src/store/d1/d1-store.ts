@@ -2,8 +2,6 @@ import type { D1Database } from '@cloudflare/workers-types';
 import type { Approval } from '../../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { RiskLevel } from '../../policy/types.ts';
-import { APPROVAL_COLUMNS, fromRow, listApprovalsQuery } from '../sqlite/approval-rows.ts';
-import type { ApprovalRow } from '../sqlite/approval-rows.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import { AUDIT_COLUMNS, rowToEvent } from '../sqlite/audit-rows.ts';
 import type { AuditRow } from '../sqlite/audit-rows.ts';
@@ -48,7 +46,6 @@ import type { D1WriteOperations } from './write-operations.ts';
 /** Page caps, as on SQLite. */
 const MAX_LIST_PAGE = 1000;
 const MAX_AUDIT_PAGE = 10_000;
-const MAX_APPROVAL_PAGE = 200;
 
 export interface D1StoreOptions {
   /**
@@ -152,18 +149,11 @@ export class D1Store implements Store {
   }
 
   async getApproval(id: string): Promise<Approval | null> {
-    const r = await this.#db.prepare(`SELECT ${APPROVAL_COLUMNS.join(', ')} FROM approvals WHERE id = ?`).bind(id).first<ApprovalRow>();
-    return r ? fromRow(r) : null;
+    return this.#approvals.getApproval(id);
   }
 
   async listApprovals(filter: ApprovalListFilter, limit: number, cursor: string | null): Promise<ApprovalPage> {
-    const n = clampLimit(limit, MAX_APPROVAL_PAGE);
-    if (n === 0) return { approvals: [], next_cursor: null };
-    const q = listApprovalsQuery(filter, cursor, n + 1);
-    const { results } = await this.#db.prepare(q.sql).bind(...q.params).all<ApprovalRow>();
-    const approvals = results.slice(0, n).map(fromRow);
-    const last = approvals.at(-1);
-    return { approvals, next_cursor: results.length > n && last ? encodeCursor(last) : null };
+    return this.#approvals.listApprovals(filter, limit, cursor);
   }
 
   async updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, grant: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null> {
@@ -171,14 +161,7 @@ export class D1Store implements Store {
   }
 
   async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {
-    // A null principal binds as NULL and matches nothing: one statement serves both cases.
-    const { results } = await this.#db
-      .prepare(`SELECT kind, level FROM risk_levels WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?)`)
-      .bind(agent, principal)
-      .all<{ kind: 'agent' | 'principal'; level: RiskLevel }>();
-    const out: RecordedRisk = { agent: null, principal: null };
-    for (const r of results) out[r.kind] = r.level;
-    return out;
+    return this.#risk.riskLevels(agent, principal);
   }
 
   async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
@@ -201,28 +184,18 @@ export class D1Store implements Store {
   }
 
   async signalSeen(issuer: string, jti: string, now: number): Promise<boolean> {
-    return (await this.#db.prepare('SELECT 1 AS hit FROM signal_jtis WHERE issuer = ? AND jti = ? AND keep_until > ?').bind(issuer, jti, now).first()) !== null;
+    return this.#risk.signalSeen(issuer, jti, now);
   }
 
   async recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean> {
     return this.#risk.recordSignal(issuer, jti, keepUntil, event);
   }
-
   async rememberEmail(principal: string, email: string, time: number): Promise<void> {
-    await this.#db
-      .prepare(
-        `INSERT INTO principal_emails (email, principal, seen_at) VALUES (?, ?, ?)
-         ON CONFLICT (email, principal) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`,
-      )
-      .bind(email, principal, time)
-      .run();
+    await this.#risk.rememberEmail(principal, email, time);
   }
 
   async principalsByEmail(email: string, limit: number): Promise<string[]> {
-    const n = clampLimit(limit, 1000);
-    if (n === 0) return [];
-    const { results } = await this.#db.prepare('SELECT principal FROM principal_emails WHERE email = ? ORDER BY seen_at DESC LIMIT ?').bind(email, n).all<{ principal: string }>();
-    return results.map((r) => r.principal);
+    return this.#risk.principalsByEmail(email, limit);
   }
 
   async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {

@@ -1,6 +1,7 @@
 import type { AuditDraft } from '../../audit/event.ts';
 import type { RiskLevel } from '../../policy/types.ts';
-import type { RiskChange } from '../store.ts';
+import { clampLimit } from '../sqlite/limits.ts';
+import type { RecordedRisk, RiskChange } from '../store.ts';
 import { appendAudit } from './audit-append.ts';
 import { expectChanges, withRetries } from './guard.ts';
 import type { D1Batching } from './json-chunks.ts';
@@ -9,12 +10,46 @@ import { firstOf, snapshot } from './snapshot.ts';
 /** At most this many forgotten SET ids are deleted per received SET, as on SQLite. */
 const PRUNE_PER_SIGNAL = 100;
 
+const MAX_EMAIL_PRINCIPALS = 1000;
+
 const RANK: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
 
-/** Risk changes and received SETs on D1, with the contracts of Store.changeRisk and Store.recordSignal. */
+/** Risk levels, received SETs and the email index on D1, with the contracts of their Store methods. */
 export function d1RiskOperations(cx: D1Batching) {
   const { db } = cx;
   return {
+    async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {
+      // A null principal binds as NULL and matches nothing: one statement serves both cases.
+      const { results } = await db
+        .prepare(`SELECT kind, level FROM risk_levels WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?)`)
+        .bind(agent, principal)
+        .all<{ kind: 'agent' | 'principal'; level: RiskLevel }>();
+      const out: RecordedRisk = { agent: null, principal: null };
+      for (const r of results) out[r.kind] = r.level;
+      return out;
+    },
+
+    async signalSeen(issuer: string, jti: string, now: number): Promise<boolean> {
+      return (await db.prepare('SELECT 1 AS hit FROM signal_jtis WHERE issuer = ? AND jti = ? AND keep_until > ?').bind(issuer, jti, now).first()) !== null;
+    },
+
+    async rememberEmail(principal: string, email: string, time: number): Promise<void> {
+      await db
+        .prepare(
+          `INSERT INTO principal_emails (email, principal, seen_at) VALUES (?, ?, ?)
+           ON CONFLICT (email, principal) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`,
+        )
+        .bind(email, principal, time)
+        .run();
+    },
+
+    async principalsByEmail(email: string, limit: number): Promise<string[]> {
+      const n = clampLimit(limit, MAX_EMAIL_PRINCIPALS);
+      if (n === 0) return [];
+      const { results } = await db.prepare('SELECT principal FROM principal_emails WHERE email = ? ORDER BY seen_at DESC LIMIT ?').bind(email, n).all<{ principal: string }>();
+      return results.map((r) => r.principal);
+    },
+
     async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
       const { kind, id } = change.subject;
       return withRetries('changeRisk', async () => {
