@@ -7,9 +7,9 @@ import { withGrantFields } from '../sqlite/grant-events.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import { encodeCursor } from '../sqlite/cursor.ts';
 import { clampLimit } from '../sqlite/limits.ts';
-import type { ApprovalListFilter, ApprovalPage, ApprovalPatch, GrantPatch, GrantStep } from '../store.ts';
+import type { ApprovalListFilter, ApprovalPage, ApprovalPatch, GrantStep } from '../store.ts';
 import { appendAudit } from './audit-append.ts';
-import { insertGrant, updateIfUnchanged } from './grant-writes.ts';
+import { insertGrant, transitionGrant } from './grant-writes.ts';
 import { expectChanges, withRetries } from './guard.ts';
 import type { D1Batching } from './json-chunks.ts';
 import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
@@ -17,8 +17,6 @@ import { firstOf, grantsOf, snapshot } from './snapshot.ts';
 
 /** Page cap, as on SQLite. */
 const MAX_APPROVAL_PAGE = 200;
-
-const GRANT_PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason', 'lease', 'credential_fingerprint', 'credential_expires_at'] as const satisfies readonly (keyof GrantPatch)[];
 
 /** Human approvals on D1, with the contracts of their Store methods. */
 export function d1ApprovalOperations(cx: D1Batching) {
@@ -81,10 +79,9 @@ export function d1ApprovalOperations(cx: D1Batching) {
           const [before] = grantsOf(results[1]);
           // The grant moved on: nothing at all is written, as if the approval had lost its race.
           if (!before || !step.from.includes(before.status)) return null;
-          const gset = GRANT_PATCH_COLUMNS.filter((c) => step.patch[c] !== undefined);
-          grant = { ...before, status: step.to };
-          for (const c of gset) (grant as unknown as Record<string, unknown>)[c] = step.patch[c] ?? null;
-          statements.push(...updateIfUnchanged(cx, [before], `status = ?${gset.map((c) => `, ${c} = ?`).join('')}`, [step.to, ...gset.map((c) => step.patch[c] ?? null)]));
+          const moved = transitionGrant(cx, before, step.to, step.patch);
+          grant = moved.after;
+          statements.push(...moved.statements);
           drafts.push(withGrantFields(step.event, grant));
         }
         const append = await appendAudit(cx, head, drafts);

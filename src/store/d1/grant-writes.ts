@@ -1,7 +1,7 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
 import type { Grant } from '../../grants/grant.ts';
 import { GRANT_COLUMNS, grantToRow } from '../sqlite/grant-rows.ts';
-import type { RevocationTally } from '../store.ts';
+import type { GrantPatch, RevocationTally } from '../store.ts';
 import { expectChanges } from './guard.ts';
 import { jsonChunks, jsonColumns } from './json-chunks.ts';
 import type { D1Batching } from './json-chunks.ts';
@@ -11,6 +11,21 @@ const INSERT_GRANT_SQL = `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUE
 export function insertGrant(db: D1Database, g: Grant): D1PreparedStatement {
   const row = grantToRow(g);
   return db.prepare(INSERT_GRANT_SQL).bind(...GRANT_COLUMNS.map((c) => row[c]));
+}
+
+/** What a transition may write besides the status; column names come from here, never from the patch. */
+const PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason', 'lease', 'credential_fingerprint', 'credential_expires_at'] as const satisfies readonly (keyof GrantPatch)[];
+
+/**
+ * Grant `before` moved to `to` with `patch` (as the SQLite store's compareAndSet: an undefined
+ * field is left alone, a null one cleared): the grant as it will be, and the guarded UPDATE.
+ */
+export function transitionGrant(cx: D1Batching, before: Grant, to: Grant['status'], patch: GrantPatch): { after: Grant; statements: D1PreparedStatement[] } {
+  const set = PATCH_COLUMNS.filter((c) => patch[c] !== undefined);
+  const after: Grant = { ...before, status: to };
+  for (const c of set) (after as unknown as Record<string, unknown>)[c] = patch[c] ?? null;
+  const statements = updateIfUnchanged(cx, [before], `status = ?${set.map((c) => `, ${c} = ?`).join('')}`, [to, ...set.map((c) => patch[c] ?? null)]);
+  return { after, statements };
 }
 
 /**

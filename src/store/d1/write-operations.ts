@@ -6,7 +6,7 @@ import { grantEvent, withGrantFields } from '../sqlite/grant-events.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
 import { appendAudit } from './audit-append.ts';
-import { addCallLeaseJobs, addJobs, addProgress, insertGrant, updateIfUnchanged } from './grant-writes.ts';
+import { addCallLeaseJobs, addJobs, addProgress, insertGrant, transitionGrant, updateIfUnchanged } from './grant-writes.ts';
 import { expectChanges, withRetries } from './guard.ts';
 import type { D1Batching } from './json-chunks.ts';
 import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
@@ -17,9 +17,6 @@ import { grantsOf, snapshot as snapshotOf } from './snapshot.ts';
 const CREATABLE: readonly GrantStatus[] = ['issuing', 'pending_approval', 'denied'];
 
 const STALE_ISSUING_REASON = 'issuing did not complete';
-
-/** What a transition may write besides the status; column names come from here, never from the patch. */
-const PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason', 'lease', 'credential_fingerprint', 'credential_expires_at'] as const satisfies readonly (keyof GrantPatch)[];
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
 
@@ -48,14 +45,9 @@ export function d1WriteOperations(cx: D1Batching) {
         const { results, head } = await snapshot([db.prepare(`SELECT ${COLUMNS} FROM grants WHERE id = ?`).bind(id)]);
         const [before] = grantsOf(results[0]);
         if (!before || !from.includes(before.status)) return null;
-        const set = PATCH_COLUMNS.filter((c) => patch[c] !== undefined);
-        const after: Grant = { ...before, status: to };
-        for (const c of set) (after as unknown as Record<string, unknown>)[c] = patch[c] ?? null;
+        const { after, statements } = transitionGrant(cx, before, to, patch);
         const append = await appendAudit(cx, head, [withGrantFields(event, after)]);
-        await db.batch([
-          ...updateIfUnchanged(cx, [before], `status = ?${set.map((c) => `, ${c} = ?`).join('')}`, [to, ...set.map((c) => patch[c] ?? null)]),
-          ...append.statements,
-        ]);
+        await db.batch([...statements, ...append.statements]);
         return after;
       });
     },
