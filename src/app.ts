@@ -2,12 +2,14 @@ import { Hono } from 'hono';
 import type { Deps } from './deps.ts';
 import { requestIdFrom, type AppEnv } from './http/env.ts';
 import { OAuthError } from './http/oauth-error.ts';
+import { RequestMetrics } from './metrics/registry.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
 import { registerAudit } from './http/routes/audit.ts';
 import { registerCredentials } from './http/routes/credentials.ts';
 import { registerGrants } from './http/routes/grants.ts';
 import { registerHealth } from './http/routes/health.ts';
 import { registerIntrospect } from './http/routes/introspect.ts';
+import { registerMetrics } from './http/routes/metrics.ts';
 import { registerRevocations } from './http/routes/revocations.ts';
 import { registerRevoke } from './http/routes/revoke.ts';
 import { registerRisk } from './http/routes/risk.ts';
@@ -19,16 +21,20 @@ import { registerWellKnown } from './http/routes/well-known.ts';
 /** The whole HTTP surface; every dependency comes in through `deps`, so Node and Workers share it. */
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const metrics = new RequestMetrics();
   app.use('*', async (c, next) => {
+    const start = performance.now();
     const id = requestIdFrom(c.req.raw);
     c.set('requestId', id);
     await next();
     c.header('x-request-id', id);
     c.header('x-content-type-options', 'nosniff');
+    metrics.observe(c.req.method, routeOf(c.req.matchedRoutes), c.res.status, (performance.now() - start) / 1000);
   });
   for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerApprovals, registerAudit, registerHealth, registerSignals, registerRisk, registerCredentials]) {
     register(app, deps);
   }
+  registerMetrics(app, deps, metrics);
   app.notFound(() => new OAuthError('not_found', 'no such endpoint').toResponse());
   app.onError((err, c) => {
     if (err instanceof OAuthError) {
@@ -44,4 +50,10 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
 function describe(e: unknown): string | undefined {
   return e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 500) : undefined;
+}
+
+/** The pattern of the route that answered (not the raw path: bounded label values), or `unmatched`. */
+function routeOf(routes: readonly { method: string; path: string }[]): string {
+  for (let i = routes.length - 1; i >= 0; i--) if (routes[i]!.method !== 'ALL') return routes[i]!.path;
+  return 'unmatched';
 }

@@ -1,0 +1,37 @@
+import type { Deps } from '../../deps.ts';
+import type { RequestMetrics } from '../../metrics/registry.ts';
+import { authenticateAdmin } from '../bearer-auth.ts';
+import type { App } from '../env.ts';
+
+const JOBS_CAP = 10_000;
+
+/**
+ * Prometheus metrics: this process's request counters and durations, and the broker's state as
+ * the store tells it (live grants, unfinished revocations, upstream revocations due, audit head).
+ * Admin credentials unless `server.metrics_public` (then keep the port private). The store
+ * gauges are left out, not faked, when the store cannot answer, and `tollgate_store_up` says so.
+ */
+export function registerMetrics(app: App, deps: Deps, metrics: RequestMetrics): void {
+  app.get('/metrics', async (c) => {
+    if (!deps.config.server.metrics_public) await authenticateAdmin(deps, c.req.raw);
+    const lines = [metrics.render()];
+    const gauge = (name: string, help: string, value: number) => lines.push(`# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}\n`);
+    try {
+      const now = deps.now();
+      const [live, unfinished, due, head] = await Promise.all([
+        deps.store.countLive({ all: true }),
+        deps.store.unfinishedRevocations(),
+        deps.store.dueJobs(now, JOBS_CAP),
+        deps.store.auditHead(),
+      ]);
+      gauge('tollgate_store_up', 'Whether the store answered this scrape.', 1);
+      gauge('tollgate_grants_live', 'Grants pending approval, issuing or active.', live);
+      gauge('tollgate_revocations_unfinished', 'Mass revocations recorded whose rows are still being marked.', unfinished.length);
+      gauge('tollgate_revocation_jobs_due', `Upstream revocations due now and not yet done (capped at ${JOBS_CAP}).`, due.length);
+      gauge('tollgate_audit_head_seq', 'Sequence number of the last audit event.', head?.seq ?? 0);
+    } catch {
+      gauge('tollgate_store_up', 'Whether the store answered this scrape.', 0);
+    }
+    return c.body(lines.join(''), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+  });
+}
