@@ -5,7 +5,7 @@ import type { Grant } from '../../src/grants/grant.ts';
 import { GrantRefused } from '../../src/store/store-errors.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { ContractSubject } from './store-contract.ts';
-import { T0, grantDraft, makeGrant } from './fixtures.ts';
+import { T0, grantDraft, makeGrant } from './grant-fixtures.ts';
 
 function makeApproval(g: Grant, overrides: Partial<Approval> = {}): Approval {
   return {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { draft } from '../../src/audit/event.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { ContractSubject } from './store-contract.ts';
-import { T0, revokeCtx, seedActive } from './fixtures.ts';
+import { T0, revokeCtx, seedActive } from './grant-fixtures.ts';
 
 /** The Store contracts of risk levels, received SETs and the email index, for every implementation. */
 export function describeRiskStoreContract(name: string, open: () => ContractSubject | Promise<ContractSubject>): void {

@@ -1,0 +1,342 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import type { Approval } from '../../approvals/approval.ts';
+import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
+import type { RiskLevel } from '../../policy/types.ts';
+import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import { AUDIT_COLUMNS, rowToEvent } from '../sqlite/audit-rows.ts';
+import type { AuditRow } from '../sqlite/audit-rows.ts';
+import { decodeCursor, encodeCursor } from '../sqlite/cursor.ts';
+import { LIVE_SQL, liveWhere } from '../sqlite/filter-sql.ts';
+import { countLiveQuery, listQuery } from '../sqlite/grant-queries.ts';
+import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
+import type { GrantRow } from '../sqlite/grant-rows.ts';
+import { clampLimit } from '../sqlite/limits.ts';
+import type {
+  ApprovalListFilter,
+  ApprovalPage,
+  ApprovalPatch,
+  CallLease,
+  GrantStep,
+  IssuedCallLease,
+  RecordedRisk,
+  RiskChange,
+  RiskSubject,
+  GrantListFilter,
+  GrantPage,
+  GrantPatch,
+  RevocationFilter,
+  RevocationJob,
+  RevocationRecord,
+  RevocationTally,
+  RevokeContext,
+  Store,
+} from '../store.ts';
+import { HEAD_SQL, toHead } from './audit-append.ts';
+import { DEFAULT_MAX_PARAM_BYTES } from './json-chunks.ts';
+import type { AuditHead } from './audit-append.ts';
+import { d1ApprovalOperations } from './approval-operations.ts';
+import { d1CallLeaseOperations } from './call-lease-operations.ts';
+import { migrateD1 } from './migrate.ts';
+import { d1RiskOperations } from './risk-operations.ts';
+import { REVOCATION_COLUMNS, toRecord } from './revocation-rows.ts';
+import type { RevocationRow } from './revocation-rows.ts';
+import { d1WriteOperations } from './write-operations.ts';
+import type { D1WriteOperations } from './write-operations.ts';
+
+/** Page caps, as on SQLite. */
+const MAX_LIST_PAGE = 1000;
+const MAX_AUDIT_PAGE = 10_000;
+
+export interface D1StoreOptions {
+  /**
+   * The most rows one write batch takes (default 2000). A batch's rows are read in one result
+   * and its events travel as statement parameters, and D1 bounds both; a larger `limit` runs as
+   * several batches, each atomic on its own (every grant still changes with its event and job).
+   */
+  maxWriteRows?: number;
+  /** The largest JSON parameter of one statement; more rows go into more statements of the same batch. */
+  maxParamBytes?: number;
+}
+
+const COLUMNS = GRANT_COLUMNS.join(', ');
+const JOB_COLUMNS = 'id, grant_id, provider, lease, attempts, next_attempt_at, last_error';
+
+/** Migrate `db` to this build's schema, then open the store on it. */
+export async function openD1Store(db: D1Database, opts: D1StoreOptions = {}): Promise<D1Store> {
+  await migrateD1(db);
+  return new D1Store(db, opts);
+}
+
+/**
+ * The Store on Cloudflare D1, for the Workers build. Web APIs only. Reads are single statements
+ * (or one read batch); writes are the guarded batches of write-operations.ts. The constructor
+ * does not migrate: use openD1Store, or run it once per isolate before.
+ */
+export class D1Store implements Store {
+  readonly #db: D1Database;
+  readonly #write: D1WriteOperations;
+  readonly #approvals: ReturnType<typeof d1ApprovalOperations>;
+  readonly #callLeases: ReturnType<typeof d1CallLeaseOperations>;
+  readonly #risk: ReturnType<typeof d1RiskOperations>;
+  readonly #maxWriteRows: number;
+
+  constructor(db: D1Database, opts: D1StoreOptions = {}) {
+    this.#db = db;
+    this.#maxWriteRows = Math.max(1, opts.maxWriteRows ?? 2000);
+    const cx = { db, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES };
+    this.#write = d1WriteOperations(cx);
+    this.#approvals = d1ApprovalOperations(cx);
+    this.#callLeases = d1CallLeaseOperations(cx);
+    this.#risk = d1RiskOperations(cx);
+  }
+
+  async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
+    await this.#write.createGrant(grant, event);
+  }
+
+  async transition(id: string, from: readonly GrantStatus[], to: GrantStatus, patch: GrantPatch, event: AuditDraft): Promise<Grant | null> {
+    return this.#write.transition(id, from, to, patch, event);
+  }
+
+  async getGrant(id: string): Promise<Grant | null> {
+    const r = await this.#db.prepare(`SELECT ${COLUMNS} FROM grants WHERE id = ?`).bind(id).first<GrantRow>();
+    return r ? rowToGrant(r) : null;
+  }
+
+  async getGrantByFingerprint(fingerprint: string): Promise<Grant | null> {
+    const r = await this.#db.prepare(`SELECT ${COLUMNS} FROM grants WHERE credential_fingerprint = ?`).bind(fingerprint).first<GrantRow>();
+    return r ? rowToGrant(r) : null;
+  }
+
+  async listGrants(filter: GrantListFilter, limit: number, cursor: string | null): Promise<GrantPage> {
+    const n = clampLimit(limit, MAX_LIST_PAGE);
+    if (n === 0) return { grants: [], next_cursor: null };
+    // One extra row tells whether another page exists without a second query.
+    const q = listQuery(filter, cursor === null ? null : decodeCursor(cursor), n + 1);
+    const { results } = await this.#db.prepare(q.sql).bind(...q.params).all<GrantRow>();
+    const grants = results.slice(0, n).map(rowToGrant);
+    const last = grants.at(-1);
+    return { grants, next_cursor: results.length > n && last ? encodeCursor(last) : null };
+  }
+
+  async countLive(filter: RevocationFilter): Promise<number> {
+    const q = countLiveQuery(filter);
+    return (await this.#db.prepare(q.sql).bind(...q.params).first<number>('n')) ?? 0;
+  }
+
+  async appendAudit(event: AuditDraft): Promise<AuditEvent> {
+    return this.#write.appendAudit(event);
+  }
+
+  async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
+    return this.#write.appendAudits(events);
+  }
+
+  async beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean> {
+    return this.#callLeases.beginCallLease(lease, event);
+  }
+
+  async completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean> {
+    return this.#callLeases.completeCallLease(id, issued, event);
+  }
+
+  async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
+    await this.#write.closeTask(taskId, agent, time, event);
+  }
+
+  async requestApproval(approval: Approval, grant: Grant | null, event: AuditDraft): Promise<void> {
+    await this.#approvals.requestApproval(approval, grant, event);
+  }
+
+  async getApproval(id: string): Promise<Approval | null> {
+    return this.#approvals.getApproval(id);
+  }
+
+  async listApprovals(filter: ApprovalListFilter, limit: number, cursor: string | null): Promise<ApprovalPage> {
+    return this.#approvals.listApprovals(filter, limit, cursor);
+  }
+
+  async updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, grant: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null> {
+    return this.#approvals.updateApproval(id, version, patch, event, grant);
+  }
+
+  async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {
+    return this.#risk.riskLevels(agent, principal);
+  }
+
+  async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
+    return this.#risk.changeRisk(change, event);
+  }
+
+  async liveGrantsOf(subject: RiskSubject, limit: number, cursor: string | null): Promise<GrantPage> {
+    const n = clampLimit(limit, MAX_LIST_PAGE);
+    if (n === 0) return { grants: [], next_cursor: null };
+    const after = cursor === null ? 0 : decodeRowidCursor(cursor);
+    // The live-only partial indexes hold (key, rowid): paging on rowid walks one range and never sorts.
+    const [column, index] = subject.kind === 'agent' ? ['agent', 'grants_live_agent'] : ['principal', 'grants_live_principal'];
+    const { results } = await this.#db
+      .prepare(`SELECT rowid AS rowid_, ${COLUMNS} FROM grants INDEXED BY ${index} WHERE ${column} = ? AND ${LIVE_SQL} AND rowid > ? ORDER BY rowid LIMIT ?`)
+      .bind(subject.id, after, n + 1)
+      .all<GrantRow & { rowid_: number }>();
+    const page = results.slice(0, n);
+    const last = page.at(-1);
+    return { grants: page.map(rowToGrant), next_cursor: results.length > n && last ? encodeRowidCursor(last.rowid_) : null };
+  }
+
+  async signalSeen(issuer: string, jti: string, now: number): Promise<boolean> {
+    return this.#risk.signalSeen(issuer, jti, now);
+  }
+
+  async recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean> {
+    return this.#risk.recordSignal(issuer, jti, keepUntil, event);
+  }
+  async rememberEmail(principal: string, email: string, time: number): Promise<void> {
+    await this.#risk.rememberEmail(principal, email, time);
+  }
+
+  async principalsByEmail(email: string, limit: number): Promise<string[]> {
+    return this.#risk.principalsByEmail(email, limit);
+  }
+
+  async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
+    await this.#write.createRevocation(record, event);
+  }
+
+  async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
+    liveWhere(filter); // a filter that names nothing throws, whatever the limit
+    const out: Grant[] = [];
+    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, async (n) => {
+      const batch = await this.#write.revokeBatch(filter, ctx, n);
+      out.push(...batch);
+      return batch.length;
+    });
+    return out;
+  }
+
+  async finishRevocation(id: string, event: AuditDraft): Promise<void> {
+    await this.#write.finishRevocation(id, event);
+  }
+
+  async getRevocation(id: string): Promise<RevocationRecord | null> {
+    const r = await this.#db.prepare(`SELECT ${REVOCATION_COLUMNS} FROM revocations WHERE id = ?`).bind(id).first<RevocationRow>();
+    return r ? toRecord(r) : null;
+  }
+
+  async revocationTally(id: string): Promise<RevocationTally[]> {
+    // As on SQLite: open jobs are few, so they are walked first and joined to their grants.
+    const { results } = await this.#db
+      .prepare(
+        `SELECT t.provider, t.resource, t.token_type, t.with_lease, t.grants, t.latest_expiry,
+                (SELECT count(*) FROM revocation_jobs j CROSS JOIN grants g ON g.id = j.grant_id
+                 WHERE g.revoked_by = t.revocation_id AND g.provider = t.provider AND g.resource = t.resource
+                   AND g.token_type = t.token_type AND (g.lease IS NOT NULL) = t.with_lease) AS pending
+         FROM revocation_tallies t WHERE t.revocation_id = ?`,
+      )
+      .bind(id)
+      .all<Omit<RevocationTally, 'with_lease'> & { with_lease: number }>();
+    return results.map((r) => ({ ...r, with_lease: r.with_lease === 1 }));
+  }
+
+  async unfinishedRevocations(): Promise<RevocationRecord[]> {
+    const { results } = await this.#db.prepare(`SELECT ${REVOCATION_COLUMNS} FROM revocations WHERE finished_at IS NULL ORDER BY created_at, id`).all<RevocationRow>();
+    return results.map(toRecord);
+  }
+
+  async isBlocked(agent: string, principal: string | null): Promise<boolean> {
+    // A null principal binds as NULL, and `subject = NULL` matches nothing: one statement serves both cases.
+    const hit = await this.#db
+      .prepare(`SELECT 1 AS hit FROM blocks WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?) LIMIT 1`)
+      .bind(agent, principal)
+      .first();
+    return hit !== null;
+  }
+
+  async expireDue(now: number, limit: number): Promise<number> {
+    return inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, (n) => this.#write.expireDue(now, n));
+  }
+
+  async failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]> {
+    const out: Grant[] = [];
+    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, async (n) => {
+      const batch = await this.#write.failStaleIssuing(before, now, n);
+      out.push(...batch);
+      return batch.length;
+    });
+    return out;
+  }
+
+  async dueJobs(now: number, limit: number): Promise<RevocationJob[]> {
+    const n = clampLimit(limit, Number.MAX_SAFE_INTEGER);
+    if (n === 0) return [];
+    const { results } = await this.#db
+      .prepare(`SELECT ${JOB_COLUMNS} FROM revocation_jobs WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`)
+      .bind(now, n)
+      .all<RevocationJob>();
+    return results;
+  }
+
+  async jobsForGrants(grantIds: readonly string[]): Promise<RevocationJob[]> {
+    const { results } = await this.#db
+      .prepare(`SELECT ${JOB_COLUMNS} FROM revocation_jobs WHERE grant_id IN (SELECT value FROM json_each(?)) ORDER BY id`)
+      .bind(JSON.stringify(grantIds))
+      .all<RevocationJob>();
+    return results;
+  }
+
+  async completeJob(id: number, event: AuditDraft): Promise<void> {
+    await this.#write.completeJob(id, event);
+  }
+
+  async rescheduleJob(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.#write.rescheduleJob(id, nextAttemptAt, error);
+  }
+
+  async readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]> {
+    const n = clampLimit(limit, MAX_AUDIT_PAGE);
+    if (n === 0) return [];
+    const { results } = await this.#db
+      .prepare(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`)
+      .bind(afterSeq, n)
+      .all<AuditRow>();
+    return results.map(rowToEvent);
+  }
+
+  async auditHead(): Promise<{ seq: number; hash: string } | null> {
+    return toHead(await this.#db.prepare(HEAD_SQL).first<AuditHead>());
+  }
+
+  async ping(): Promise<void> {
+    await this.#db.prepare('SELECT 1').first();
+  }
+
+  /** The binding belongs to the runtime: nothing to release. */
+  async close(): Promise<void> {}
+}
+
+/** The SQLite store's live-grant cursor (base64url of the decimal rowid), with Web APIs. */
+function encodeRowidCursor(rowid: number): string {
+  return btoa(String(rowid)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function decodeRowidCursor(s: string): number {
+  let n = Number.NaN;
+  try {
+    if (/^[A-Za-z0-9_-]+$/.test(s)) n = Number(atob(s.replace(/-/g, '+').replace(/_/g, '/')));
+  } catch {
+    // falls through to the error below
+  }
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('malformed live-grant cursor');
+  return n;
+}
+
+/** Run `round` on at most `size` rows at a time until `limit` rows are done or a round comes back short. */
+async function inRounds(limit: number, size: number, round: (n: number) => Promise<number>): Promise<number> {
+  let done = 0;
+  while (done < limit) {
+    const want = Math.min(limit - done, size);
+    const got = await round(want);
+    done += got;
+    if (got < want) break;
+  }
+  return done;
+}

@@ -1,0 +1,23 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// The workerd project runs offline: no request.cf download, no telemetry.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+process.env.WRANGLER_SEND_METRICS ??= 'false';
+
+/**
+ * Two projects, one `vitest run`: `node` runs the Node tests; `workerd` runs test/workerd/ inside
+ * the Workers runtime (a local D1 database bound as DB), where the Store contract suite runs
+ * against the D1 store.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'node', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/workerd/**'] } },
+      {
+        plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat'], d1Databases: ['DB'] } })],
+        test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], testTimeout: 30_000 },
+      },
+    ],
+  },
+});
