@@ -23,6 +23,7 @@ describe('tollgate --help', () => {
     ['policy', 'check'],
     ['policy', 'explain'],
     ['secret', 'seal'],
+    ['worker-config'],
   ])('%s %s --help prints usage and exits 0', (...cmd) => {
     const r = run(...cmd.filter(Boolean), '--help');
     expect(r.status, r.stderr).toBe(0);

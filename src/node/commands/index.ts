@@ -8,6 +8,7 @@ import { revokeCommand } from './revoke.ts';
 import { secretCommand } from './secret.ts';
 import { serveCommand } from './serve.ts';
 import { taskCommand } from './task.ts';
+import { workerConfigCommand } from './worker-config.ts';
 
 export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -20,4 +21,5 @@ export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   audit: auditCommand,
   policy: policyCommand,
   secret: secretCommand,
+  'worker-config': workerConfigCommand,
 };
