@@ -4,15 +4,20 @@ export interface GrantCursor {
   id: string;
 }
 
+// Web APIs only (btoa/atob, TextEncoder), so the D1 store on Workers pages the same way.
 export function encodeCursor(c: GrantCursor): string {
-  return Buffer.from(JSON.stringify([c.created_at, c.id])).toString('base64url');
+  let bin = '';
+  for (const b of new TextEncoder().encode(JSON.stringify([c.created_at, c.id]))) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** Cursors come back from clients, so a malformed one is an input error, not a crash. */
 export function decodeCursor(s: string): GrantCursor {
   let v: unknown;
   try {
-    v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new Error('not base64url');
+    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0))));
   } catch {
     throw new RangeError('malformed grant cursor');
   }

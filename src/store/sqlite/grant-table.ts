@@ -2,13 +2,13 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter } from '../store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import type { GrantCursor } from './cursor.ts';
-import { listWhere, liveWhere } from './filter-sql.ts';
-import type { BoundSql } from './filter-sql.ts';
+import { countLiveQuery, listQuery, liveQuery } from './grant-queries.ts';
 import { GRANT_COLUMNS, INSERT_GRANT_SQL, grantToRow, rowToGrant } from './grant-rows.ts';
 import type { GrantRow } from './grant-rows.ts';
 import { clampLimit } from './limits.ts';
 import { StatementCache } from './statement-cache.ts';
+
+export { listQuery, liveQuery } from './grant-queries.ts';
 
 export const MAX_LIST_PAGE = 1000;
 
@@ -93,8 +93,8 @@ export class SqliteGrants {
   }
 
   countLive(filter: RevocationFilter): number {
-    const w = liveWhere(filter);
-    const row = this.#cache.get<{ n: number }>(`SELECT count(*) AS n FROM grants INDEXED BY ${w.index} WHERE ${w.sql}`).get(...w.params);
+    const q = countLiveQuery(filter);
+    const row = this.#cache.get<{ n: number }>(q.sql).get(...q.params);
     return row?.n ?? 0;
   }
 
@@ -118,21 +118,4 @@ export class SqliteGrants {
   markFailed(id: string, reason: string): void {
     this.#markFailed.run(reason, id);
   }
-}
-
-/** The page query, apart so tests can check its plan. */
-export function listQuery(filter: GrantListFilter, after: GrantCursor | null, limit: number): BoundSql {
-  const w = listWhere(filter);
-  const indexed = w.index ? ` INDEXED BY ${w.index}` : '';
-  const keyset = after ? ' AND (created_at, id) < (?, ?)' : '';
-  return {
-    sql: `SELECT ${COLUMNS} FROM grants${indexed} WHERE ${w.sql}${keyset} ORDER BY created_at DESC, id DESC LIMIT ?`,
-    params: [...w.params, ...(after ? [after.created_at, after.id] : []), limit],
-  };
-}
-
-/** The live grants a revocation batch takes, apart so tests can check its plan. */
-export function liveQuery(filter: RevocationFilter, limit: number): BoundSql {
-  const w = liveWhere(filter);
-  return { sql: `SELECT ${COLUMNS} FROM grants INDEXED BY ${w.index} WHERE ${w.sql} LIMIT ?`, params: [...w.params, limit] };
 }

@@ -1,0 +1,225 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
+import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import { AUDIT_COLUMNS, rowToEvent } from '../sqlite/audit-rows.ts';
+import type { AuditRow } from '../sqlite/audit-rows.ts';
+import { decodeCursor, encodeCursor } from '../sqlite/cursor.ts';
+import { countLiveQuery, listQuery } from '../sqlite/grant-queries.ts';
+import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
+import type { GrantRow } from '../sqlite/grant-rows.ts';
+import { clampLimit } from '../sqlite/limits.ts';
+import type {
+  GrantListFilter,
+  GrantPage,
+  GrantPatch,
+  RevocationFilter,
+  RevocationJob,
+  RevocationRecord,
+  RevocationTally,
+  RevokeContext,
+  Store,
+} from '../store.ts';
+import { HEAD_SQL, toHead } from './audit-append.ts';
+import type { AuditHead } from './audit-append.ts';
+import { migrateD1 } from './migrate.ts';
+import { REVOCATION_COLUMNS, toRecord } from './revocation-rows.ts';
+import type { RevocationRow } from './revocation-rows.ts';
+import { d1WriteOperations } from './write-operations.ts';
+import type { D1WriteOperations } from './write-operations.ts';
+
+/** Page caps, as on SQLite. */
+const MAX_LIST_PAGE = 1000;
+const MAX_AUDIT_PAGE = 10_000;
+/**
+ * The most rows one write batch takes. A batch's rows are read in one result and its events
+ * travel as statement parameters, and D1 bounds both; a larger `limit` runs as several batches,
+ * each atomic on its own (every grant still changes together with its event and job).
+ */
+const MAX_WRITE_ROWS = 2000;
+
+const COLUMNS = GRANT_COLUMNS.join(', ');
+const JOB_COLUMNS = 'id, grant_id, provider, lease, attempts, next_attempt_at, last_error';
+
+/** Migrate `db` to this build's schema, then open the store on it. */
+export async function openD1Store(db: D1Database): Promise<D1Store> {
+  await migrateD1(db);
+  return new D1Store(db);
+}
+
+/**
+ * The Store on Cloudflare D1, for the Workers build. Web APIs only. Reads are single statements
+ * (or one read batch); writes are the guarded batches of write-operations.ts. The constructor
+ * does not migrate: use openD1Store, or run it once per isolate before.
+ */
+export class D1Store implements Store {
+  readonly #db: D1Database;
+  readonly #write: D1WriteOperations;
+
+  constructor(db: D1Database) {
+    this.#db = db;
+    this.#write = d1WriteOperations(db);
+  }
+
+  async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
+    await this.#write.createGrant(grant, event);
+  }
+
+  async transition(id: string, from: readonly GrantStatus[], to: GrantStatus, patch: GrantPatch, event: AuditDraft): Promise<Grant | null> {
+    return this.#write.transition(id, from, to, patch, event);
+  }
+
+  async getGrant(id: string): Promise<Grant | null> {
+    const r = await this.#db.prepare(`SELECT ${COLUMNS} FROM grants WHERE id = ?`).bind(id).first<GrantRow>();
+    return r ? rowToGrant(r) : null;
+  }
+
+  async getGrantByFingerprint(fingerprint: string): Promise<Grant | null> {
+    const r = await this.#db.prepare(`SELECT ${COLUMNS} FROM grants WHERE credential_fingerprint = ?`).bind(fingerprint).first<GrantRow>();
+    return r ? rowToGrant(r) : null;
+  }
+
+  async listGrants(filter: GrantListFilter, limit: number, cursor: string | null): Promise<GrantPage> {
+    const n = clampLimit(limit, MAX_LIST_PAGE);
+    if (n === 0) return { grants: [], next_cursor: null };
+    // One extra row tells whether another page exists without a second query.
+    const q = listQuery(filter, cursor === null ? null : decodeCursor(cursor), n + 1);
+    const { results } = await this.#db.prepare(q.sql).bind(...q.params).all<GrantRow>();
+    const grants = results.slice(0, n).map(rowToGrant);
+    const last = grants.at(-1);
+    return { grants, next_cursor: results.length > n && last ? encodeCursor(last) : null };
+  }
+
+  async countLive(filter: RevocationFilter): Promise<number> {
+    const q = countLiveQuery(filter);
+    return (await this.#db.prepare(q.sql).bind(...q.params).first<number>('n')) ?? 0;
+  }
+
+  async appendAudit(event: AuditDraft): Promise<AuditEvent> {
+    return this.#write.appendAudit(event);
+  }
+
+  async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
+    await this.#write.createRevocation(record, event);
+  }
+
+  async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
+    const out: Grant[] = [];
+    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), async (n) => {
+      const batch = await this.#write.revokeBatch(filter, ctx, n);
+      out.push(...batch);
+      return batch.length;
+    });
+    return out;
+  }
+
+  async finishRevocation(id: string, event: AuditDraft): Promise<void> {
+    await this.#write.finishRevocation(id, event);
+  }
+
+  async getRevocation(id: string): Promise<RevocationRecord | null> {
+    const r = await this.#db.prepare(`SELECT ${REVOCATION_COLUMNS} FROM revocations WHERE id = ?`).bind(id).first<RevocationRow>();
+    return r ? toRecord(r) : null;
+  }
+
+  async revocationTally(id: string): Promise<RevocationTally[]> {
+    // As on SQLite: open jobs are few, so they are walked first and joined to their grants.
+    const { results } = await this.#db
+      .prepare(
+        `SELECT t.provider, t.resource, t.token_type, t.with_lease, t.grants, t.latest_expiry,
+                (SELECT count(*) FROM revocation_jobs j CROSS JOIN grants g ON g.id = j.grant_id
+                 WHERE g.revoked_by = t.revocation_id AND g.provider = t.provider AND g.resource = t.resource
+                   AND g.token_type = t.token_type AND (g.lease IS NOT NULL) = t.with_lease) AS pending
+         FROM revocation_tallies t WHERE t.revocation_id = ?`,
+      )
+      .bind(id)
+      .all<Omit<RevocationTally, 'with_lease'> & { with_lease: number }>();
+    return results.map((r) => ({ ...r, with_lease: r.with_lease === 1 }));
+  }
+
+  async unfinishedRevocations(): Promise<RevocationRecord[]> {
+    const { results } = await this.#db.prepare(`SELECT ${REVOCATION_COLUMNS} FROM revocations WHERE finished_at IS NULL ORDER BY created_at, id`).all<RevocationRow>();
+    return results.map(toRecord);
+  }
+
+  async isBlocked(agent: string, principal: string | null): Promise<boolean> {
+    // A null principal binds as NULL, and `subject = NULL` matches nothing: one statement serves both cases.
+    const hit = await this.#db
+      .prepare(`SELECT 1 AS hit FROM blocks WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?) LIMIT 1`)
+      .bind(agent, principal)
+      .first();
+    return hit !== null;
+  }
+
+  async expireDue(now: number, limit: number): Promise<number> {
+    return inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), (n) => this.#write.expireDue(now, n));
+  }
+
+  async failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]> {
+    const out: Grant[] = [];
+    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), async (n) => {
+      const batch = await this.#write.failStaleIssuing(before, now, n);
+      out.push(...batch);
+      return batch.length;
+    });
+    return out;
+  }
+
+  async dueJobs(now: number, limit: number): Promise<RevocationJob[]> {
+    const n = clampLimit(limit, MAX_WRITE_ROWS);
+    if (n === 0) return [];
+    const { results } = await this.#db
+      .prepare(`SELECT ${JOB_COLUMNS} FROM revocation_jobs WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`)
+      .bind(now, n)
+      .all<RevocationJob>();
+    return results;
+  }
+
+  async jobsForGrants(grantIds: readonly string[]): Promise<RevocationJob[]> {
+    const { results } = await this.#db
+      .prepare(`SELECT ${JOB_COLUMNS} FROM revocation_jobs WHERE grant_id IN (SELECT value FROM json_each(?)) ORDER BY id`)
+      .bind(JSON.stringify(grantIds))
+      .all<RevocationJob>();
+    return results;
+  }
+
+  async completeJob(id: number, event: AuditDraft): Promise<void> {
+    await this.#write.completeJob(id, event);
+  }
+
+  async rescheduleJob(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.#write.rescheduleJob(id, nextAttemptAt, error);
+  }
+
+  async readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]> {
+    const n = clampLimit(limit, MAX_AUDIT_PAGE);
+    if (n === 0) return [];
+    const { results } = await this.#db
+      .prepare(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`)
+      .bind(afterSeq, n)
+      .all<AuditRow>();
+    return results.map(rowToEvent);
+  }
+
+  async auditHead(): Promise<{ seq: number; hash: string } | null> {
+    return toHead(await this.#db.prepare(HEAD_SQL).first<AuditHead>());
+  }
+
+  async ping(): Promise<void> {
+    await this.#db.prepare('SELECT 1').first();
+  }
+
+  /** The binding belongs to the runtime: nothing to release. */
+  async close(): Promise<void> {}
+}
+
+/** Run `round` on at most MAX_WRITE_ROWS at a time until `limit` rows are done or a round comes back short. */
+async function inRounds(limit: number, round: (n: number) => Promise<number>): Promise<number> {
+  let done = 0;
+  while (done < limit) {
+    const want = Math.min(limit - done, MAX_WRITE_ROWS);
+    const got = await round(want);
+    done += got;
+    if (got < want) break;
+  }
+  return done;
+}

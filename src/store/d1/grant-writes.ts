@@ -1,0 +1,72 @@
+import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import type { Grant } from '../../grants/grant.ts';
+import { GRANT_COLUMNS, grantToRow } from '../sqlite/grant-rows.ts';
+import type { RevocationTally } from '../store.ts';
+import { expectChanges } from './guard.ts';
+import { jsonChunks, jsonColumns } from './json-chunks.ts';
+
+const INSERT_GRANT_SQL = `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${GRANT_COLUMNS.map(() => '?').join(', ')})`;
+
+export function insertGrant(db: D1Database, g: Grant): D1PreparedStatement {
+  const row = grantToRow(g);
+  return db.prepare(INSERT_GRANT_SQL).bind(...GRANT_COLUMNS.map((c) => row[c]));
+}
+
+/**
+ * `SET …` on each of `grants`, only while it still has the status it was read with: one
+ * UPDATE per status seen (at most three) and chunk of ids, each followed by a guard that fails
+ * the batch unless every one of its rows changed.
+ */
+export function updateIfUnchanged(db: D1Database, grants: readonly Grant[], set: string, setParams: readonly (string | number | null)[]): D1PreparedStatement[] {
+  const byStatus = new Map<string, string[]>();
+  for (const g of grants) byStatus.set(g.status, [...(byStatus.get(g.status) ?? []), g.id]);
+  const out: D1PreparedStatement[] = [];
+  for (const [status, ids] of byStatus) {
+    for (const c of jsonChunks(ids)) {
+      out.push(db.prepare(`UPDATE grants SET ${set} WHERE id IN (SELECT value FROM json_each(?)) AND status = ?`).bind(...setParams, c.json, status));
+      out.push(expectChanges(db, c.rows));
+    }
+  }
+  return out;
+}
+
+/** One revocation job per grant, due at `at`. */
+export function addJobs(db: D1Database, grants: readonly Grant[], at: number): D1PreparedStatement[] {
+  const rows = grants.map((g) => [g.id, g.provider, g.lease]);
+  return jsonChunks(rows).map((c) =>
+    db
+      .prepare(
+        `INSERT INTO revocation_jobs (grant_id, provider, lease, attempts, next_attempt_at, created_at)
+         SELECT ${jsonColumns(3)}, 0, ?, ? FROM json_each(?)`,
+      )
+      .bind(at, at, c.json),
+  );
+}
+
+/** A batch's grants counted towards its revocation: the total and per receipt group, as SqliteRevocations.addProgress. */
+export function addProgress(db: D1Database, revocationId: string, revoked: readonly Grant[]): D1PreparedStatement[] {
+  if (revoked.length === 0) return [];
+  const groups = new Map<string, Omit<RevocationTally, 'pending'>>();
+  for (const g of revoked) {
+    const key = JSON.stringify([g.provider, g.resource, g.token_type, g.lease !== null]);
+    const t = groups.get(key) ?? { provider: g.provider, resource: g.resource, token_type: g.token_type, with_lease: g.lease !== null, grants: 0, latest_expiry: 0 };
+    t.grants++;
+    t.latest_expiry = Math.max(t.latest_expiry, g.credential_expires_at ?? g.expires_at);
+    groups.set(key, t);
+  }
+  const rows = [...groups.values()].map((t) => [t.provider, t.resource, t.token_type, t.with_lease ? 1 : 0, t.grants, t.latest_expiry]);
+  return [
+    db.prepare('UPDATE revocations SET revoked_count = revoked_count + ? WHERE id = ?').bind(revoked.length, revocationId),
+    ...jsonChunks(rows).map((c) =>
+      // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint.
+      db
+        .prepare(
+          `INSERT INTO revocation_tallies (revocation_id, provider, resource, token_type, with_lease, grants, latest_expiry)
+           SELECT ?, ${jsonColumns(6)} FROM json_each(?) WHERE true
+           ON CONFLICT (revocation_id, provider, resource, token_type, with_lease)
+           DO UPDATE SET grants = grants + excluded.grants, latest_expiry = max(latest_expiry, excluded.latest_expiry)`,
+        )
+        .bind(revocationId, c.json),
+    ),
+  ];
+}

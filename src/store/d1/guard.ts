@@ -1,0 +1,58 @@
+import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+
+/**
+ * D1 has no interactive transactions: an operation reads, computes (audit hashes need Web
+ * Crypto, outside SQL), then commits one batch. Between the read and the batch another writer
+ * may commit. So every batch carries guards that FAIL it — and a failing statement rolls the
+ * whole batch back — when what it read no longer holds:
+ * - a guarded UPDATE/DELETE followed by `expectChanges(n)`: a row that left the expected state
+ *   is not touched, the count falls short, the guard row violates write_guard's CHECK;
+ * - the audit append: events go in at seq = head + 1 … (the primary key), and the head row is
+ *   moved only from the seq and hash that were read. Nearly every change appends an event, so
+ *   the audit head also serves as a version of everything the operation read.
+ * The operation then reads again and retries, a bounded number of times.
+ */
+export function expectChanges(db: D1Database, n: number): D1PreparedStatement {
+  // changes() is the row count of the statement just before this one in the batch.
+  return db.prepare('INSERT INTO write_guard (stale) SELECT 1 WHERE changes() <> ?').bind(n);
+}
+
+const CONFLICT = /CHECK constraint failed: stale_read|UNIQUE constraint failed: audit_(events\.seq|head\.id)/;
+
+/** True for a batch that failed because another writer got there first (so a retry may succeed). */
+export function isWriteConflict(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) if (CONFLICT.test(c.message)) return true;
+  return false;
+}
+
+/** Enough for a burst of writers on one log; past it the caller fails closed (503). */
+export const MAX_ATTEMPTS = 30;
+
+export class WriteContentionError extends Error {
+  readonly code = 'STORE_CONTENDED';
+  readonly retry = true;
+  constructor(operation: string, cause: unknown) {
+    super(`d1 store: ${operation} lost ${MAX_ATTEMPTS} write races in a row`, { cause });
+  }
+}
+
+/**
+ * Run `attempt` (read, compute, one guarded batch) until its batch commits. A conflict means
+ * some other writer committed, so the retries make progress overall; the jittered pause keeps
+ * a crowd of losers from colliding again in lockstep.
+ */
+export async function withRetries<T>(operation: string, attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!isWriteConflict(e)) throw e;
+      if (n >= MAX_ATTEMPTS) throw new WriteContentionError(operation, e);
+      await pause(Math.random() * Math.min(2 ** n, 50));
+    }
+  }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,29 @@
+/**
+ * Rows handed to SQL as JSON arrays (`json_each(?)`), cut so no one parameter passes `maxBytes`
+ * (D1 refuses a string over 2 MB). A batch then holds a handful of statements whatever its row
+ * count, instead of one statement per row.
+ */
+export function jsonChunks(rows: readonly unknown[], maxBytes = 512 * 1024): { json: string; rows: number }[] {
+  const enc = new TextEncoder();
+  const chunks: { json: string; rows: number }[] = [];
+  let parts: string[] = [];
+  let size = 2;
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    const bytes = enc.encode(json).length + 1;
+    if (parts.length > 0 && size + bytes > maxBytes) {
+      chunks.push({ json: `[${parts.join(',')}]`, rows: parts.length });
+      parts = [];
+      size = 2;
+    }
+    parts.push(json);
+    size += bytes;
+  }
+  if (parts.length > 0) chunks.push({ json: `[${parts.join(',')}]`, rows: parts.length });
+  return chunks;
+}
+
+/** `json_extract(value, '$[0]'), …` for a SELECT over json_each rows of `n` columns. */
+export function jsonColumns(n: number): string {
+  return Array.from({ length: n }, (_, i) => `json_extract(value, '$[${i}]')`).join(', ');
+}

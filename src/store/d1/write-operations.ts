@@ -1,0 +1,192 @@
+import type { D1Database, D1PreparedStatement, D1Result } from '@cloudflare/workers-types';
+import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
+import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import { liveQuery } from '../sqlite/grant-queries.ts';
+import { grantEvent, withGrantFields } from '../sqlite/grant-events.ts';
+import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
+import type { GrantRow } from '../sqlite/grant-rows.ts';
+import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
+import { HEAD_SQL, appendAudit, toHead } from './audit-append.ts';
+import type { AuditHead } from './audit-append.ts';
+import { addJobs, addProgress, insertGrant, updateIfUnchanged } from './grant-writes.ts';
+import { expectChanges, withRetries } from './guard.ts';
+import { insertRevocation } from './revocation-rows.ts';
+
+/** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
+const CREATABLE: readonly GrantStatus[] = ['issuing', 'pending_approval', 'denied'];
+
+const STALE_ISSUING_REASON = 'issuing did not complete';
+
+/** What a transition may write besides the status; column names come from here, never from the patch. */
+const PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason', 'lease', 'credential_fingerprint', 'credential_expires_at'] as const satisfies readonly (keyof GrantPatch)[];
+
+const COLUMNS = GRANT_COLUMNS.join(', ');
+
+/**
+ * Every writing Store operation on D1, each one read → compute → ONE guarded batch, retried on a
+ * write conflict (guard.ts). Same contracts as the SQLite store's write-operations.ts.
+ */
+export function d1WriteOperations(db: D1Database) {
+  /** The given reads and the audit head, from one snapshot (a batch runs as one transaction). */
+  const snapshot = async (reads: D1PreparedStatement[]): Promise<{ results: D1Result[]; head: AuditHead | null }> => {
+    const results = await db.batch([...reads, db.prepare(HEAD_SQL)]);
+    return { results: results.slice(0, -1), head: toHead(results.at(-1)?.results[0] as AuditHead | undefined) };
+  };
+  const grantsOf = (r: D1Result | undefined): Grant[] => ((r?.results ?? []) as GrantRow[]).map(rowToGrant);
+
+  return {
+    async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
+      if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
+      await withRetries('createGrant', async () => {
+        const { head } = await snapshot([]);
+        const append = await appendAudit(db, head, [withGrantFields(event, grant)]);
+        await db.batch([insertGrant(db, grant), ...append.statements]);
+      });
+    },
+
+    async transition(id: string, from: readonly GrantStatus[], to: GrantStatus, patch: GrantPatch, event: AuditDraft): Promise<Grant | null> {
+      if (from.length === 0) return null;
+      return withRetries('transition', async () => {
+        const { results, head } = await snapshot([db.prepare(`SELECT ${COLUMNS} FROM grants WHERE id = ?`).bind(id)]);
+        const [before] = grantsOf(results[0]);
+        if (!before || !from.includes(before.status)) return null;
+        const set = PATCH_COLUMNS.filter((c) => patch[c] !== undefined);
+        const after: Grant = { ...before, status: to };
+        for (const c of set) (after as unknown as Record<string, unknown>)[c] = patch[c] ?? null;
+        const append = await appendAudit(db, head, [withGrantFields(event, after)]);
+        await db.batch([
+          ...updateIfUnchanged(db, [before], `status = ?${set.map((c) => `, ${c} = ?`).join('')}`, [to, ...set.map((c) => patch[c] ?? null)]),
+          ...append.statements,
+        ]);
+        return after;
+      });
+    },
+
+    async appendAudit(event: AuditDraft): Promise<AuditEvent> {
+      return withRetries('appendAudit', async () => {
+        const { head } = await snapshot([]);
+        const append = await appendAudit(db, head, [event]);
+        await db.batch(append.statements);
+        return append.events[0]!;
+      });
+    },
+
+    async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
+      await withRetries('createRevocation', async () => {
+        const { head } = await snapshot([]);
+        const append = await appendAudit(db, head, [event]);
+        await db.batch([...insertRevocation(db, record), ...append.statements]);
+      });
+    },
+
+    async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
+      const q = liveQuery(filter, limit); // throws on a filter that names nothing, before any I/O
+      if (limit === 0) return [];
+      return withRetries('revokeBatch', async () => {
+        const { results, head } = await snapshot([db.prepare(q.sql).bind(...q.params)]);
+        const before = grantsOf(results[0]);
+        if (before.length === 0) return [];
+        const revoked = before.map((g): Grant => ({ ...g, status: 'revoked', revoked_at: ctx.time, status_reason: ctx.reason }));
+        // A grant caught mid-issue may hold an upstream credential nobody has recorded yet.
+        const owed = before.filter((g) => g.lease !== null || g.status === 'issuing');
+        const append = await appendAudit(
+          db,
+          head,
+          before.map((b, i) =>
+            grantEvent('grant.revoked', ctx.time, revoked[i]!, {
+              request_id: ctx.request_id,
+              reason: ctx.reason,
+              detail: { revocation_id: ctx.revocation_id, by: ctx.by, previous_status: b.status },
+            }),
+          ),
+        );
+        await db.batch([
+          ...updateIfUnchanged(db, before, `status = 'revoked', revoked_at = ?, status_reason = ?, revoked_by = ?`, [ctx.time, ctx.reason, ctx.revocation_id]),
+          ...addJobs(db, owed, ctx.time),
+          ...append.statements,
+          ...(ctx.revocation_id !== null ? addProgress(db, ctx.revocation_id, revoked) : []),
+        ]);
+        return revoked;
+      });
+    },
+
+    // Two runners may race to the end of one revocation (a resumed one and the original): one finishes it, once.
+    async finishRevocation(id: string, event: AuditDraft): Promise<void> {
+      await withRetries('finishRevocation', async () => {
+        const { results, head } = await snapshot([db.prepare('SELECT finished_at, revoked_count FROM revocations WHERE id = ?').bind(id)]);
+        const r = results[0]?.results[0] as { finished_at: number | null; revoked_count: number } | undefined;
+        if (!r) throw new Error(`finishRevocation: no revocation ${id}`);
+        if (r.finished_at !== null) return;
+        const append = await appendAudit(db, head, [event]);
+        await db.batch([
+          // The count it was read with: a batch counted in since then makes this a conflict, not a loss.
+          db.prepare('UPDATE revocations SET finished_at = ? WHERE id = ? AND finished_at IS NULL AND revoked_count = ?').bind(event.time, id, r.revoked_count),
+          expectChanges(db, 1),
+          ...append.statements,
+        ]);
+      });
+    },
+
+    async expireDue(now: number, limit: number): Promise<number> {
+      if (limit === 0) return 0;
+      return withRetries('expireDue', async () => {
+        // No ORDER BY, as on SQLite: each status's range of the index already comes in expiry order.
+        const { results, head } = await snapshot([
+          db.prepare(`SELECT ${COLUMNS} FROM grants WHERE status IN ('active', 'pending_approval') AND expires_at <= ? LIMIT ?`).bind(now, limit),
+        ]);
+        const before = grantsOf(results[0]);
+        if (before.length === 0) return 0;
+        // An upstream that could not issue as short as the grant: revoke its credential now.
+        const owed = before.filter((g) => g.lease !== null && (g.credential_expires_at ?? 0) > now);
+        const append = await appendAudit(
+          db,
+          head,
+          before.map((b) => grantEvent('grant.expired', now, { ...b, status: 'expired' }, { request_id: null, reason: 'expired', detail: { previous_status: b.status } })),
+        );
+        await db.batch([...updateIfUnchanged(db, before, `status = 'expired'`, []), ...addJobs(db, owed, now), ...append.statements]);
+        return before.length;
+      });
+    },
+
+    async failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]> {
+      if (limit === 0) return [];
+      return withRetries('failStaleIssuing', async () => {
+        const { results, head } = await snapshot([
+          db.prepare(`SELECT ${COLUMNS} FROM grants WHERE status = 'issuing' AND created_at < ? ORDER BY created_at LIMIT ?`).bind(before, limit),
+        ]);
+        const stale = grantsOf(results[0]);
+        if (stale.length === 0) return [];
+        const failed = stale.map((g): Grant => ({ ...g, status: 'failed', status_reason: STALE_ISSUING_REASON }));
+        const append = await appendAudit(
+          db,
+          head,
+          failed.map((g) => grantEvent('grant.failed', now, g, { request_id: null, reason: STALE_ISSUING_REASON, detail: { previous_status: 'issuing' } })),
+        );
+        await db.batch([
+          ...updateIfUnchanged(db, stale, `status = 'failed', status_reason = ?`, [STALE_ISSUING_REASON]),
+          // The lease is unknown when the crash came before the provider answered; the job still
+          // goes out so the provider can revoke whatever it may have created for this grant.
+          ...addJobs(db, stale, now),
+          ...append.statements,
+        ]);
+        return failed;
+      });
+    },
+
+    // A job another worker already completed stays completed, and its event is not written twice.
+    async completeJob(id: number, event: AuditDraft): Promise<void> {
+      await withRetries('completeJob', async () => {
+        const { results, head } = await snapshot([db.prepare('SELECT id FROM revocation_jobs WHERE id = ?').bind(id)]);
+        if (results[0]?.results.length === 0) return;
+        const append = await appendAudit(db, head, [event]);
+        await db.batch([db.prepare('DELETE FROM revocation_jobs WHERE id = ?').bind(id), expectChanges(db, 1), ...append.statements]);
+      });
+    },
+
+    async rescheduleJob(id: number, nextAttemptAt: number, error: string): Promise<void> {
+      await db.prepare('UPDATE revocation_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?').bind(nextAttemptAt, error, id).run();
+    },
+  };
+}
+
+export type D1WriteOperations = ReturnType<typeof d1WriteOperations>;
