@@ -3,6 +3,7 @@
 import { initSync } from '@cedar-policy/cedar-wasm/web';
 import * as cedar from '@cedar-policy/cedar-wasm/web';
 import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
+import { AsyncLocalStorage } from 'node:async_hooks';
 // A relative path, because the package's exports map does not expose the .wasm file.
 import cedarWasm from '../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm';
 import { createApp } from '../app.ts';
@@ -18,6 +19,10 @@ export type { WorkerEnv } from './build-worker-deps.ts';
 initSync({ module: cedarWasm });
 
 const log = createLogger((line) => console.log(line));
+
+/** The request being served, so work that outlives it (a mass revocation) is kept alive by its waitUntil. */
+const currentRequest = new AsyncLocalStorage<ExecutionContext>();
+const background = (work: Promise<unknown>) => currentRequest.getStore()?.waitUntil(work);
 
 type Service = { deps: Awaited<ReturnType<typeof buildWorkerDeps>>; app: ReturnType<typeof createApp> };
 
@@ -35,7 +40,10 @@ function start(env: WorkerEnv): Promise<Service> {
     openStore: openD1Store,
     jwksCache: (_env, config) => (typeof caches === 'undefined' ? undefined : cacheApiJwks((caches as unknown as { default: Cache }).default, Math.min(...config.trust.issuers.map((i) => i.jwks_refresh)))),
   })
-    .then((deps) => ({ deps, app: createApp(deps) }))
+    .then((deps) => {
+      deps.background = background;
+      return { deps, app: createApp(deps) };
+    })
     .catch((e: unknown) => {
       const err = e instanceof StartupError ? e : new StartupError('config_invalid', e instanceof Error ? e.message.slice(0, 300) : 'start failed', false, { cause: e });
       log.log('error', 'tollgate cannot start', { code: err.code, error: err.message, retryable: err.retryable });
@@ -46,19 +54,19 @@ function start(env: WorkerEnv): Promise<Service> {
 }
 
 export default {
-  async fetch(req: Request, env: WorkerEnv): Promise<Response> {
+  async fetch(req: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     let s: Service;
     try {
       s = await start(env);
     } catch (e) {
       return (e as StartupError).toResponse();
     }
-    return s.app.fetch(req);
+    return currentRequest.run(ctx, () => s.app.fetch(req));
   },
 
   /** The Cron Trigger: crash reconciliation, the expiry sweep and upstream revocation jobs. */
   async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const { deps } = await start(env);
-    ctx.waitUntil(runMaintenance(deps));
+    await currentRequest.run(ctx, () => runMaintenance(deps));
   },
 };
