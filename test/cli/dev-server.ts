@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port.ts';
@@ -41,3 +41,23 @@ export async function startDevServer(): Promise<DevServer> {
       }),
   };
 }
+
+/** The README's walk-through: the shell block between the walkthrough markers. */
+export function readmeWalkthrough(): string {
+  const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
+  const block = /<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(readme);
+  if (!block) throw new Error('README has no walk-through block');
+  return block[1]!;
+}
+
+/** What the walk-through promises to show, checked in its output. */
+export const WALKTHROUGH_RESULTS: (string | RegExp)[] = [
+  '"issued_token_type": "urn:ietf:params:oauth:token-type:jwt"',
+  '"active": true',
+  '"active": false',
+  '"error": "authorization_pending"',
+  '"approval_id": "grt_',
+  /"task_id": "t-2",\s*"revoked": \[/,
+  /"dry_run": true/,
+  /"ok": true,\s*"checked": \d+/,
+];
