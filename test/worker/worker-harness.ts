@@ -10,6 +10,9 @@ export { ADMIN_KEY, JWT_TYPE };
 /** Tollgate in workerd (`wrangler dev --local`, local D1), with real issuers' keys and the dev Cedar policies. */
 export interface WorkerHarness {
   worker: WranglerDev;
+  /** the config and the secrets it names, as the Worker was given them (to run the same on Node) */
+  config: Record<string, any>;
+  secrets: Record<string, string>;
   workload: TestIssuer;
   human: TestIssuer;
   agentToken(name?: string): Promise<string>;
@@ -57,20 +60,20 @@ export async function workerHarness(opts: WorkerHarnessOptions = {}): Promise<Wo
     policy: { schema: readFileSync(`${ROOT}/config/schema.cedarschema`, 'utf8'), text: readFileSync(`${ROOT}/config/policies/dev.cedar`, 'utf8') },
   };
   opts.configPatch?.(config);
-  const worker = await startWranglerDev({
-    vars: {
-      TOLLGATE_CONFIG_YAML: config,
-      TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('sig-1')),
-      TOLLGATE_SEAL_KEY: SEAL_KEY,
-      TOLLGATE_ADMIN_KEY_HASH: await sha256Hex(ADMIN_KEY),
-      ...opts.vars,
-    },
-  });
+  const secrets: Record<string, string> = {
+    TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('sig-1')),
+    TOLLGATE_SEAL_KEY: SEAL_KEY,
+    TOLLGATE_ADMIN_KEY_HASH: await sha256Hex(ADMIN_KEY),
+    ...opts.vars,
+  };
+  const worker = await startWranglerDev({ vars: { TOLLGATE_CONFIG_YAML: config, ...secrets } });
   const request = (path: string, init?: RequestInit) => fetch(worker.url + path, init);
   const form = (path: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
     request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params).toString() });
   return {
     worker,
+    config,
+    secrets,
     workload,
     human,
     agentToken: (name = 'demo') => workload.mint(`spiffe://example.org/agent/${name}`),
