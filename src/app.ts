@@ -2,12 +2,16 @@ import { Hono } from 'hono';
 import type { Deps } from './deps.ts';
 import { requestIdFrom, type AppEnv } from './http/env.ts';
 import { OAuthError } from './http/oauth-error.ts';
+import { registerApprovals } from './http/routes/approvals.ts';
 import { registerAudit } from './http/routes/audit.ts';
+import { registerCredentials } from './http/routes/credentials.ts';
 import { registerGrants } from './http/routes/grants.ts';
 import { registerHealth } from './http/routes/health.ts';
 import { registerIntrospect } from './http/routes/introspect.ts';
 import { registerRevocations } from './http/routes/revocations.ts';
 import { registerRevoke } from './http/routes/revoke.ts';
+import { registerRisk } from './http/routes/risk.ts';
+import { registerSignals } from './http/routes/signals.ts';
 import { registerTasks } from './http/routes/tasks.ts';
 import { registerToken } from './http/routes/token.ts';
 import { registerWellKnown } from './http/routes/well-known.ts';
@@ -22,7 +26,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     c.header('x-request-id', id);
     c.header('x-content-type-options', 'nosniff');
   });
-  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerAudit, registerHealth]) {
+  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerApprovals, registerAudit, registerHealth, registerSignals, registerRisk, registerCredentials]) {
     register(app, deps);
   }
   app.notFound(() => new OAuthError('not_found', 'no such endpoint').toResponse());

@@ -9,10 +9,27 @@ export type AuditEventType =
   | 'grant.failed'
   | 'grant.revoked'
   | 'grant.expired'
+  | 'grant.denied'
   | 'revocation.started'
   | 'revocation.finished'
   | 'revocation.upstream'
-  | 'block.added';
+  | 'block.added'
+  | 'task.completed'
+  | 'approval.requested'
+  | 'approval.answered'
+  | 'approval.refused'
+  | 'approval.used'
+  | 'signal.accepted'
+  | 'signal.rejected'
+  | 'risk.changed'
+  // POST /v1/credentials: one event per gateway call, and the lease of a credential it issued.
+  | 'credential.issued'
+  | 'credential.denied'
+  | 'credential.rejected'
+  | 'credential.pending'
+  | 'credential.issuing'
+  | 'credential.leased'
+  | 'credential.withdrawn';
 
 /**
  * What a caller hands the store. Never a secret: credentials appear only as fingerprints.

@@ -27,6 +27,8 @@ const limits = z
     default_ttl: duration.default(900),
     max_ttl: duration.default(3600),
     max_list: z.number().int().min(1).max(10_000).default(500),
+    /** oldest Security Event Token (by `iat`, plus clock_skew) POST /v1/signals accepts; its jti is remembered this long */
+    max_signal_age: duration.default(300),
   })
   .strict()
   .prefault({});
@@ -82,7 +84,7 @@ const signing = z
   })
   .strict();
 
-const issuerKind = z.enum(['workload', 'human', 'admin', 'signals']);
+const issuerKind = z.enum(['workload', 'human', 'admin', 'signals', 'gateway']);
 
 const trustedIssuer = z
   .object({
@@ -116,6 +118,8 @@ const trust = z
     issuers: z.array(trustedIssuer).min(1).max(64),
     /** sha256 hex digests of bootstrap admin keys; compared in constant time */
     admin_key_hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(16).default([]),
+    /** sha256 hex digests of gateway keys (`tgw_…`) for POST /v1/credentials; compared in constant time */
+    gateway_key_hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(16).default([]),
   })
   .strict();
 
@@ -153,6 +157,25 @@ const resource = z
   })
   .strict();
 
+const approvals = z
+  .object({
+    /** how long a request may wait for its human; never longer than the grant or task it serves */
+    ttl: duration.default(900),
+    /** `group:NAME` approvers: the humans (iss#sub or verified email) in each group */
+    groups: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.array(z.string().min(1).max(320)).max(1000)).default({}),
+    /** told about every approval that starts waiting; the body is signed with `secret` (HMAC-SHA256) */
+    webhook: z
+      .object({
+        url,
+        secret: z.string().min(16),
+        timeout: duration.default(5),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .prefault({});
+
 const policy = z
   .object({
     schema_file: z.string().optional(),
@@ -173,6 +196,7 @@ export const configSchema = z
     agents: z.array(agent).max(10_000).default([]),
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), provider),
     resources: z.array(resource).max(10_000),
+    approvals,
     policy,
   })
   .strict()

@@ -1,3 +1,4 @@
+import { APPROVAL_ID } from '../approvals/approval.ts';
 import type { Limits } from '../config/schema.ts';
 import { OAuthError } from '../http/oauth-error.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
@@ -63,7 +64,7 @@ export function parseExchangeRequest(p: ReadonlyMap<string, string>, limits: Lim
     throw new OAuthError('invalid_target', 'resource and audience name different resources');
 
   const approvalId = p.get('approval_id') ?? null;
-  if (approvalId !== null && !/^grt_[A-Za-z0-9_-]{10,64}$/.test(approvalId)) throw new OAuthError('invalid_request', 'malformed approval_id');
+  if (approvalId !== null && !APPROVAL_ID.test(approvalId)) throw new OAuthError('invalid_request', 'malformed approval_id');
 
   return {
     subjectToken,

@@ -1,5 +1,9 @@
 import type { Deps } from '../deps.ts';
-import { draft } from '../audit/event.ts';
+import { openApproval } from '../approvals/open-approval.ts';
+import { approvedFor } from '../approvals/redeem-approval.ts';
+import { grantRequestHash } from '../approvals/request-hash.ts';
+import { draft, type AuditDraft } from '../audit/event.ts';
+import { GrantRefused } from '../store/store-errors.ts';
 import { OAuthError } from '../http/oauth-error.ts';
 import { actDepth } from '../identity/delegation.ts';
 import type { PolicyDecision } from '../policy/engine.ts';
@@ -13,9 +17,7 @@ import { issueGrant, type ExchangeResponse } from './issue-grant.ts';
 import { formatScope, parseRequestedScope } from './requested-scope.ts';
 import { checkDepth, resolveCaller, type Caller } from './resolve-caller.ts';
 import { storeCall } from './store-call.ts';
-
-/** How long a grant may wait for a human approval before it expires. */
-const APPROVAL_WINDOW_MS = 15 * 60 * 1000;
+import { noteEmail } from '../signals/principal-email.ts';
 
 /**
  * RFC 8693 token exchange: verify who is asking and for whom, decide by policy per action,
@@ -62,8 +64,6 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
   }
 
-  if (req.approvalId) return answerApprovalRetry(deps, req, caller, resource.id);
-
   const risk = await storeCall(() => currentRisk(deps, caller.agentId, agent.risk, caller.principal));
   const decisions = decideEach(deps, caller, agent.owner, risk, resource, requested.actions, req, now);
   const allowed = requested.actions.filter((a) => decisions.get(a)!.decision === 'allow');
@@ -107,7 +107,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     token_type: req.requestedTokenType,
     parent_grant_id: caller.parent?.id ?? null,
     created_at: now,
-    expires_at: approval ? Math.min(now + APPROVAL_WINDOW_MS, caller.notAfter) : expiresAt,
+    expires_at: approval ? Math.min(now + deps.config.approvals.ttl * 1000, caller.notAfter) : expiresAt,
     issued_at: null,
     revoked_at: null,
     status_reason: null,
@@ -116,14 +116,57 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     credential_expires_at: null,
   };
   const event = { ...base, grant_id: grant.id, scope: grant.scope, actions: allowed, policy_ids: policyIds };
+  if (caller.principal && caller.principalEmail) await storeCall(() => noteEmail(deps, caller.principal!, caller.principalEmail!));
 
   if (approval) {
-    await storeCall(() =>
-      deps.store.createGrant(grant, draft('grant.pending_approval', now, { ...event, decision: 'approval_required', reason: `approval: ${approval}`, detail: { intent: grant.intent, requested_ttl: ttlSeconds } })),
+    const requestHash = await grantRequestHash({
+      agent: grant.agent,
+      principal: grant.principal,
+      act: grant.act,
+      task_id: grant.task_id,
+      resource: grant.resource,
+      actions: allowed,
+      token_type: grant.token_type,
+      intent: grant.intent,
+    });
+    if (!req.approvalId) {
+      const opened = await createOrRefuse(deps, base, () => openApproval(deps, {
+        kind: 'grant',
+        grant,
+        obligation: approval,
+        requestHash,
+        actions: allowed,
+        tool: null,
+        argumentsDigest: null,
+        notAfter: caller.notAfter,
+        requestId,
+        event: { ...event, detail: { intent: grant.intent, requested_ttl: ttlSeconds } },
+      }));
+      throw new OAuthError('authorization_pending', 'a human must approve this grant; retry with approval_id', { approval_id: opened.id });
+    }
+    // The retry: the same request, now approved. Using the approval and moving its grant on are one step.
+    const approved = await approvedFor(deps, req.approvalId, 'grant', requestHash, caller.agentId, requestId);
+    const used = await storeCall(() =>
+      deps.store.updateApproval(
+        approved.id,
+        approved.version,
+        { status: 'used', used_at: now },
+        draft('approval.used', now, { ...event, grant_id: approved.grant_id, decision: 'allow', detail: { approval_id: approved.id } }),
+        {
+          from: ['pending_approval'],
+          to: 'issuing',
+          patch: { expires_at: expiresAt },
+          event: draft('grant.issuing', now, { ...event, grant_id: approved.grant_id, decision: 'allow', detail: { approval_id: approved.id, requested_ttl: req.requestedTtl } }),
+        },
+      ),
     );
-    throw new OAuthError('authorization_pending', 'a human must approve this grant; retry with approval_id', { approval_id: grant.id });
+    if (!used?.grant) throw new OAuthError('invalid_grant', 'the approval has already been used or its grant is no longer waiting');
+    return issueGrant(deps, used.grant, resource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
   }
-  await storeCall(() =>
+  // Stamped in the same synchronous step as the insert: a mass revocation recorded before this
+  // instant has its issued_before bound above it and sweeps this row; one recorded after it does not.
+  grant.created_at = deps.now();
+  await createOrRefuse(deps, base, () =>
     deps.store.createGrant(grant, draft('grant.issuing', now, { ...event, decision: 'allow', detail: { intent: grant.intent, requested_ttl: req.requestedTtl } })),
   );
   return issueGrant(deps, grant, resource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
@@ -157,12 +200,13 @@ function narrowOnly(parent: Grant, resourceId: string, actions: ActionClass[], t
   if (!actions.every((a) => parent.actions.includes(a))) throw new OAuthError('invalid_scope', 'scope exceeds the subject token\'s scope');
 }
 
-async function answerApprovalRetry(deps: Deps, req: ExchangeRequest, caller: Caller, resourceId: string): Promise<never> {
-  const g = await storeCall(() => deps.store.getGrant(req.approvalId!));
-  if (!g || g.agent !== caller.agentId || g.task_id !== req.taskId || g.resource !== resourceId)
-    throw new OAuthError('invalid_request', 'unknown approval_id');
-  if (g.status === 'pending_approval' && g.expires_at > deps.now())
-    throw new OAuthError('authorization_pending', 'still waiting for approval', { approval_id: g.id });
-  if (g.status === 'denied' || g.status === 'revoked') throw new OAuthError('access_denied', 'the approval was denied');
-  throw new OAuthError('invalid_request', 'the approval is no longer pending');
+/** The store refused the grant (blocked, or its task closed while this request was decided): deny and say why. */
+async function createOrRefuse<T>(deps: Deps, base: Partial<AuditDraft>, insert: () => Promise<T>): Promise<T> {
+  try {
+    return await storeCall(insert);
+  } catch (e) {
+    if (!(e instanceof GrantRefused)) throw e;
+    await storeCall(() => deps.store.appendAudit(draft('exchange.denied', deps.now(), { ...base, decision: 'deny', reason: e.reason })));
+    throw new OAuthError('access_denied', e.reason === 'blocked' ? 'agent or principal is blocked by a revocation' : 'the task is complete; start a new task');
+  }
 }

@@ -7,6 +7,7 @@ import { OAuthError } from '../http/oauth-error.ts';
 import type { ActClaim, Grant } from './grant.ts';
 import { verifyGrantToken, looksLikeOurs } from './grant-token.ts';
 import { liveGrant } from './live-grant.ts';
+import { verifiedEmail } from '../signals/principal-email.ts';
 
 /** Who is asking, for whom, through which chain — derived only from verified tokens. */
 export interface Caller {
@@ -21,6 +22,8 @@ export interface Caller {
   parent: Grant | null;
   /** the human's token as presented, for upstreams that exchange it again (never stored) */
   humanToken: string | null;
+  /** the human token's verified email (lower-cased), for email subjects of risk signals */
+  principalEmail?: string | null;
 }
 
 export async function resolveCaller(deps: Deps, subjectToken: string, actorToken: string | null): Promise<Caller> {
@@ -53,6 +56,7 @@ export async function resolveCaller(deps: Deps, subjectToken: string, actorToken
       notAfter: Math.min(subject.expiresAt, actor.expiresAt),
       parent: null,
       humanToken: subjectToken,
+      principalEmail: verifiedEmail(subject.claims),
     };
   }
   if (actor) throw new OAuthError('invalid_request', 'to delegate between agents, pass the first agent\'s Tollgate token as subject_token');

@@ -1,4 +1,5 @@
 import { OAuthError } from '../http/oauth-error.ts';
+import { GrantRefused } from '../store/store-errors.ts';
 
 /**
  * Fail closed: when the store (and with it the audit log) cannot answer, the request gets 503
@@ -8,7 +9,8 @@ export async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof OAuthError) throw e;
+    // A refusal is the store's answer, not its failure: the caller turns it into a denial.
+    if (e instanceof OAuthError || e instanceof GrantRefused) throw e;
     throw new OAuthError('temporarily_unavailable', 'store unavailable', {}, e);
   }
 }

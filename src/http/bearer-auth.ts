@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { IdentityError } from '../identity/identity-error.ts';
-import type { VerifiedToken } from '../identity/trust-registry.ts';
+import type { IssuerKind, VerifiedToken } from '../identity/trust-registry.ts';
 import { OAuthError } from './oauth-error.ts';
 
 /** Bootstrap admin keys look like this, so they are never mistaken for (or tried as) JWTs. */
@@ -29,7 +29,7 @@ export async function authenticateAdmin(deps: Deps, req: Request): Promise<strin
   return who.agentId;
 }
 
-export async function verifyOrNull(deps: Deps, token: string, kinds: ('admin' | 'workload')[]): Promise<VerifiedToken | null> {
+export async function verifyOrNull(deps: Deps, token: string, kinds: IssuerKind[]): Promise<VerifiedToken | null> {
   try {
     return await deps.trust.verify(token, kinds);
   } catch (e) {

@@ -1,5 +1,5 @@
-// RFC 6749 §5.2 error codes, plus RFC 8693's invalid_target, RFC 8628's authorization_pending
-// (reused for approval waits) and the 503 code for "the store, policy or upstream cannot answer".
+// RFC 6749 §5.2 error codes, plus RFC 8693's invalid_target, RFC 8628's authorization_pending and
+// expired_token (reused for approval waits) and the 503 code for "the store, policy or upstream cannot answer".
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -10,12 +10,15 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_target'
   | 'access_denied'
+  | 'insufficient_scope'
   | 'authorization_pending'
   | 'temporarily_unavailable'
   | 'server_error'
   | 'not_found'
   | 'payload_too_large'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  | 'conflict'
+  | 'expired_token';
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -27,12 +30,16 @@ const STATUS: Record<OAuthErrorCode, number> = {
   invalid_scope: 400,
   invalid_target: 400,
   access_denied: 403,
+  // RFC 6750 §3.1: the token is good, but not for this action or resource.
+  insufficient_scope: 403,
   authorization_pending: 400,
   temporarily_unavailable: 503,
   server_error: 500,
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  conflict: 409,
+  expired_token: 400,
 };
 
 /** An error that knows its response. Descriptions are for humans and never carry secrets or tokens. */

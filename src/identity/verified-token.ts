@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose';
 import type { SpiffeId } from './spiffe-id.ts';
 
-export type IssuerKind = 'workload' | 'human' | 'admin' | 'signals';
+export type IssuerKind = 'workload' | 'human' | 'admin' | 'signals' | 'gateway';
 
 /** A token whose signature, issuer, audience, times and subject rules all checked out. */
 export interface VerifiedToken {

@@ -14,6 +14,8 @@ commands:
   grants ls [filters]               list grants
   revoke (--token T | filters)      revoke one token or every grant a filter matches
   task complete TASK_ID             end a task: revoke all its grants
+  approvals ls | approve ID | deny ID   answer the requests that wait for a human
+  risk set --agent|--principal ID   set a risk level; revoke what policy no longer permits
   audit verify [--db PATH]          check the audit chain for edits, deletions, reordering
   policy check | policy explain     validate policies; show the decision for a sample request
   secret seal NAME                  seal a static secret for a sealed-secret provider

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { randomToken } from '../grants/grant.ts';
 import { ADMIN_KEY_PREFIX, sha256Hex } from '../http/bearer-auth.ts';
+import { GATEWAY_KEY_PREFIX } from '../gateway/authenticate-gateway.ts';
 
 export const DEV_CONFIG = new URL('../../config/tollgate.dev.yaml', import.meta.url).pathname;
 export const DEV_WORKLOAD_ISSUER = 'https://dev.local/workload';
@@ -18,12 +19,14 @@ export interface DevKeys {
 export interface DevEnv {
   env: Record<string, string>;
   adminKey: string;
+  /** for POST /v1/credentials, as an MCP gateway or API proxy would call it */
+  gatewayKey: string;
   created: boolean;
 }
 
 /**
  * Like `vault server -dev`: everything a first run needs is generated under the data folder
- * (signing key, dev issuer keys, seal key, admin key), once, with owner-only permissions.
+ * (signing key, dev issuer keys, seal key, admin key, gateway key), once, with owner-only permissions.
  * Later runs reuse them, so tokens and sealed values survive a restart.
  */
 export async function prepareDevData(dataDir: string, port: number): Promise<DevEnv> {
@@ -40,15 +43,20 @@ export async function prepareDevData(dataDir: string, port: number): Promise<Dev
     writeSecret(file('dev-seal.key'), btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))));
     writeSecret(file('dev-admin.key'), ADMIN_KEY_PREFIX + randomToken(32));
   }
+  // Data folders made before gateway keys existed get one on their next start.
+  if (!existsSync(file('dev-gateway.key'))) writeSecret(file('dev-gateway.key'), GATEWAY_KEY_PREFIX + randomToken(32));
   const adminKey = readFileSync(file('dev-admin.key'), 'utf8').trim();
+  const gatewayKey = readFileSync(file('dev-gateway.key'), 'utf8').trim();
   return {
     adminKey,
+    gatewayKey,
     created,
     env: {
       TOLLGATE_DATA: dir,
       TOLLGATE_DEV_PORT: String(port),
       TOLLGATE_DEV_SEAL_KEY: readFileSync(file('dev-seal.key'), 'utf8').trim(),
       TOLLGATE_DEV_ADMIN_KEY_HASH: await sha256Hex(adminKey),
+      TOLLGATE_DEV_GATEWAY_KEY_HASH: await sha256Hex(gatewayKey),
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { RiskLevel } from '../policy/types.ts';
+import { higherRisk } from './levels.ts';
 
 /** The risk policy sees for one request: the agent's, and the delegating human's when there is one. */
 export interface RiskView {
@@ -8,9 +9,16 @@ export interface RiskView {
 }
 
 /**
- * The risk levels in force right now. Today: the agent's registered level and `low` for humans;
- * risk signals and `/v1/risk` raise them (issue 4). Every policy decision reads risk through here.
+ * The risk levels in force right now; every policy decision reads risk through here. An agent's
+ * registered level is its floor: a level recorded by a signal or an admin (POST /v1/risk) can
+ * raise it, never lower it below what the registry says. A principal has no registered level: the
+ * recorded one, else `low`. One store read by primary key, because this runs on every exchange
+ * and every gateway call.
  */
-export async function currentRisk(_deps: Deps, _agentId: string, registered: RiskLevel, principal: string | null): Promise<RiskView> {
-  return { agent: registered, principal: principal === null ? null : 'low' };
+export async function currentRisk(deps: Deps, agentId: string, registered: RiskLevel, principal: string | null): Promise<RiskView> {
+  const recorded = await deps.store.riskLevels(agentId, principal);
+  return {
+    agent: recorded.agent === null ? registered : higherRisk(registered, recorded.agent),
+    principal: principal === null ? null : (recorded.principal ?? 'low'),
+  };
 }

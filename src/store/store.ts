@@ -1,5 +1,8 @@
+import type { Approval, ApprovalStatus } from '../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../audit/event.ts';
+import type { ActionClass } from '../grants/action-class.ts';
 import type { Grant, GrantStatus } from '../grants/grant.ts';
+import type { RiskLevel } from '../policy/types.ts';
 
 /** Which grants a revocation touches. Every given field must match (AND); `all` matches every live grant. */
 export interface RevocationFilter {
@@ -72,6 +75,28 @@ export type GrantPatch = Partial<
   Pick<Grant, 'expires_at' | 'issued_at' | 'revoked_at' | 'status_reason' | 'lease' | 'credential_fingerprint' | 'credential_expires_at'>
 >;
 
+export interface ApprovalListFilter {
+  status?: ApprovalStatus;
+  agent?: string;
+  task_id?: string;
+}
+
+export interface ApprovalPage {
+  approvals: Approval[];
+  next_cursor: string | null;
+}
+
+/** What an approval update may change. */
+export type ApprovalPatch = Partial<Pick<Approval, 'status' | 'decisions' | 'decided_at' | 'used_at'>>;
+
+/** A grant transition carried out in the same operation as an approval update. */
+export interface GrantStep {
+  from: readonly GrantStatus[];
+  to: GrantStatus;
+  patch: GrantPatch;
+  event: AuditDraft;
+}
+
 /** Why a revoke batch revoked a grant, carried into its audit event. */
 export interface RevokeContext {
   time: number;
@@ -79,6 +104,48 @@ export interface RevokeContext {
   reason: string;
   revocation_id: string | null;
   by: string;
+}
+
+/** Whose risk a change is about: an agent id (SPIFFE ID or `iss#sub`) or a principal (`iss#sub`). */
+export interface RiskSubject {
+  kind: 'agent' | 'principal';
+  id: string;
+}
+
+export interface RiskChange {
+  subject: RiskSubject;
+  level: RiskLevel;
+  /** `raise`: a higher level already recorded stays (signals only ever raise); `set`: record exactly `level` (admins) */
+  mode: 'raise' | 'set';
+  reason: string;
+  by: string;
+  time: number;
+}
+
+/** Risk recorded for an agent and a principal; null where nothing is recorded. */
+export interface RecordedRisk {
+  agent: RiskLevel | null;
+  principal: RiskLevel | null;
+}
+
+/**
+ * An upstream credential issued for a gateway call under a grant (POST /v1/credentials). A grant
+ * can hold several over its life (one per action, and a new one before the last expires); every
+ * one is recorded before the provider is called, so revoking the grant can revoke them all.
+ */
+export interface CallLease {
+  id: string;
+  grant_id: string;
+  provider: string;
+  action: ActionClass;
+  created_at: number;
+}
+
+/** What the provider issued for a call lease. `expires_at` is the credential's real expiry. */
+export interface IssuedCallLease {
+  lease: string | null;
+  fingerprint: string | null;
+  expires_at: number;
 }
 
 /**
@@ -90,7 +157,8 @@ export interface RevokeContext {
 export interface Store {
   /**
    * Insert a new grant (status `issuing`, `pending_approval` or `denied`) and its event.
-   * Throws if the id exists.
+   * Throws if the id exists. Throws GrantRefused, writing nothing, when a grant that could become
+   * live (not `denied`) names a blocked agent or principal, or a task closed for its agent.
    */
   createGrant(grant: Grant, event: AuditDraft): Promise<void>;
 
@@ -117,6 +185,29 @@ export interface Store {
   appendAudit(event: AuditDraft): Promise<AuditEvent>;
 
   /**
+   * Append several such events, in order, in one atomic operation: all are chained or none is
+   * (group commit of the per-call events of POST /v1/credentials).
+   */
+  appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]>;
+
+  /**
+   * Record, then issue, for a gateway call: insert `lease` (its upstream handle not known yet)
+   * with `event` (grant fields filled from the grant), only if grant `lease.grant_id` is
+   * `active` and unexpired at `lease.created_at`; otherwise write nothing and return false.
+   * From then on, revoking or expiring the grant queues an upstream revocation job for the lease
+   * (with a null handle while it is unknown: the provider revokes what it can find).
+   */
+  beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean>;
+
+  /**
+   * Record what the provider issued for call lease `id`. If its grant is still `active`, append `event` (grant fields filled) and return true. Otherwise the
+   * grant was revoked or expired meanwhile: queue a revocation job for this lease at once, append
+   * a `credential.withdrawn` event, and return false; the caller must not hand the credential out.
+   * Throws if the lease does not exist or was already completed.
+   */
+  completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean>;
+
+  /**
    * Record a revocation request before anything is revoked: the record, its blocks (when
    * `record.block`, one per agent/principal named in the filter) and a `revocation.started` event.
    */
@@ -126,7 +217,7 @@ export interface Store {
    * Revoke up to `limit` live grants matching `filter`, in one atomic operation: each becomes
    * `revoked` with `revoked_at` and `status_reason`, gets a `grant.revoked` event built from the
    * grant and `ctx`, and — when it holds an upstream lease or was caught mid-issue — a revocation
-   * job; when `ctx.revocation_id` is set (it must name a recorded revocation), that revocation's
+   * job, plus one per call lease not yet known to have expired (see beginCallLease); when `ctx.revocation_id` is set (it must name a recorded revocation), that revocation's
    * `revoked_count` and tally grow by the grants revoked. Returns the grants revoked (fewer than `limit` means the filter is exhausted).
    * A grant already revoked is not touched again, so repeating a call is harmless.
    */
@@ -153,9 +244,16 @@ export interface Store {
   isBlocked(agent: string, principal: string | null): Promise<boolean>;
 
   /**
+   * Close a task so that no grant is created for it again: for `agent` only, or for every agent
+   * when `agent` is null. Appends `event`. Closing a closed task changes nothing and writes no event.
+   */
+  closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void>;
+
+  /**
    * Move up to `limit` grants in `active` or `pending_approval` whose `expires_at` <= now to
    * `expired`, each with a `grant.expired` event, and a revocation job for each whose upstream
-   * credential (with a lease) would outlive it. Returns how many.
+   * credential (with a lease) would outlive it, and for each of its call leases that would (or
+   * whose expiry is unknown). Returns how many.
    */
   expireDue(now: number, limit: number): Promise<number>;
 
@@ -177,11 +275,78 @@ export interface Store {
   /** The upstream revoke failed: keep the job, try again at `nextAttemptAt`. */
   rescheduleJob(id: number, nextAttemptAt: number, error: string): Promise<void>;
 
+  /**
+   * Record a request for a human decision with its event. With `grant` (status `pending_approval`),
+   * insert that grant too: the waiting grant and its approval exist together or not at all.
+   * Otherwise `approval.grant_id` must name an existing grant. Throws if either id exists, and
+   * GrantRefused as createGrant does.
+   */
+  requestApproval(approval: Approval, grant: Grant | null, event: AuditDraft): Promise<void>;
+
+  getApproval(id: string): Promise<Approval | null>;
+
+  /** Newest first; `limit` is capped by the implementation. */
+  listApprovals(filter: ApprovalListFilter, limit: number, cursor: string | null): Promise<ApprovalPage>;
+
+  /**
+   * Compare-and-set on `version`: apply `patch` to approval `id` only if its version is still
+   * `version` (then it becomes version + 1), append `event`, and — when `grant` is given — move
+   * the approval's grant as `transition` would, with its event. If the approval moved on, or the
+   * grant is not in `grant.from`, nothing at all is written and the result is null. Under
+   * concurrent calls with the same version exactly one wins.
+   */
+  updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, grant: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null>;
+
   /** Events with seq > afterSeq in order, at most `limit`. */
   readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]>;
 
   /** The last event's seq and hash as recorded beside the chain; null for an empty log. */
   auditHead(): Promise<{ seq: number; hash: string } | null>;
+
+  // ---- Risk and signals (issue 4) ----
+
+  /**
+   * The risk levels recorded for `agent` and for `principal` (null: not asked, or none recorded).
+   * One read by primary key: every policy decision asks, on the exchange and gateway hot paths.
+   */
+  riskLevels(agent: string, principal: string | null): Promise<RecordedRisk>;
+
+  /**
+   * Record a risk change and append `event` in one atomic operation. With `raise`, a higher level
+   * already recorded is kept. The event is appended whatever the outcome, with
+   * `detail.previous_level` (null when none was recorded) and `detail.level` (the level now
+   * recorded) added to its detail, and `agent` or `principal` set to the subject.
+   * Returns the previous and the now-recorded level.
+   */
+  changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }>;
+
+  /**
+   * Live grants (pending_approval, issuing, active) of one agent or one principal (exactly one
+   * of the two given), at most `limit` (capped) per page in a stable order; pass `next_cursor`
+   * back for the next page. Grants created after the first page may or may not appear.
+   */
+  liveGrantsOf(subject: RiskSubject, limit: number, cursor: string | null): Promise<GrantPage>;
+
+  /** Whether the SET (issuer, jti) is recorded and still remembered (`keep_until` > now). */
+  signalSeen(issuer: string, jti: string, now: number): Promise<boolean>;
+
+  /**
+   * Insert-if-absent of the SET (issuer, jti), remembered until `keepUntil`, with `event`, in one
+   * atomic operation; entries whose `keep_until` has passed (up to a bounded number) are
+   * forgotten in the same operation. Under concurrent calls with the same (issuer, jti) exactly
+   * one returns true; the others return false and append nothing.
+   */
+  recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean>;
+
+  /**
+   * Remember that `principal` presented a token with this (verified, lower-cased) email, so an
+   * email subject of a signal finds it. An index derived from verified tokens whose use is
+   * audited elsewhere, so it has no event of its own. Idempotent; `time` updates `seen_at`.
+   */
+  rememberEmail(principal: string, email: string, time: number): Promise<void>;
+
+  /** Principals seen with this (lower-cased) email, most recently seen first, at most `limit`. */
+  principalsByEmail(email: string, limit: number): Promise<string[]>;
 
   /** Cheap liveness check of the backing database. */
   ping(): Promise<void>;

@@ -8,7 +8,7 @@ describe('tollgate --help', () => {
   it('lists the commands', () => {
     const r = run('--help');
     expect(r.status).toBe(0);
-    for (const c of ['serve', 'dev-token', 'exchange', 'grants ls', 'revoke', 'task complete', 'audit verify', 'policy check']) expect(r.stdout).toContain(c);
+    for (const c of ['serve', 'dev-token', 'exchange', 'grants ls', 'revoke', 'task complete', 'approvals ls', 'audit verify', 'policy check', 'risk set']) expect(r.stdout).toContain(c);
   });
 
   it.each([
@@ -19,11 +19,14 @@ describe('tollgate --help', () => {
     ['grants', 'ls'],
     ['revoke'],
     ['task', 'complete'],
+    ['approvals', 'ls'],
+    ['approvals', 'approve'],
     ['audit', 'verify'],
     ['policy', 'check'],
     ['policy', 'explain'],
     ['secret', 'seal'],
     ['worker-config'],
+    ['risk', 'set'],
   ])('%s %s --help prints usage and exits 0', (...cmd) => {
     const r = run(...cmd.filter(Boolean), '--help');
     expect(r.status, r.stderr).toBe(0);

@@ -11,31 +11,64 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** The README's walk-through, run verbatim by bash against a dev server (own port and data folder). */
-function walkthrough(): string {
+/** A README block marked `<!-- NAME:start -->` … `<!-- NAME:end -->`, run verbatim by bash against a dev server (own port and data folder). */
+function readmeBlock(name: string): string {
   const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
-  const block = /<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(readme);
-  if (!block) throw new Error('README has no walk-through block');
+  const block = new RegExp(`<!-- ${name}:start -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`).exec(readme);
+  if (!block) throw new Error(`README has no ${name} block`);
   return block[1]!;
+}
+
+/** The blocks name the default dev server; point them at this test's own server and data folder. */
+function retarget(block: string): string {
+  return block.replaceAll('http://127.0.0.1:8787', server.url).replaceAll('data/dev-gateway.key', `${server.data}/dev-gateway.key`);
+}
+
+function runBlock(name: string) {
+  const r = spawnSync('bash', ['-e', '-c', retarget(readmeBlock(name))], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, TOLLGATE_URL: server.url, TOLLGATE_DATA: server.data, TOLLGATE_ADMIN_KEY: '', TOLLGATE_APPROVER_TOKEN: '' },
+  });
+  return { status: r.status, out: r.stdout + r.stderr };
 }
 
 describe('README walk-through', () => {
   it('runs verbatim and shows each promised result', { timeout: 120_000 }, () => {
-    const r = spawnSync('bash', ['-e', '-c', walkthrough()], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-      env: { ...process.env, TOLLGATE_URL: server.url, TOLLGATE_DATA: server.data, TOLLGATE_ADMIN_KEY: '' },
-    });
-    const out = r.stdout + r.stderr;
-    expect(r.status, out).toBe(0);
+    const { status, out } = runBlock('walkthrough');
+    expect(status, out).toBe(0);
     expect(out).toContain('"issued_token_type": "urn:ietf:params:oauth:token-type:jwt"');
     expect(out).toContain('"active": true');
     expect(out).toContain('"active": false');
     expect(out).toContain('"error": "authorization_pending"');
-    expect(out).toContain('"approval_id": "grt_');
+    expect(out).toContain('"approval_id": "apr_');
+    expect(out).toMatch(/apr_\S+  pending  spiffe:\/\/dev.local\/agent\/demo wants delete on demo:reports  task t-2/);
+    expect(out).toContain('intent: drop a stale draft');
+    expect(out).toMatch(/"status": "approved"/);
+    expect(out).toMatch(/"scope": "demo:reports:delete",[\s\S]*"task_id": "t-2"/);
     expect(out).toMatch(/"task_id": "t-2",\s*"revoked": \[/);
     expect(out).toMatch(/"dry_run": true/);
     expect(out).toMatch(/"ok": true,\s*"checked": \d+/);
+  });
+});
+
+describe('README approval round trip', () => {
+  it('runs verbatim: the agent waits, alice approves, the retry is issued', { timeout: 120_000 }, () => {
+    const { status, out } = runBlock('approvals');
+    expect(status, out).toBe(0);
+    expect(out).toMatch(/apr_\S+  pending  spiffe:\/\/dev.local\/agent\/demo wants delete on demo:reports  task t-9/);
+    expect(out).toMatch(/"status": "approved"/);
+    expect(out).toMatch(/"scope": "demo:reports:delete",[\s\S]*"task_id": "t-9"/);
+  });
+});
+
+describe('README gateway integration', () => {
+  it('runs verbatim: served, refused beyond the grant, refused after revocation', { timeout: 120_000 }, () => {
+    const { status, out } = runBlock('gateway');
+    expect(status, out).toBe(0);
+    expect(out).toMatch(/"action":"read".*"access_token":"ey/);
+    expect(out).toContain('"error":"insufficient_scope"');
+    expect(out).toMatch(/"error":"invalid_grant","error_description":"the grant is not honoured: revoked"/);
   });
 });

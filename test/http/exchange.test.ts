@@ -166,11 +166,13 @@ describe('token exchange: policy', () => {
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body.error).toBe('authorization_pending');
-    expect(body.approval_id).toMatch(/^grt_/);
-    const grant = await (await h.adminRequest(`/v1/grants/${body.approval_id}`)).json();
+    expect(body.approval_id).toMatch(/^apr_/);
+    const approval = await (await h.adminRequest(`/v1/approvals/${body.approval_id}`)).json();
+    expect(approval).toMatchObject({ status: 'pending', kind: 'grant', rules: ['owner'], intent: 'clean up', actions: ['delete'] });
+    const grant = await (await h.adminRequest(`/v1/grants/${approval.grant_id}`)).json();
     expect(grant).toMatchObject({ status: 'pending_approval', approval: 'owner', scope: 'demo:reports:delete' });
     // Retrying before a decision still waits.
-    const retry = await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:delete', approval_id: body.approval_id });
+    const retry = await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:delete', intent: 'clean up', approval_id: body.approval_id });
     expect(await retry.json()).toMatchObject({ error: 'authorization_pending', approval_id: body.approval_id });
     // Someone else's approval id is unknown to them.
     const foreign = await h.exchange({ subject_token: await h.agentToken('other'), scope: 'demo:reports:delete', approval_id: body.approval_id });

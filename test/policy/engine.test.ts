@@ -75,6 +75,8 @@ describe('decide with the dev policies', () => {
       'forbid-high-risk-agent',
       'forbid-deep-delegation',
       'forbid-admin',
+      'forbid-high-risk-human',
+      'read-only-at-medium-risk',
     ]);
   });
 });
@@ -135,9 +137,10 @@ describe('fail closed on evaluation errors', () => {
     expect(d.errors[0]).toMatch(/^forbid-risky-human: /);
     // with the attribute present it evaluates normally
     expect(e.decide(request({ principal: { id: 'alice', risk: 'low' } })).decision).toBe('allow');
+    // (dev.cedar's own forbid-high-risk-human denies it too)
     expect(e.decide(request({ principal: { id: 'alice', risk: 'high' } }))).toMatchObject({
       decision: 'deny',
-      policyIds: ['forbid-risky-human'],
+      policyIds: expect.arrayContaining(['forbid-risky-human']),
       errors: [],
     });
   });
@@ -204,7 +207,7 @@ describe('explain', () => {
     expect(byId['write']).toMatchObject({ effect: 'permit', satisfied: true, deciding: false, maxTtl: 900 });
     expect(byId['forbid-high-risk-agent']).toMatchObject({ effect: 'forbid', satisfied: true, deciding: true });
     expect(byId['read-unrestricted']).toMatchObject({ satisfied: false, errored: false, deciding: false });
-    expect(policies.map((p) => p.file)).toEqual(Array(6).fill('dev.cedar'));
+    expect(policies.map((p) => p.file)).toEqual(Array(8).fill('dev.cedar'));
   });
 
   it('marks erroring policies', () => {

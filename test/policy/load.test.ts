@@ -115,7 +115,16 @@ describe('checkPolicies', () => {
       ok: true,
       problems: [],
       warnings: [],
-      policyIds: ['read-unrestricted', 'write', 'delete-needs-owner', 'forbid-high-risk-agent', 'forbid-deep-delegation', 'forbid-admin'],
+      policyIds: [
+        'read-unrestricted',
+        'write',
+        'delete-needs-owner',
+        'forbid-high-risk-agent',
+        'forbid-deep-delegation',
+        'forbid-admin',
+        'forbid-high-risk-human',
+        'read-only-at-medium-risk',
+      ],
     });
   });
 

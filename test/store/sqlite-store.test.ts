@@ -4,11 +4,14 @@ import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { BoundSql } from '../../src/store/sqlite/filter-sql.ts';
 import { listQuery, liveQuery } from '../../src/store/sqlite/grant-table.ts';
 import { loadMigrations } from '../../src/store/sqlite/migrate.ts';
+import { describeApprovalContract, describeRefusalContract } from './approval-contract.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { grantDraft, makeGrant, tempStore } from './fixtures.ts';
 import type { TempStore } from './fixtures.ts';
 
 describeStoreContract('sqlite', tempStore);
+describeApprovalContract('sqlite', tempStore);
+describeRefusalContract('sqlite', tempStore);
 
 describe('sqlite store', () => {
   let t: TempStore;

@@ -347,6 +347,67 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
       });
     });
 
+    describe('call leases (per-call credentials)', () => {
+      const lease = (grantId: string, id = 'cl_' + grantId, at = T0 + 1000) => ({ id, grant_id: grantId, provider: 'vault', action: 'read' as const, created_at: at });
+
+      it('records a lease only under an active, unexpired grant', async () => {
+        const g = await seedActive(store, { lease: null });
+        expect(await store.beginCallLease(lease(g.id), draft('credential.issuing', T0 + 1000, {}))).toBe(true);
+        const [e] = await eventsOf('credential.issuing');
+        expect(e).toMatchObject({ grant_id: g.id, agent: g.agent, task_id: g.task_id });
+        expect(await store.beginCallLease(lease(g.id, 'cl_late', g.expires_at), draft('credential.issuing', g.expires_at, {}))).toBe(false);
+        expect(await store.beginCallLease(lease('grt_missing'), draft('credential.issuing', T0, {}))).toBe(false);
+        const pending = makeGrant({ status: 'pending_approval' });
+        await store.createGrant(pending, grantDraft('grant.pending_approval', pending));
+        expect(await store.beginCallLease(lease(pending.id), draft('credential.issuing', T0, {}))).toBe(false);
+        expect(await eventsOf('credential.issuing')).toHaveLength(1);
+      });
+
+      it('a lease recorded but never completed (a crash) still gets a revocation job when its grant is revoked', async () => {
+        const g = await seedActive(store, { lease: null });
+        await store.beginCallLease(lease(g.id), draft('credential.issuing', T0 + 1000, {}));
+        await store.revokeBatch({ grant_ids: [g.id] }, revokeCtx(), 10);
+        expect((await store.jobsForGrants([g.id])).map((j) => [j.provider, j.lease])).toEqual([['vault', null]]);
+      });
+
+      it('revoking queues a job per lease still live; an expired one needs none', async () => {
+        const g = await seedActive(store, { lease: null });
+        await store.beginCallLease(lease(g.id, 'cl_1'), draft('credential.issuing', T0 + 1000, {}));
+        expect(await store.completeCallLease('cl_1', { lease: 'L1', fingerprint: 'sha256:1', expires_at: T0 + 10_000 }, draft('credential.leased', T0 + 1000, {}))).toBe(true);
+        await store.beginCallLease(lease(g.id, 'cl_2'), draft('credential.issuing', T0 + 1000, {}));
+        expect(await store.completeCallLease('cl_2', { lease: 'L2', fingerprint: 'sha256:2', expires_at: T0 + 600_000 }, draft('credential.leased', T0 + 1000, {}))).toBe(true);
+        await expect(store.completeCallLease('cl_2', { lease: 'L2', fingerprint: 'sha256:2', expires_at: T0 + 600_000 }, draft('credential.leased', T0, {}))).rejects.toThrow();
+        await expect(store.completeCallLease('cl_missing', { lease: null, fingerprint: null, expires_at: T0 }, draft('credential.leased', T0, {}))).rejects.toThrow();
+        await store.revokeBatch({ grant_ids: [g.id] }, revokeCtx({ time: T0 + 60_000 }), 10);
+        expect((await store.jobsForGrants([g.id])).map((j) => j.lease)).toEqual(['L2']);
+      });
+
+      it('completing under a grant revoked meanwhile queues the real lease at once and says so', async () => {
+        const g = await seedActive(store, { lease: null });
+        await store.beginCallLease(lease(g.id), draft('credential.issuing', T0 + 1000, {}));
+        await store.revokeBatch({ grant_ids: [g.id] }, revokeCtx(), 10);
+        const kept = await store.completeCallLease('cl_' + g.id, { lease: 'L-real', fingerprint: 'sha256:x', expires_at: T0 + 600_000 }, draft('credential.leased', T0 + 61_000, {}));
+        expect(kept).toBe(false);
+        expect((await store.jobsForGrants([g.id])).map((j) => j.lease)).toEqual([null, 'L-real']);
+        expect(await eventsOf('credential.leased')).toHaveLength(0);
+        expect(await eventsOf('credential.withdrawn')).toMatchObject([{ grant_id: g.id }]);
+      });
+
+      it('expiring a grant queues jobs for leases that outlive it', async () => {
+        const g = await seedActive(store, { lease: null });
+        await store.beginCallLease(lease(g.id), draft('credential.issuing', T0 + 1000, {}));
+        await store.completeCallLease('cl_' + g.id, { lease: 'L-sts', fingerprint: 'sha256:s', expires_at: g.expires_at + 600_000 }, draft('credential.leased', T0 + 1000, {}));
+        expect(await store.expireDue(g.expires_at, 10)).toBe(1);
+        expect((await store.jobsForGrants([g.id])).map((j) => j.lease)).toEqual(['L-sts']);
+      });
+
+      it('appendAudits chains several events in one operation, in order', async () => {
+        const out = await store.appendAudits([draft('credential.issued', T0, { agent: 'a' }), draft('credential.denied', T0, { agent: 'b' })]);
+        expect(out.map((e) => [e.seq, e.type])).toEqual([[1, 'credential.issued'], [2, 'credential.denied']]);
+        expect(await store.readAudit(0, 10)).toEqual(out);
+      });
+    });
+
     describe('audit', () => {
       it('reads back exactly what was appended, in order, after a seq', async () => {
         const appended = [];

@@ -14,6 +14,7 @@ RFC 8693 token exchange against the server's /oauth/token.
   --ttl SECONDS             requested lifetime (capped by policy and the input tokens)
   --requested-token-type U  e.g. urn:tollgate:token-type:secret for the upstream credential itself
   --approval-id ID          retry after a human approved
+  --approval-id-only        when the answer is authorization_pending, print only the approval id
   --token-only              print only the access token
   --url URL                 server (default $TOLLGATE_URL or http://127.0.0.1:8787)`;
 
@@ -31,6 +32,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       'requested-token-type': { type: 'string' },
       'approval-id': { type: 'string' },
       'token-only': { type: 'boolean' },
+      'approval-id-only': { type: 'boolean' },
     },
     HELP,
   );
@@ -56,6 +58,11 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: form,
   });
+  const pending = res.body as { error?: string; approval_id?: string } | null;
+  if (v['approval-id-only'] && pending?.error === 'authorization_pending' && pending.approval_id) {
+    console.log(pending.approval_id);
+    return 0;
+  }
   if (res.status !== 200) {
     console.error(JSON.stringify(res.body, null, 2));
     return 1;

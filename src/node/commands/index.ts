@@ -1,3 +1,4 @@
+import { approvalsCommand } from './approvals.ts';
 import { auditCommand } from './audit.ts';
 import { devTokenCommand } from './dev-token.ts';
 import { exchangeCommand } from './exchange.ts';
@@ -5,6 +6,7 @@ import { grantsCommand } from './grants.ts';
 import { introspectCommand } from './introspect.ts';
 import { policyCommand } from './policy.ts';
 import { revokeCommand } from './revoke.ts';
+import { riskCommand } from './risk.ts';
 import { secretCommand } from './secret.ts';
 import { serveCommand } from './serve.ts';
 import { taskCommand } from './task.ts';
@@ -17,7 +19,9 @@ export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   introspect: introspectCommand,
   grants: grantsCommand,
   revoke: revokeCommand,
+  risk: riskCommand,
   task: taskCommand,
+  approvals: approvalsCommand,
   audit: auditCommand,
   policy: policyCommand,
   secret: secretCommand,

@@ -29,6 +29,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'Tollgate is running in DEV mode. Do not use it for anything real.',
       `  data:       ${dev.env.TOLLGATE_DATA} (SQLite, signing key, dev issuer keys)`,
       `  admin key:  ${dev.adminKey}`,
+      `  gateway key: ${dev.gatewayKey}  (POST /v1/credentials)`,
       '  identity:   npx tollgate dev-token --agent spiffe://dev.local/agent/demo',
     ];
   }

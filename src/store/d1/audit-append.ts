@@ -5,6 +5,7 @@ import { chainLink, encodeLink } from '../sqlite/audit-link.ts';
 import { AUDIT_COLUMNS } from '../sqlite/audit-rows.ts';
 import { expectChanges } from './guard.ts';
 import { jsonChunks, jsonColumns } from './json-chunks.ts';
+import type { D1Batching } from './json-chunks.ts';
 
 export interface AuditHead {
   seq: number;
@@ -25,7 +26,8 @@ export interface Append {
  * Chain `drafts` onto `head` (as read in the same snapshot as the rows the operation changes),
  * with the same link encoding as the SQLite store, hashed with Web Crypto.
  */
-export async function appendAudit(db: D1Database, head: AuditHead | null, drafts: readonly AuditDraft[]): Promise<Append> {
+export async function appendAudit(cx: D1Batching, head: AuditHead | null, drafts: readonly AuditDraft[]): Promise<Append> {
+  const { db } = cx;
   if (drafts.length === 0) return { events: [], statements: [] };
   let seq = head?.seq ?? 0;
   let hash = head?.hash ?? GENESIS_HASH;
@@ -39,7 +41,7 @@ export async function appendAudit(db: D1Database, head: AuditHead | null, drafts
     rows.push([...values, hash]);
     events.push({ ...link, hash });
   }
-  const statements = jsonChunks(rows).map((c) => db.prepare(INSERT_SQL).bind(c.json));
+  const statements = jsonChunks(rows, cx.maxParamBytes).map((c) => db.prepare(INSERT_SQL).bind(c.json));
   // The seq primary key already refuses an append onto a stale head; the head row is guarded
   // too, so a head and a log that disagree (a tampered tail) stop writes instead of forking.
   if (head === null) {

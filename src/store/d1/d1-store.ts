@@ -1,14 +1,28 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import type { Approval } from '../../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
+import type { RiskLevel } from '../../policy/types.ts';
+import { APPROVAL_COLUMNS, fromRow, listApprovalsQuery } from '../sqlite/approval-rows.ts';
+import type { ApprovalRow } from '../sqlite/approval-rows.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import { AUDIT_COLUMNS, rowToEvent } from '../sqlite/audit-rows.ts';
 import type { AuditRow } from '../sqlite/audit-rows.ts';
 import { decodeCursor, encodeCursor } from '../sqlite/cursor.ts';
+import { LIVE_SQL, liveWhere } from '../sqlite/filter-sql.ts';
 import { countLiveQuery, listQuery } from '../sqlite/grant-queries.ts';
 import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
 import type { GrantRow } from '../sqlite/grant-rows.ts';
 import { clampLimit } from '../sqlite/limits.ts';
 import type {
+  ApprovalListFilter,
+  ApprovalPage,
+  ApprovalPatch,
+  CallLease,
+  GrantStep,
+  IssuedCallLease,
+  RecordedRisk,
+  RiskChange,
+  RiskSubject,
   GrantListFilter,
   GrantPage,
   GrantPatch,
@@ -20,8 +34,12 @@ import type {
   Store,
 } from '../store.ts';
 import { HEAD_SQL, toHead } from './audit-append.ts';
+import { DEFAULT_MAX_PARAM_BYTES } from './json-chunks.ts';
 import type { AuditHead } from './audit-append.ts';
+import { d1ApprovalOperations } from './approval-operations.ts';
+import { d1CallLeaseOperations } from './call-lease-operations.ts';
 import { migrateD1 } from './migrate.ts';
+import { d1RiskOperations } from './risk-operations.ts';
 import { REVOCATION_COLUMNS, toRecord } from './revocation-rows.ts';
 import type { RevocationRow } from './revocation-rows.ts';
 import { d1WriteOperations } from './write-operations.ts';
@@ -30,20 +48,26 @@ import type { D1WriteOperations } from './write-operations.ts';
 /** Page caps, as on SQLite. */
 const MAX_LIST_PAGE = 1000;
 const MAX_AUDIT_PAGE = 10_000;
-/**
- * The most rows one write batch takes. A batch's rows are read in one result and its events
- * travel as statement parameters, and D1 bounds both; a larger `limit` runs as several batches,
- * each atomic on its own (every grant still changes together with its event and job).
- */
-const MAX_WRITE_ROWS = 2000;
+const MAX_APPROVAL_PAGE = 200;
+
+export interface D1StoreOptions {
+  /**
+   * The most rows one write batch takes (default 2000). A batch's rows are read in one result
+   * and its events travel as statement parameters, and D1 bounds both; a larger `limit` runs as
+   * several batches, each atomic on its own (every grant still changes with its event and job).
+   */
+  maxWriteRows?: number;
+  /** The largest JSON parameter of one statement; more rows go into more statements of the same batch. */
+  maxParamBytes?: number;
+}
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
 const JOB_COLUMNS = 'id, grant_id, provider, lease, attempts, next_attempt_at, last_error';
 
 /** Migrate `db` to this build's schema, then open the store on it. */
-export async function openD1Store(db: D1Database): Promise<D1Store> {
+export async function openD1Store(db: D1Database, opts: D1StoreOptions = {}): Promise<D1Store> {
   await migrateD1(db);
-  return new D1Store(db);
+  return new D1Store(db, opts);
 }
 
 /**
@@ -54,10 +78,19 @@ export async function openD1Store(db: D1Database): Promise<D1Store> {
 export class D1Store implements Store {
   readonly #db: D1Database;
   readonly #write: D1WriteOperations;
+  readonly #approvals: ReturnType<typeof d1ApprovalOperations>;
+  readonly #callLeases: ReturnType<typeof d1CallLeaseOperations>;
+  readonly #risk: ReturnType<typeof d1RiskOperations>;
+  readonly #maxWriteRows: number;
 
-  constructor(db: D1Database) {
+  constructor(db: D1Database, opts: D1StoreOptions = {}) {
     this.#db = db;
-    this.#write = d1WriteOperations(db);
+    this.#maxWriteRows = Math.max(1, opts.maxWriteRows ?? 2000);
+    const cx = { db, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES };
+    this.#write = d1WriteOperations(cx);
+    this.#approvals = d1ApprovalOperations(cx);
+    this.#callLeases = d1CallLeaseOperations(cx);
+    this.#risk = d1RiskOperations(cx);
   }
 
   async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
@@ -98,13 +131,108 @@ export class D1Store implements Store {
     return this.#write.appendAudit(event);
   }
 
+  async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
+    return this.#write.appendAudits(events);
+  }
+
+  async beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean> {
+    return this.#callLeases.beginCallLease(lease, event);
+  }
+
+  async completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean> {
+    return this.#callLeases.completeCallLease(id, issued, event);
+  }
+
+  async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
+    await this.#write.closeTask(taskId, agent, time, event);
+  }
+
+  async requestApproval(approval: Approval, grant: Grant | null, event: AuditDraft): Promise<void> {
+    await this.#approvals.requestApproval(approval, grant, event);
+  }
+
+  async getApproval(id: string): Promise<Approval | null> {
+    const r = await this.#db.prepare(`SELECT ${APPROVAL_COLUMNS.join(', ')} FROM approvals WHERE id = ?`).bind(id).first<ApprovalRow>();
+    return r ? fromRow(r) : null;
+  }
+
+  async listApprovals(filter: ApprovalListFilter, limit: number, cursor: string | null): Promise<ApprovalPage> {
+    const n = clampLimit(limit, MAX_APPROVAL_PAGE);
+    if (n === 0) return { approvals: [], next_cursor: null };
+    const q = listApprovalsQuery(filter, cursor, n + 1);
+    const { results } = await this.#db.prepare(q.sql).bind(...q.params).all<ApprovalRow>();
+    const approvals = results.slice(0, n).map(fromRow);
+    const last = approvals.at(-1);
+    return { approvals, next_cursor: results.length > n && last ? encodeCursor(last) : null };
+  }
+
+  async updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, grant: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null> {
+    return this.#approvals.updateApproval(id, version, patch, event, grant);
+  }
+
+  async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {
+    // A null principal binds as NULL and matches nothing: one statement serves both cases.
+    const { results } = await this.#db
+      .prepare(`SELECT kind, level FROM risk_levels WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?)`)
+      .bind(agent, principal)
+      .all<{ kind: 'agent' | 'principal'; level: RiskLevel }>();
+    const out: RecordedRisk = { agent: null, principal: null };
+    for (const r of results) out[r.kind] = r.level;
+    return out;
+  }
+
+  async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
+    return this.#risk.changeRisk(change, event);
+  }
+
+  async liveGrantsOf(subject: RiskSubject, limit: number, cursor: string | null): Promise<GrantPage> {
+    const n = clampLimit(limit, MAX_LIST_PAGE);
+    if (n === 0) return { grants: [], next_cursor: null };
+    const after = cursor === null ? 0 : decodeRowidCursor(cursor);
+    // The live-only partial indexes hold (key, rowid): paging on rowid walks one range and never sorts.
+    const [column, index] = subject.kind === 'agent' ? ['agent', 'grants_live_agent'] : ['principal', 'grants_live_principal'];
+    const { results } = await this.#db
+      .prepare(`SELECT rowid AS rowid_, ${COLUMNS} FROM grants INDEXED BY ${index} WHERE ${column} = ? AND ${LIVE_SQL} AND rowid > ? ORDER BY rowid LIMIT ?`)
+      .bind(subject.id, after, n + 1)
+      .all<GrantRow & { rowid_: number }>();
+    const page = results.slice(0, n);
+    const last = page.at(-1);
+    return { grants: page.map(rowToGrant), next_cursor: results.length > n && last ? encodeRowidCursor(last.rowid_) : null };
+  }
+
+  async signalSeen(issuer: string, jti: string, now: number): Promise<boolean> {
+    return (await this.#db.prepare('SELECT 1 AS hit FROM signal_jtis WHERE issuer = ? AND jti = ? AND keep_until > ?').bind(issuer, jti, now).first()) !== null;
+  }
+
+  async recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean> {
+    return this.#risk.recordSignal(issuer, jti, keepUntil, event);
+  }
+
+  async rememberEmail(principal: string, email: string, time: number): Promise<void> {
+    await this.#db
+      .prepare(
+        `INSERT INTO principal_emails (email, principal, seen_at) VALUES (?, ?, ?)
+         ON CONFLICT (email, principal) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`,
+      )
+      .bind(email, principal, time)
+      .run();
+  }
+
+  async principalsByEmail(email: string, limit: number): Promise<string[]> {
+    const n = clampLimit(limit, 1000);
+    if (n === 0) return [];
+    const { results } = await this.#db.prepare('SELECT principal FROM principal_emails WHERE email = ? ORDER BY seen_at DESC LIMIT ?').bind(email, n).all<{ principal: string }>();
+    return results.map((r) => r.principal);
+  }
+
   async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
     await this.#write.createRevocation(record, event);
   }
 
   async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
+    liveWhere(filter); // a filter that names nothing throws, whatever the limit
     const out: Grant[] = [];
-    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), async (n) => {
+    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, async (n) => {
       const batch = await this.#write.revokeBatch(filter, ctx, n);
       out.push(...batch);
       return batch.length;
@@ -151,12 +279,12 @@ export class D1Store implements Store {
   }
 
   async expireDue(now: number, limit: number): Promise<number> {
-    return inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), (n) => this.#write.expireDue(now, n));
+    return inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, (n) => this.#write.expireDue(now, n));
   }
 
   async failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]> {
     const out: Grant[] = [];
-    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), async (n) => {
+    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, async (n) => {
       const batch = await this.#write.failStaleIssuing(before, now, n);
       out.push(...batch);
       return batch.length;
@@ -165,7 +293,7 @@ export class D1Store implements Store {
   }
 
   async dueJobs(now: number, limit: number): Promise<RevocationJob[]> {
-    const n = clampLimit(limit, MAX_WRITE_ROWS);
+    const n = clampLimit(limit, Number.MAX_SAFE_INTEGER);
     if (n === 0) return [];
     const { results } = await this.#db
       .prepare(`SELECT ${JOB_COLUMNS} FROM revocation_jobs WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`)
@@ -212,11 +340,27 @@ export class D1Store implements Store {
   async close(): Promise<void> {}
 }
 
-/** Run `round` on at most MAX_WRITE_ROWS at a time until `limit` rows are done or a round comes back short. */
-async function inRounds(limit: number, round: (n: number) => Promise<number>): Promise<number> {
+/** The SQLite store's live-grant cursor (base64url of the decimal rowid), with Web APIs. */
+function encodeRowidCursor(rowid: number): string {
+  return btoa(String(rowid)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function decodeRowidCursor(s: string): number {
+  let n = Number.NaN;
+  try {
+    if (/^[A-Za-z0-9_-]+$/.test(s)) n = Number(atob(s.replace(/-/g, '+').replace(/_/g, '/')));
+  } catch {
+    // falls through to the error below
+  }
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('malformed live-grant cursor');
+  return n;
+}
+
+/** Run `round` on at most `size` rows at a time until `limit` rows are done or a round comes back short. */
+async function inRounds(limit: number, size: number, round: (n: number) => Promise<number>): Promise<number> {
   let done = 0;
   while (done < limit) {
-    const want = Math.min(limit - done, MAX_WRITE_ROWS);
+    const want = Math.min(limit - done, size);
     const got = await round(want);
     done += got;
     if (got < want) break;

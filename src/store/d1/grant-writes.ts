@@ -4,6 +4,7 @@ import { GRANT_COLUMNS, grantToRow } from '../sqlite/grant-rows.ts';
 import type { RevocationTally } from '../store.ts';
 import { expectChanges } from './guard.ts';
 import { jsonChunks, jsonColumns } from './json-chunks.ts';
+import type { D1Batching } from './json-chunks.ts';
 
 const INSERT_GRANT_SQL = `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${GRANT_COLUMNS.map(() => '?').join(', ')})`;
 
@@ -17,12 +18,13 @@ export function insertGrant(db: D1Database, g: Grant): D1PreparedStatement {
  * UPDATE per status seen (at most three) and chunk of ids, each followed by a guard that fails
  * the batch unless every one of its rows changed.
  */
-export function updateIfUnchanged(db: D1Database, grants: readonly Grant[], set: string, setParams: readonly (string | number | null)[]): D1PreparedStatement[] {
+export function updateIfUnchanged(cx: D1Batching, grants: readonly Grant[], set: string, setParams: readonly (string | number | null)[]): D1PreparedStatement[] {
+  const { db } = cx;
   const byStatus = new Map<string, string[]>();
   for (const g of grants) byStatus.set(g.status, [...(byStatus.get(g.status) ?? []), g.id]);
   const out: D1PreparedStatement[] = [];
   for (const [status, ids] of byStatus) {
-    for (const c of jsonChunks(ids)) {
+    for (const c of jsonChunks(ids, cx.maxParamBytes)) {
       out.push(db.prepare(`UPDATE grants SET ${set} WHERE id IN (SELECT value FROM json_each(?)) AND status = ?`).bind(...setParams, c.json, status));
       out.push(expectChanges(db, c.rows));
     }
@@ -31,9 +33,10 @@ export function updateIfUnchanged(db: D1Database, grants: readonly Grant[], set:
 }
 
 /** One revocation job per grant, due at `at`. */
-export function addJobs(db: D1Database, grants: readonly Grant[], at: number): D1PreparedStatement[] {
+export function addJobs(cx: D1Batching, grants: readonly Grant[], at: number): D1PreparedStatement[] {
+  const { db } = cx;
   const rows = grants.map((g) => [g.id, g.provider, g.lease]);
-  return jsonChunks(rows).map((c) =>
+  return jsonChunks(rows, cx.maxParamBytes).map((c) =>
     db
       .prepare(
         `INSERT INTO revocation_jobs (grant_id, provider, lease, attempts, next_attempt_at, created_at)
@@ -44,7 +47,8 @@ export function addJobs(db: D1Database, grants: readonly Grant[], at: number): D
 }
 
 /** A batch's grants counted towards its revocation: the total and per receipt group, as SqliteRevocations.addProgress. */
-export function addProgress(db: D1Database, revocationId: string, revoked: readonly Grant[]): D1PreparedStatement[] {
+export function addProgress(cx: D1Batching, revocationId: string, revoked: readonly Grant[]): D1PreparedStatement[] {
+  const { db } = cx;
   if (revoked.length === 0) return [];
   const groups = new Map<string, Omit<RevocationTally, 'pending'>>();
   for (const g of revoked) {
@@ -57,7 +61,7 @@ export function addProgress(db: D1Database, revocationId: string, revoked: reado
   const rows = [...groups.values()].map((t) => [t.provider, t.resource, t.token_type, t.with_lease ? 1 : 0, t.grants, t.latest_expiry]);
   return [
     db.prepare('UPDATE revocations SET revoked_count = revoked_count + ? WHERE id = ?').bind(revoked.length, revocationId),
-    ...jsonChunks(rows).map((c) =>
+    ...jsonChunks(rows, cx.maxParamBytes).map((c) =>
       // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint.
       db
         .prepare(
@@ -69,4 +73,22 @@ export function addProgress(db: D1Database, revocationId: string, revoked: reado
         .bind(revocationId, c.json),
     ),
   ];
+}
+
+/**
+ * A job for each call lease of these grants whose credential may still be live at `at` (never
+ * issued — a crash may have left it unrecorded — or not yet expired). Selected inside the batch,
+ * so a lease recorded a moment before the batch commits is not missed.
+ */
+export function addCallLeaseJobs(cx: D1Batching, grants: readonly Grant[], at: number): D1PreparedStatement[] {
+  const { db } = cx;
+  return jsonChunks(grants.map((g) => g.id), cx.maxParamBytes).map((c) =>
+    db
+      .prepare(
+        `INSERT INTO revocation_jobs (grant_id, provider, lease, attempts, next_attempt_at, created_at)
+         SELECT grant_id, provider, lease, 0, ?, ? FROM call_leases
+         WHERE grant_id IN (SELECT value FROM json_each(?)) AND (issued_at IS NULL OR expires_at > ?) ORDER BY grant_id, created_at`,
+      )
+      .bind(at, at, c.json, at),
+  );
 }

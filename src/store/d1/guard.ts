@@ -56,3 +56,13 @@ export async function withRetries<T>(operation: string, attempt: () => Promise<T
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Fails the batch if `sql` (a SELECT) finds a row: something appeared that the operation read as absent. */
+export function expectNone(db: D1Database, sql: string, ...params: unknown[]): D1PreparedStatement {
+  return db.prepare(`INSERT INTO write_guard (stale) SELECT 1 WHERE EXISTS (${sql})`).bind(...params);
+}
+
+/** Fails the batch unless `sql` (a SELECT) finds a row: something the operation read is gone or changed. */
+export function expectSome(db: D1Database, sql: string, ...params: unknown[]): D1PreparedStatement {
+  return db.prepare(`INSERT INTO write_guard (stale) SELECT 1 WHERE NOT EXISTS (${sql})`).bind(...params);
+}

@@ -1,9 +1,20 @@
+import type { D1Database } from '@cloudflare/workers-types';
+
+/** The database and how large one JSON parameter may grow (tests shrink it to exercise chunking). */
+export interface D1Batching {
+  db: D1Database;
+  maxParamBytes: number;
+}
+
+/** D1 refuses a string over 2 MB; a quarter of that leaves room for multi-byte text. */
+export const DEFAULT_MAX_PARAM_BYTES = 512 * 1024;
+
 /**
  * Rows handed to SQL as JSON arrays (`json_each(?)`), cut so no one parameter passes `maxBytes`
  * (D1 refuses a string over 2 MB). A batch then holds a handful of statements whatever its row
  * count, instead of one statement per row.
  */
-export function jsonChunks(rows: readonly unknown[], maxBytes = 512 * 1024): { json: string; rows: number }[] {
+export function jsonChunks(rows: readonly unknown[], maxBytes = DEFAULT_MAX_PARAM_BYTES): { json: string; rows: number }[] {
   const enc = new TextEncoder();
   const chunks: { json: string; rows: number }[] = [];
   let parts: string[] = [];

@@ -1,16 +1,17 @@
-import type { D1Database, D1PreparedStatement, D1Result } from '@cloudflare/workers-types';
+import type { D1PreparedStatement } from '@cloudflare/workers-types';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import { liveQuery } from '../sqlite/grant-queries.ts';
 import { grantEvent, withGrantFields } from '../sqlite/grant-events.ts';
-import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
-import type { GrantRow } from '../sqlite/grant-rows.ts';
+import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
-import { HEAD_SQL, appendAudit, toHead } from './audit-append.ts';
-import type { AuditHead } from './audit-append.ts';
-import { addJobs, addProgress, insertGrant, updateIfUnchanged } from './grant-writes.ts';
+import { appendAudit } from './audit-append.ts';
+import { addCallLeaseJobs, addJobs, addProgress, insertGrant, updateIfUnchanged } from './grant-writes.ts';
 import { expectChanges, withRetries } from './guard.ts';
+import type { D1Batching } from './json-chunks.ts';
+import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
 import { insertRevocation } from './revocation-rows.ts';
+import { grantsOf, snapshot as snapshotOf } from './snapshot.ts';
 
 /** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
 const CREATABLE: readonly GrantStatus[] = ['issuing', 'pending_approval', 'denied'];
@@ -26,21 +27,18 @@ const COLUMNS = GRANT_COLUMNS.join(', ');
  * Every writing Store operation on D1, each one read → compute → ONE guarded batch, retried on a
  * write conflict (guard.ts). Same contracts as the SQLite store's write-operations.ts.
  */
-export function d1WriteOperations(db: D1Database) {
-  /** The given reads and the audit head, from one snapshot (a batch runs as one transaction). */
-  const snapshot = async (reads: D1PreparedStatement[]): Promise<{ results: D1Result[]; head: AuditHead | null }> => {
-    const results = await db.batch([...reads, db.prepare(HEAD_SQL)]);
-    return { results: results.slice(0, -1), head: toHead(results.at(-1)?.results[0] as AuditHead | undefined) };
-  };
-  const grantsOf = (r: D1Result | undefined): Grant[] => ((r?.results ?? []) as GrantRow[]).map(rowToGrant);
+export function d1WriteOperations(cx: D1Batching) {
+  const { db } = cx;
+  const snapshot = (reads: D1PreparedStatement[]) => snapshotOf(db, reads);
 
   return {
     async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
       if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
       await withRetries('createGrant', async () => {
-        const { head } = await snapshot([]);
-        const append = await appendAudit(db, head, [withGrantFields(event, grant)]);
-        await db.batch([insertGrant(db, grant), ...append.statements]);
+        const { results, head } = await snapshot(refusalReads(db, grant));
+        throwIfRefused(results);
+        const append = await appendAudit(cx, head, [withGrantFields(event, grant)]);
+        await db.batch([...refusalGuards(db, grant), insertGrant(db, grant), ...append.statements]);
       });
     },
 
@@ -53,9 +51,9 @@ export function d1WriteOperations(db: D1Database) {
         const set = PATCH_COLUMNS.filter((c) => patch[c] !== undefined);
         const after: Grant = { ...before, status: to };
         for (const c of set) (after as unknown as Record<string, unknown>)[c] = patch[c] ?? null;
-        const append = await appendAudit(db, head, [withGrantFields(event, after)]);
+        const append = await appendAudit(cx, head, [withGrantFields(event, after)]);
         await db.batch([
-          ...updateIfUnchanged(db, [before], `status = ?${set.map((c) => `, ${c} = ?`).join('')}`, [to, ...set.map((c) => patch[c] ?? null)]),
+          ...updateIfUnchanged(cx, [before], `status = ?${set.map((c) => `, ${c} = ?`).join('')}`, [to, ...set.map((c) => patch[c] ?? null)]),
           ...append.statements,
         ]);
         return after;
@@ -65,16 +63,40 @@ export function d1WriteOperations(db: D1Database) {
     async appendAudit(event: AuditDraft): Promise<AuditEvent> {
       return withRetries('appendAudit', async () => {
         const { head } = await snapshot([]);
-        const append = await appendAudit(db, head, [event]);
+        const append = await appendAudit(cx, head, [event]);
         await db.batch(append.statements);
         return append.events[0]!;
+      });
+    },
+
+    async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
+      if (events.length === 0) return [];
+      return withRetries('appendAudits', async () => {
+        const { head } = await snapshot([]);
+        const append = await appendAudit(cx, head, events);
+        await db.batch(append.statements);
+        return append.events;
+      });
+    },
+
+    async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
+      const who = agent ?? ''; // '' closes the task for every agent
+      await withRetries('closeTask', async () => {
+        const { results, head } = await snapshot([db.prepare('SELECT 1 FROM closed_tasks WHERE task_id = ? AND agent = ?').bind(taskId, who)]);
+        if ((results[0]?.results.length ?? 0) > 0) return; // closed already: no second event
+        const append = await appendAudit(cx, head, [event]);
+        await db.batch([
+          db.prepare('INSERT OR IGNORE INTO closed_tasks (task_id, agent, closed_at) VALUES (?, ?, ?)').bind(taskId, who, time),
+          expectChanges(db, 1),
+          ...append.statements,
+        ]);
       });
     },
 
     async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
       await withRetries('createRevocation', async () => {
         const { head } = await snapshot([]);
-        const append = await appendAudit(db, head, [event]);
+        const append = await appendAudit(cx, head, [event]);
         await db.batch([...insertRevocation(db, record), ...append.statements]);
       });
     },
@@ -90,7 +112,7 @@ export function d1WriteOperations(db: D1Database) {
         // A grant caught mid-issue may hold an upstream credential nobody has recorded yet.
         const owed = before.filter((g) => g.lease !== null || g.status === 'issuing');
         const append = await appendAudit(
-          db,
+          cx,
           head,
           before.map((b, i) =>
             grantEvent('grant.revoked', ctx.time, revoked[i]!, {
@@ -101,10 +123,11 @@ export function d1WriteOperations(db: D1Database) {
           ),
         );
         await db.batch([
-          ...updateIfUnchanged(db, before, `status = 'revoked', revoked_at = ?, status_reason = ?, revoked_by = ?`, [ctx.time, ctx.reason, ctx.revocation_id]),
-          ...addJobs(db, owed, ctx.time),
+          ...updateIfUnchanged(cx, before, `status = 'revoked', revoked_at = ?, status_reason = ?, revoked_by = ?`, [ctx.time, ctx.reason, ctx.revocation_id]),
+          ...addJobs(cx, owed, ctx.time),
+          ...addCallLeaseJobs(cx, before, ctx.time),
           ...append.statements,
-          ...(ctx.revocation_id !== null ? addProgress(db, ctx.revocation_id, revoked) : []),
+          ...(ctx.revocation_id !== null ? addProgress(cx, ctx.revocation_id, revoked) : []),
         ]);
         return revoked;
       });
@@ -117,7 +140,7 @@ export function d1WriteOperations(db: D1Database) {
         const r = results[0]?.results[0] as { finished_at: number | null; revoked_count: number } | undefined;
         if (!r) throw new Error(`finishRevocation: no revocation ${id}`);
         if (r.finished_at !== null) return;
-        const append = await appendAudit(db, head, [event]);
+        const append = await appendAudit(cx, head, [event]);
         await db.batch([
           // The count it was read with: a batch counted in since then makes this a conflict, not a loss.
           db.prepare('UPDATE revocations SET finished_at = ? WHERE id = ? AND finished_at IS NULL AND revoked_count = ?').bind(event.time, id, r.revoked_count),
@@ -139,11 +162,11 @@ export function d1WriteOperations(db: D1Database) {
         // An upstream that could not issue as short as the grant: revoke its credential now.
         const owed = before.filter((g) => g.lease !== null && (g.credential_expires_at ?? 0) > now);
         const append = await appendAudit(
-          db,
+          cx,
           head,
           before.map((b) => grantEvent('grant.expired', now, { ...b, status: 'expired' }, { request_id: null, reason: 'expired', detail: { previous_status: b.status } })),
         );
-        await db.batch([...updateIfUnchanged(db, before, `status = 'expired'`, []), ...addJobs(db, owed, now), ...append.statements]);
+        await db.batch([...updateIfUnchanged(cx, before, `status = 'expired'`, []), ...addJobs(cx, owed, now), ...addCallLeaseJobs(cx, before, now), ...append.statements]);
         return before.length;
       });
     },
@@ -158,15 +181,15 @@ export function d1WriteOperations(db: D1Database) {
         if (stale.length === 0) return [];
         const failed = stale.map((g): Grant => ({ ...g, status: 'failed', status_reason: STALE_ISSUING_REASON }));
         const append = await appendAudit(
-          db,
+          cx,
           head,
           failed.map((g) => grantEvent('grant.failed', now, g, { request_id: null, reason: STALE_ISSUING_REASON, detail: { previous_status: 'issuing' } })),
         );
         await db.batch([
-          ...updateIfUnchanged(db, stale, `status = 'failed', status_reason = ?`, [STALE_ISSUING_REASON]),
+          ...updateIfUnchanged(cx, stale, `status = 'failed', status_reason = ?`, [STALE_ISSUING_REASON]),
           // The lease is unknown when the crash came before the provider answered; the job still
           // goes out so the provider can revoke whatever it may have created for this grant.
-          ...addJobs(db, stale, now),
+          ...addJobs(cx, stale, now),
           ...append.statements,
         ]);
         return failed;
@@ -178,7 +201,7 @@ export function d1WriteOperations(db: D1Database) {
       await withRetries('completeJob', async () => {
         const { results, head } = await snapshot([db.prepare('SELECT id FROM revocation_jobs WHERE id = ?').bind(id)]);
         if (results[0]?.results.length === 0) return;
-        const append = await appendAudit(db, head, [event]);
+        const append = await appendAudit(cx, head, [event]);
         await db.batch([db.prepare('DELETE FROM revocation_jobs WHERE id = ?').bind(id), expectChanges(db, 1), ...append.statements]);
       });
     },

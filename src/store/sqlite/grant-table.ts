@@ -1,7 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
-import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter } from '../store.ts';
+import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter, RiskSubject } from '../store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { LIVE_SQL } from './filter-sql.ts';
 import { countLiveQuery, listQuery, liveQuery } from './grant-queries.ts';
 import { GRANT_COLUMNS, INSERT_GRANT_SQL, grantToRow, rowToGrant } from './grant-rows.ts';
 import type { GrantRow } from './grant-rows.ts';
@@ -28,6 +29,7 @@ export class SqliteGrants {
   readonly #markFailed: Statement<[string, string]>;
   readonly #dueForExpiry: Statement<[number, number], GrantRow>;
   readonly #staleIssuing: Statement<[number, number], GrantRow>;
+  readonly #liveOf: Record<RiskSubject['kind'], Statement<[string, number, number], GrantRow & { rowid_: number }>>;
 
   constructor(db: Database) {
     this.#cache = new StatementCache(db);
@@ -47,6 +49,13 @@ export class SqliteGrants {
     this.#staleIssuing = db.prepare<[number, number], GrantRow>(
       `SELECT ${COLUMNS} FROM grants WHERE status = 'issuing' AND created_at < ? ORDER BY created_at LIMIT ?`,
     );
+    // The live-only partial indexes hold (key, rowid): paging on rowid walks one range of the
+    // index and never sorts, however many live grants the subject has.
+    const liveOf = (column: 'agent' | 'principal', index: string) =>
+      db.prepare<[string, number, number], GrantRow & { rowid_: number }>(
+        `SELECT rowid AS rowid_, ${COLUMNS} FROM grants INDEXED BY ${index} WHERE ${column} = ? AND ${LIVE_SQL} AND rowid > ? ORDER BY rowid LIMIT ?`,
+      );
+    this.#liveOf = { agent: liveOf('agent', 'grants_live_agent'), principal: liveOf('principal', 'grants_live_principal') };
   }
 
   /** Throws (SQLITE_CONSTRAINT_PRIMARYKEY) when the id exists. */
@@ -92,6 +101,17 @@ export class SqliteGrants {
     return this.#cache.get<GrantRow>(q.sql).all(...q.params);
   }
 
+  /** One page of a subject's live grants in rowid order; the cursor is the last rowid, opaque to callers. */
+  liveOf(subject: RiskSubject, limit: number, cursor: string | null): GrantPage {
+    const n = clampLimit(limit, MAX_LIST_PAGE);
+    if (n === 0) return { grants: [], next_cursor: null };
+    const after = cursor === null ? 0 : decodeRowidCursor(cursor);
+    const rows = this.#liveOf[subject.kind].all(subject.id, after, n + 1);
+    const page = rows.slice(0, n);
+    const last = page.at(-1);
+    return { grants: page.map(rowToGrant), next_cursor: rows.length > n && last ? Buffer.from(String(last.rowid_)).toString('base64url') : null };
+  }
+
   countLive(filter: RevocationFilter): number {
     const q = countLiveQuery(filter);
     const row = this.#cache.get<{ n: number }>(q.sql).get(...q.params);
@@ -118,4 +138,10 @@ export class SqliteGrants {
   markFailed(id: string, reason: string): void {
     this.#markFailed.run(reason, id);
   }
+}
+
+function decodeRowidCursor(s: string): number {
+  const n = Number(Buffer.from(s, 'base64url').toString('utf8'));
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('malformed live-grant cursor');
+  return n;
 }

@@ -28,6 +28,8 @@ export class SqliteRevocations {
   readonly #addTally: Statement<[string, string, string, string, number, number, number]>;
   readonly #tally: Statement<[string], TallyRow>;
   readonly #blocked: Statement<[string, string | null], unknown>;
+  readonly #closeTask: Statement<[string, string, number]>;
+  readonly #taskClosed: Statement<[string, string], unknown>;
 
   constructor(db: Database) {
     this.#insert = db.prepare<[RevocationRow]>(
@@ -59,6 +61,8 @@ export class SqliteRevocations {
     this.#blocked = db.prepare<[string, string | null]>(
       `SELECT 1 FROM blocks WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?) LIMIT 1`,
     );
+    this.#closeTask = db.prepare<[string, string, number]>('INSERT OR IGNORE INTO closed_tasks (task_id, agent, closed_at) VALUES (?, ?, ?)');
+    this.#taskClosed = db.prepare<[string, string]>(`SELECT 1 FROM closed_tasks WHERE task_id = ? AND agent IN ('', ?) LIMIT 1`);
   }
 
   /** The record and, when it blocks, one block per agent/principal its filter names. Throws on a duplicate id. */
@@ -118,6 +122,15 @@ export class SqliteRevocations {
 
   isBlocked(agent: string, principal: string | null): boolean {
     return this.#blocked.get(agent, principal) !== undefined;
+  }
+
+  /** True when the task was newly closed. */
+  closeTask(taskId: string, agent: string | null, time: number): boolean {
+    return this.#closeTask.run(taskId, agent ?? '', time).changes === 1;
+  }
+
+  isTaskClosed(taskId: string, agent: string): boolean {
+    return this.#taskClosed.get(taskId, agent) !== undefined;
   }
 }
 

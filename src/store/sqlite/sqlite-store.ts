@@ -1,24 +1,38 @@
 import Sqlite from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
+import type { Approval } from '../../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type {
+  ApprovalListFilter,
+  ApprovalPage,
+  ApprovalPatch,
   GrantListFilter,
+  GrantStep,
   GrantPage,
   GrantPatch,
+  CallLease,
+  IssuedCallLease,
   RevocationFilter,
   RevocationJob,
   RevocationRecord,
   RevocationTally,
   RevokeContext,
+  RecordedRisk,
+  RiskChange,
+  RiskSubject,
   Store,
 } from '../store.ts';
+import { SqliteApprovals } from './approval-table.ts';
+import type { RiskLevel } from '../../policy/types.ts';
 import { SqliteAuditLog } from './audit-log.ts';
+import { SqliteCallLeases } from './call-lease-table.ts';
 import { SqliteGrants } from './grant-table.ts';
 import { SqliteJobQueue } from './job-queue.ts';
 import { clampLimit } from './limits.ts';
 import { assertCurrent, migrate } from './migrate.ts';
 import { SqliteRevocations } from './revocation-table.ts';
+import { SqliteRiskTables } from './risk-tables.ts';
 import { writeOperations } from './write-operations.ts';
 import type { WriteOperations } from './write-operations.ts';
 
@@ -56,7 +70,9 @@ export class SqliteStore implements Store {
   readonly #audit: SqliteAuditLog;
   readonly #revocations: SqliteRevocations;
   readonly #jobs: SqliteJobQueue;
+  readonly #approvals: SqliteApprovals;
   readonly #write: WriteOperations;
+  readonly #risk: SqliteRiskTables;
   readonly #ping: Statement<[], unknown>;
 
   constructor(db: Database) {
@@ -65,7 +81,9 @@ export class SqliteStore implements Store {
     this.#audit = new SqliteAuditLog(db);
     this.#revocations = new SqliteRevocations(db);
     this.#jobs = new SqliteJobQueue(db);
-    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations });
+    this.#approvals = new SqliteApprovals(db);
+    this.#risk = new SqliteRiskTables(db);
+    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations, approvals: this.#approvals, risk: this.#risk, callLeases: new SqliteCallLeases(db) });
     this.#ping = db.prepare<[], unknown>('SELECT 1');
   }
 
@@ -104,6 +122,18 @@ export class SqliteStore implements Store {
     return stored;
   }
 
+  async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
+    return this.#write.appendAudits(events);
+  }
+
+  async beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean> {
+    return this.#write.beginCallLease(lease, event);
+  }
+
+  async completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean> {
+    return this.#write.completeCallLease(id, issued, event);
+  }
+
   async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
     this.#write.createRevocation(record, event);
   }
@@ -136,6 +166,10 @@ export class SqliteStore implements Store {
     return this.#revocations.isBlocked(agent, principal);
   }
 
+  async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
+    this.#write.closeTask(taskId, agent, time, event);
+  }
+
   async expireDue(now: number, limit: number): Promise<number> {
     return this.#write.expireDue(now, clampLimit(limit, Number.MAX_SAFE_INTEGER));
   }
@@ -156,12 +190,56 @@ export class SqliteStore implements Store {
     this.#write.rescheduleJob(id, nextAttemptAt, error);
   }
 
+  async requestApproval(approval: Approval, grant: Grant | null, event: AuditDraft): Promise<void> {
+    this.#write.requestApproval(approval, grant, event);
+  }
+
+  async getApproval(id: string): Promise<Approval | null> {
+    return this.#approvals.get(id);
+  }
+
+  async listApprovals(filter: ApprovalListFilter, limit: number, cursor: string | null): Promise<ApprovalPage> {
+    return this.#approvals.list(filter, limit, cursor);
+  }
+
+  async updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, grant: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null> {
+    return this.#write.updateApproval(id, version, patch, event, grant);
+  }
+
   async readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]> {
     return this.#audit.read(afterSeq, limit);
   }
 
   async auditHead(): Promise<{ seq: number; hash: string } | null> {
     return this.#audit.head();
+  }
+
+  async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {
+    return this.#risk.levels(agent, principal);
+  }
+
+  async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
+    return this.#write.changeRisk(change, event);
+  }
+
+  async liveGrantsOf(subject: RiskSubject, limit: number, cursor: string | null): Promise<GrantPage> {
+    return this.#grants.liveOf(subject, limit, cursor);
+  }
+
+  async signalSeen(issuer: string, jti: string, now: number): Promise<boolean> {
+    return this.#risk.seen(issuer, jti, now);
+  }
+
+  async recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean> {
+    return this.#write.recordSignal(issuer, jti, keepUntil, event);
+  }
+
+  async rememberEmail(principal: string, email: string, time: number): Promise<void> {
+    this.#risk.rememberEmail(principal, email, time);
+  }
+
+  async principalsByEmail(email: string, limit: number): Promise<string[]> {
+    return this.#risk.principalsByEmail(email, clampLimit(limit, 1000));
   }
 
   async ping(): Promise<void> {

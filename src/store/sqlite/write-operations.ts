@@ -1,19 +1,28 @@
 import type { Database } from 'better-sqlite3';
 import type { AuditDraft } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
-import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
+import type { Approval } from '../../approvals/approval.ts';
+import type { ApprovalPatch, CallLease, GrantPatch, GrantStep, IssuedCallLease, RevocationFilter, RevocationRecord, RevokeContext, RiskChange } from '../store.ts';
+import { GrantRefused } from '../store-errors.ts';
+import type { SqliteApprovals } from './approval-table.ts';
+import type { RiskLevel } from '../../policy/types.ts';
+import type { SqliteCallLeases } from './call-lease-table.ts';
 import type { SqliteAuditLog } from './audit-log.ts';
 import { grantEvent, withGrantFields } from './grant-events.ts';
 import { rowToGrant } from './grant-rows.ts';
 import type { SqliteGrants } from './grant-table.ts';
 import type { SqliteJobQueue } from './job-queue.ts';
 import type { SqliteRevocations } from './revocation-table.ts';
+import type { SqliteRiskTables } from './risk-tables.ts';
 
 export interface Tables {
   grants: SqliteGrants;
   audit: SqliteAuditLog;
   jobs: SqliteJobQueue;
   revocations: SqliteRevocations;
+  approvals: SqliteApprovals;
+  risk: SqliteRiskTables;
+  callLeases: SqliteCallLeases;
 }
 
 /** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
@@ -33,9 +42,30 @@ export function writeOperations(db: Database, t: Tables) {
     return (...args: A) => tx.immediate(...args);
   };
 
+  // Inside the insert's transaction: a block or a task completion recorded a moment ago is seen.
+  const refuseIfClosed = (g: Grant): void => {
+    if (g.status === 'denied') return;
+    if (t.revocations.isBlocked(g.agent, g.principal)) throw new GrantRefused('blocked');
+    if (t.revocations.isTaskClosed(g.task_id, g.agent)) throw new GrantRefused('task_closed');
+  };
+
+  const LOST_RACE = new Error('lost race');
+  const updateApprovalTx = write((id: string, version: number, patch: ApprovalPatch, event: AuditDraft, step: GrantStep | null) => {
+    const approval = t.approvals.compareAndSet(id, version, patch);
+    if (!approval) return null;
+    let grant: Grant | null = null;
+    if (step) {
+      grant = t.grants.compareAndSet(approval.grant_id, step.from, step.to, step.patch);
+      if (!grant) throw LOST_RACE;
+    }
+    t.audit.append(grant && step ? [event, withGrantFields(step.event, grant)] : [event]);
+    return { approval, grant };
+  });
+
   return {
     createGrant: write((grant: Grant, event: AuditDraft): void => {
       if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
+      refuseIfClosed(grant);
       t.grants.insert(grant);
       t.audit.append([withGrantFields(event, grant)]);
     }),
@@ -46,7 +76,65 @@ export function writeOperations(db: Database, t: Tables) {
       return g;
     }),
 
+    requestApproval: write((approval: Approval, grant: Grant | null, event: AuditDraft): void => {
+      if (grant) {
+        if (grant.status !== 'pending_approval') throw new Error('requestApproval: the waiting grant must be pending_approval');
+        if (grant.id !== approval.grant_id) throw new Error('requestApproval: the approval must name the waiting grant');
+        refuseIfClosed(grant);
+        t.grants.insert(grant);
+      }
+      t.approvals.insert(approval);
+      t.audit.append([event]);
+    }),
+
+    // A failed grant step throws inside the transaction, so the approval update rolls back with it.
+    updateApproval: (id: string, version: number, patch: ApprovalPatch, event: AuditDraft, step: GrantStep | null) => {
+      try {
+        return updateApprovalTx(id, version, patch, event, step);
+      } catch (e) {
+        if (e === LOST_RACE) return null;
+        throw e;
+      }
+    },
+
+    closeTask: write((taskId: string, agent: string | null, time: number, event: AuditDraft): void => {
+      if (t.revocations.closeTask(taskId, agent, time)) t.audit.append([event]);
+    }),
+
     appendAudit: write((event: AuditDraft) => t.audit.append([event])),
+
+    appendAudits: write((events: readonly AuditDraft[]) => t.audit.append(events)),
+
+    beginCallLease: write((lease: CallLease, event: AuditDraft): boolean => {
+      const g = t.grants.get(lease.grant_id);
+      if (!g || g.status !== 'active' || g.expires_at <= lease.created_at) return false;
+      t.callLeases.insert(lease);
+      t.audit.append([withGrantFields(event, g)]);
+      return true;
+    }),
+
+    completeCallLease: write((id: string, issued: IssuedCallLease, event: AuditDraft): boolean => {
+      const l = t.callLeases.get(id);
+      if (!l) throw new Error(`completeCallLease: no call lease ${id}`);
+      if (l.issued_at !== null) throw new Error(`completeCallLease: call lease ${id} is already complete`);
+      t.callLeases.complete(id, event.time, issued);
+      const g = t.grants.get(l.grant_id)!;
+      if (g.status === 'active' && g.expires_at > event.time) {
+        t.audit.append([withGrantFields(event, g)]);
+        return true;
+      }
+      // Revoked or expired while the provider was issuing: its revocation job (if any) had no
+      // handle; this one has. Nothing is handed out.
+      if (issued.lease !== null) t.jobs.add({ grant_id: g.id, provider: l.provider, lease: issued.lease, at: event.time });
+      t.audit.append([
+        grantEvent('credential.withdrawn', event.time, g, {
+          request_id: event.request_id,
+          reason: `grant ${g.status} while the credential was being issued`,
+          detail: { call_lease: id, ...(issued.fingerprint ? { fingerprint: issued.fingerprint } : {}) },
+        }),
+      ]);
+      return false;
+    }),
 
     createRevocation: write((record: RevocationRecord, event: AuditDraft): void => {
       t.revocations.insert(record);
@@ -63,6 +151,7 @@ export function writeOperations(db: Database, t: Tables) {
         if (before.lease !== null || before.status === 'issuing') {
           t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: ctx.time });
         }
+        for (const l of t.callLeases.open(before.id, ctx.time)) t.jobs.add({ grant_id: before.id, provider: l.provider, lease: l.lease, at: ctx.time });
         const after: Grant = { ...before, status: 'revoked', revoked_at: ctx.time, status_reason: ctx.reason };
         revoked.push(after);
         events.push(
@@ -94,6 +183,7 @@ export function writeOperations(db: Database, t: Tables) {
         if (before.lease !== null && (before.credential_expires_at ?? 0) > now) {
           t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: now });
         }
+        for (const l of t.callLeases.open(before.id, now)) t.jobs.add({ grant_id: before.id, provider: l.provider, lease: l.lease, at: now });
         const after: Grant = { ...before, status: 'expired' };
         return grantEvent('grant.expired', now, after, { request_id: null, reason: 'expired', detail: { previous_status: before.status } });
       });
@@ -123,6 +213,24 @@ export function writeOperations(db: Database, t: Tables) {
 
     rescheduleJob: write((id: number, nextAttemptAt: number, error: string): void => {
       t.jobs.reschedule(id, nextAttemptAt, error);
+    }),
+
+    changeRisk: write((change: RiskChange, event: AuditDraft): { previous: RiskLevel | null; level: RiskLevel } => {
+      const result = t.risk.change(change);
+      t.audit.append([
+        {
+          ...event,
+          [change.subject.kind]: change.subject.id,
+          detail: { ...event.detail, previous_level: result.previous, level: result.level },
+        },
+      ]);
+      return result;
+    }),
+
+    recordSignal: write((issuer: string, jti: string, keepUntil: number, event: AuditDraft): boolean => {
+      if (!t.risk.record(issuer, jti, keepUntil, event.time)) return false;
+      t.audit.append([event]);
+      return true;
     }),
   };
 }

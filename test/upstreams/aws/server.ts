@@ -27,6 +27,8 @@ export interface FakeAws {
   rolePolicies(roleArn: string): Map<string, string>;
   /** whether an inline deny on its role now shuts this session out */
   isDenied(accessKeyId: string): boolean;
+  /** ends a session now, as if its time were up: calls signed with its keys answer ExpiredToken */
+  expire(accessKeyId: string): void;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,10 @@ export async function startFakeAws(opts: FakeAwsOptions = {}): Promise<FakeAws> 
     isDenied: (id) => {
       const s = state.sessions.get(id);
       return s !== undefined && deniesSession(s);
+    },
+    expire: (id) => {
+      const s = state.sessions.get(id);
+      if (s) s.expiresAt = Date.now();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,58 @@
+import type { Config } from '../config/schema.ts';
+import type { VerifiedToken } from '../identity/trust-registry.ts';
+import type { Approval } from './approval.ts';
+
+const MAX_GROUPS_CLAIM = 256;
+
+/** A human approver as their verified token describes them. */
+export interface Human {
+  /** `iss#sub`, the id approvals record */
+  id: string;
+  /** lower-cased; only when the issuer did not say it is unverified */
+  email: string | null;
+  /** the token's `groups` claim */
+  groups: string[];
+}
+
+export function humanFrom(t: VerifiedToken): Human {
+  const c = t.claims;
+  const email = typeof c.email === 'string' && c.email_verified !== false && c.email.length <= 320 ? c.email.toLowerCase() : null;
+  const groups = Array.isArray(c.groups) ? c.groups.slice(0, MAX_GROUPS_CLAIM).filter((g): g is string => typeof g === 'string') : [];
+  return { id: `${t.issuer}#${t.subject}`, email, groups };
+}
+
+/**
+ * Who may answer each rule: `owner` → the agent's owner and its registered approvers;
+ * `principal` → the delegating human (self-approval); `group:NAME` → that group's members.
+ * A rule nobody can answer (`principal` without delegation) resolves to an empty list.
+ */
+export function resolveApprovers(
+  rules: readonly string[],
+  who: { owner: string; agentApprovers: readonly string[]; principal: string | null },
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const rule of rules) {
+    if (rule === 'owner') out[rule] = [who.owner, ...who.agentApprovers];
+    else if (rule === 'principal') out[rule] = who.principal ? [who.principal] : [];
+    else out[rule] = [rule];
+  }
+  return out;
+}
+
+/**
+ * The rules of `approval` this human may answer. An approver entry names a human by `iss#sub`
+ * or verified email, or a group (`group:NAME`, or an owner that is a team): membership comes
+ * from config `approvals.groups` or the token's `groups` claim.
+ */
+export function rulesFor(approval: Pick<Approval, 'rules' | 'approvers'>, human: Human, groups: Config['approvals']['groups']): string[] {
+  return approval.rules.filter((rule) => (approval.approvers[rule] ?? []).some((entry) => names(entry, human, groups)));
+}
+
+function names(entry: string, h: Human, groups: Config['approvals']['groups']): boolean {
+  if (entry === h.id) return true;
+  if (h.email !== null && entry.toLowerCase() === h.email) return true;
+  const group = entry.startsWith('group:') ? entry.slice('group:'.length) : entry;
+  if (h.groups.includes(group)) return true;
+  const members = Object.hasOwn(groups, group) ? groups[group]! : [];
+  return members.some((m) => m === h.id || (h.email !== null && m.toLowerCase() === h.email));
+}

@@ -1,0 +1,191 @@
+import type { Deps } from '../deps.ts';
+import { draft, type AuditDraft, type AuditEventType } from '../audit/event.ts';
+import type { Grant } from '../grants/grant.ts';
+import { liveGrant } from '../grants/live-grant.ts';
+import { storeCall } from '../grants/store-call.ts';
+import { OAuthError } from '../http/oauth-error.ts';
+import { actDepth } from '../identity/delegation.ts';
+import { trustDomainOf } from '../identity/trust-domain.ts';
+import { decideAction } from '../policy/decide-action.ts';
+import type { PolicyEngine } from '../policy/types.ts';
+import { currentRisk } from '../risk/current-risk.ts';
+import { TOKEN_TYPE } from '../../providers/token-types.ts';
+import type { CallAudit } from './call-audit.ts';
+import { requireCallApproval } from './call-approval.ts';
+import type { CredentialCache } from './credential-cache.ts';
+import type { CredentialRequest } from './credential-request.ts';
+import type { GrantTokenCheck } from './grant-token-check.ts';
+import { issueCallCredential } from './issue-call-credential.ts';
+
+/** POST /v1/credentials 200 body (the token endpoint's field names where they apply). */
+export interface CredentialResponse {
+  grant_id: string;
+  task_id: string;
+  action: string;
+  scope: string;
+  policy_ids: string[];
+  issued_token_type: string;
+  token_type: 'Bearer' | 'N_A';
+  access_token?: string;
+  credential?: Record<string, string>;
+  expires_in: number;
+}
+
+export interface PerCallParts {
+  checkToken: (token: string) => Promise<GrantTokenCheck>;
+  policy: PolicyEngine;
+  credentials: CredentialCache;
+  audit: CallAudit;
+}
+
+/** What one call is about, filled in as it is learnt, for its one audit event. */
+interface CallRecord {
+  gateway: string;
+  requestId: string;
+  call: CredentialRequest;
+  grant: Grant | null;
+  policyIds: string[];
+}
+
+/**
+ * One gateway call: the grant token is checked in memory, the grant's liveness and blocks in the
+ * store (every call: a revoked grant is refused on the very next one, cached credential or not),
+ * policy decides this action at current risk, then the upstream credential is served from the
+ * cache or minted. Every call, refused or served, is one audit event, durable before the answer.
+ */
+export async function perCall(deps: Deps, parts: PerCallParts, gateway: string, call: CredentialRequest, requestId: string): Promise<CredentialResponse> {
+  const rec: CallRecord = { gateway, requestId, call, grant: null, policyIds: [] };
+  let served: { body: CredentialResponse; event: AuditDraft };
+  try {
+    served = await serve(deps, parts, rec);
+  } catch (e) {
+    if (!(e instanceof OAuthError)) throw e;
+    const refusal = eventFor(deps, rec, refusalType(e), e.status < 500 ? refusalDecision(e) : null, reasonOf(e), {});
+    if (e.status >= 500) {
+      await parts.audit(refusal).catch(() => undefined); // the store may be what failed
+      throw e;
+    }
+    await storeCall(() => parts.audit(refusal));
+    throw e;
+  }
+  await storeCall(() => parts.audit(served.event));
+  return served.body;
+}
+
+async function serve(deps: Deps, parts: PerCallParts, rec: CallRecord): Promise<{ body: CredentialResponse; event: AuditDraft }> {
+  const { call } = rec;
+  const check = await parts.checkToken(call.token);
+  if (check.refusal) throw new OAuthError('invalid_grant', `grant token refused: ${check.refusal}`);
+  const now = deps.now();
+  const grant = await storeCall(() => liveGrant(deps.store, check.claims.grant_id, now));
+  if (!grant) {
+    parts.credentials.forget(check.claims.grant_id, ['read', 'write', 'delete', 'admin']);
+    const row = await storeCall(() => deps.store.getGrant(check.claims.grant_id));
+    rec.grant = row;
+    throw new OAuthError('invalid_grant', `the grant is not honoured: ${whyDead(row, now)}`);
+  }
+  rec.grant = grant;
+  rec.policyIds = grant.policy_ids;
+  // Only a grant handed out as a Tollgate token is redeemed per call; the holder of an upstream credential has no token here.
+  if (grant.token_type !== TOKEN_TYPE.jwt) throw new OAuthError('invalid_grant', 'this grant was handed out as its upstream credential');
+  if (call.resource !== null && call.resource !== grant.resource) throw new OAuthError('insufficient_scope', 'the grant is for another resource');
+  if (!grant.actions.includes(call.action)) throw new OAuthError('insufficient_scope', `the grant does not allow ${call.action}`);
+  if (await storeCall(() => deps.store.isBlocked(grant.agent, grant.principal))) throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
+
+  const agent = deps.agents.lookup(grant.agent);
+  const resource = deps.resources.get(grant.resource);
+  if (!agent) throw new OAuthError('access_denied', 'agent is no longer registered');
+  if (!resource) throw new OAuthError('access_denied', 'resource is no longer in the catalog');
+  const provider = deps.providers.get(resource.provider);
+  if (!provider) throw new OAuthError('temporarily_unavailable', 'provider not available');
+  if (provider.needsSubjectToken) throw new OAuthError('invalid_grant', "this resource's credential is the human's own: it cannot be issued per call");
+
+  const risk = await storeCall(() => currentRisk(deps, grant.agent, agent.risk, grant.principal));
+  const decision = decideAction(
+    parts.policy,
+    { agentId: grant.agent, owner: grant.owner, trustDomain: trustDomainOf(grant.agent), principal: grant.principal },
+    risk,
+    resource,
+    call.action,
+    {
+      task_id: grant.task_id,
+      intent: grant.intent ?? '',
+      delegation_depth: actDepth(grant.act),
+      // what this call's credential may live: the rest of the grant
+      requested_ttl: Math.max(0, Math.floor((grant.expires_at - now) / 1000)),
+      now,
+    },
+  );
+  rec.policyIds = decision.policyIds;
+  if (decision.decision !== 'allow') throw new OAuthError('access_denied', decision.errors.length ? 'denied: policy evaluation error' : 'denied by policy');
+  await requireCallApproval(deps, decision, grant, call, rec.requestId);
+
+  const { credential, fresh } = await parts.credentials.get(grant.id, call.action, now, () => issueCallCredential(deps, grant, resource, provider, call.action, rec.requestId));
+  const { issued } = credential;
+  const body: CredentialResponse = {
+    grant_id: grant.id,
+    task_id: grant.task_id,
+    action: call.action,
+    scope: grant.scope,
+    policy_ids: decision.policyIds,
+    issued_token_type: issued.issuedTokenType,
+    token_type: issued.issuedTokenType === TOKEN_TYPE.jwt || issued.issuedTokenType === TOKEN_TYPE.accessToken ? 'Bearer' : 'N_A',
+    expires_in: Math.max(0, Math.floor((credential.expiresAt - now) / 1000)),
+  };
+  if (issued.credential) body.credential = issued.credential;
+  else body.access_token = issued.token;
+  const event = eventFor(deps, rec, 'credential.issued', 'allow', null, { cached: !fresh, fingerprint: credential.fingerprint, expires_at: credential.expiresAt });
+  return { body, event };
+}
+
+/** A call whose body was refused before it could be read is still one audit event. */
+export async function auditRejected(deps: Deps, audit: CallAudit, gateway: string, requestId: string, e: OAuthError): Promise<void> {
+  await storeCall(() => audit(draft('credential.rejected', deps.now(), { request_id: requestId, decision: 'deny', reason: reasonOf(e), detail: { gateway } })));
+}
+
+function eventFor(deps: Deps, rec: CallRecord, type: AuditEventType, decision: AuditDraft['decision'], reason: string | null, extra: Record<string, unknown>): AuditDraft {
+  const g = rec.grant;
+  const { call } = rec;
+  return draft(type, deps.now(), {
+    request_id: rec.requestId,
+    grant_id: g?.id ?? null,
+    agent: g?.agent ?? null,
+    principal: g?.principal ?? null,
+    act: g?.act ?? null,
+    task_id: g?.task_id ?? null,
+    resource: g?.resource ?? call.resource,
+    scope: g?.scope ?? null,
+    actions: [call.action],
+    decision,
+    policy_ids: rec.policyIds,
+    reason,
+    detail: {
+      gateway: rec.gateway,
+      ...(call.tool !== null ? { tool: call.tool } : {}),
+      ...(call.argumentsDigest !== null ? { arguments_digest: call.argumentsDigest } : {}),
+      ...(call.approvalId !== null ? { approval_id: call.approvalId } : {}),
+      ...extra,
+    },
+  });
+}
+
+function whyDead(g: Grant | null, now: number): string {
+  if (!g) return 'unknown grant';
+  if (g.status !== 'active') return g.status;
+  if (g.expires_at <= now) return 'expired';
+  return 'revoked (a revocation in progress, or a grant it derives from)';
+}
+
+function refusalType(e: OAuthError): AuditEventType {
+  if (e.code === 'authorization_pending') return 'credential.pending';
+  if (e.code === 'invalid_request') return 'credential.rejected';
+  return 'credential.denied';
+}
+
+function refusalDecision(e: OAuthError): AuditDraft['decision'] {
+  return e.code === 'authorization_pending' ? 'approval_required' : 'deny';
+}
+
+function reasonOf(e: OAuthError): string {
+  return `${e.code}: ${e.message}`.slice(0, 512);
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { APPROVAL_ID, type Approval } from '../../approvals/approval.ts';
+import { answerApproval, MAX_REASON_CHARS } from '../../approvals/answer-approval.ts';
+import { humanFrom, rulesFor, type Human } from '../../approvals/approvers.ts';
+import { approvalView } from '../../approvals/view.ts';
+import type { Deps } from '../../deps.ts';
+import { storeCall } from '../../grants/store-call.ts';
+import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
+import type { RegisterRoutes } from '../env.ts';
+import { OAuthError } from '../oauth-error.ts';
+import { readBodyText } from '../read-body.ts';
+
+const MAX_WAIT_SECONDS = 30;
+const POLL_MS = 250;
+
+const listQuery = z
+  .object({
+    status: z.enum(['pending', 'approved', 'denied', 'used']).optional(),
+    agent: z.string().max(2048).optional(),
+    task_id: z.string().max(512).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+
+const answerBody = z.object({ reason: z.string().max(MAX_REASON_CHARS).optional() }).strict();
+
+/** Who is asking: an admin sees everything, a human what they may answer (or asked for), an agent its own requests. */
+type Viewer = { kind: 'admin'; id: string } | { kind: 'human'; human: Human } | { kind: 'agent'; id: string };
+
+/**
+ * Human-in-the-loop. Approvers authenticate with their own (human issuer) token and see who
+ * asks, for which task, why, on what, and for a tool call the arguments' digest. The agent that
+ * asked may read (and long-poll) its own request; admins may read all but cannot approve.
+ */
+export const registerApprovals: RegisterRoutes = (app, deps) => {
+  app.get('/v1/approvals', async (c) => {
+    const viewer = await authenticateViewer(deps, c.req.raw);
+    const parsed = listQuery.safeParse(c.req.query());
+    if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const { limit, cursor, ...filter } = parsed.data;
+    if (viewer.kind === 'agent') filter.agent = viewer.id;
+    let page;
+    try {
+      page = await storeCall(() => deps.store.listApprovals({ status: viewer.kind === 'human' ? (filter.status ?? 'pending') : filter.status, agent: filter.agent, task_id: filter.task_id }, limit, cursor ?? null));
+    } catch (e) {
+      if (e instanceof OAuthError && e.cause instanceof RangeError) throw new OAuthError('invalid_request', 'malformed cursor');
+      throw e;
+    }
+    const now = deps.now();
+    const visible = page.approvals.filter((a) => mayView(deps, viewer, a));
+    return c.json({ approvals: visible.map((a) => approvalView(a, now)), next_cursor: page.next_cursor });
+  });
+
+  app.get('/v1/approvals/:id', async (c) => {
+    const viewer = await authenticateViewer(deps, c.req.raw);
+    const id = approvalId(c.req.param('id'));
+    const wait = waitSeconds(c.req.query('wait'));
+    let a = await load(deps, id);
+    if (!mayView(deps, viewer, a)) throw new OAuthError('not_found', 'no such approval');
+    // Long poll: answer as soon as the request is decided, or when it expires, or after `wait`.
+    const until = Date.now() + wait * 1000;
+    while (a.status === 'pending' && a.expires_at > deps.now() && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, until - Date.now()))));
+      a = await load(deps, id);
+    }
+    return c.json(approvalView(a, deps.now()), 200, { 'cache-control': 'no-store' });
+  });
+
+  for (const verdict of ['approve', 'deny'] as const) {
+    app.post(`/v1/approvals/:id/${verdict}`, async (c) => {
+      const human = await authenticateHuman(deps, c.req.raw);
+      const id = approvalId(c.req.param('id'));
+      const reason = await readReason(c.req.raw, deps.config.server.limits.max_body_bytes);
+      const a = await answerApproval(deps, id, human, verdict, reason, c.get('requestId'));
+      return c.json(approvalView(a, deps.now()), 200, { 'cache-control': 'no-store' });
+    });
+  }
+};
+
+async function load(deps: Deps, id: string): Promise<Approval> {
+  const a = await storeCall(() => deps.store.getApproval(id));
+  if (!a) throw new OAuthError('not_found', 'no such approval');
+  return a;
+}
+
+function approvalId(raw: string): string {
+  if (!APPROVAL_ID.test(raw)) throw new OAuthError('not_found', 'no such approval');
+  return raw;
+}
+
+function waitSeconds(raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_WAIT_SECONDS) throw new OAuthError('invalid_request', `wait must be 0-${MAX_WAIT_SECONDS} seconds`);
+  return n;
+}
+
+function mayView(deps: Deps, v: Viewer, a: Approval): boolean {
+  if (v.kind === 'admin') return true;
+  if (v.kind === 'agent') return a.agent === v.id;
+  return a.principal === v.human.id || rulesFor(a, v.human, deps.config.approvals.groups).length > 0;
+}
+
+async function authenticateViewer(deps: Deps, req: Request): Promise<Viewer> {
+  const token = bearerToken(req);
+  if (!token) throw new OAuthError('invalid_client', 'bearer token required');
+  if (token.startsWith(ADMIN_KEY_PREFIX)) return { kind: 'admin', id: await authenticateAdmin(deps, req) };
+  const t = await verifyOrNull(deps, token, ['human', 'workload', 'admin']);
+  if (!t) throw new OAuthError('invalid_client', 'invalid credentials');
+  if (t.kind === 'human') return { kind: 'human', human: humanFrom(t) };
+  if (t.kind === 'workload') return { kind: 'agent', id: t.agentId };
+  return { kind: 'admin', id: t.agentId };
+}
+
+/** Only a person answers: an agent's or an admin's token never approves anything. */
+async function authenticateHuman(deps: Deps, req: Request): Promise<Human> {
+  const token = bearerToken(req);
+  if (!token) throw new OAuthError('invalid_client', "approver's bearer token required");
+  const t = token.startsWith(ADMIN_KEY_PREFIX) ? null : await verifyOrNull(deps, token, ['human']);
+  if (!t) throw new OAuthError('invalid_client', 'approvals are answered with a human identity token');
+  return humanFrom(t);
+}
+
+async function readReason(req: Request, max: number): Promise<string | null> {
+  const text = await readBodyText(req, max);
+  if (text.trim() === '') return null;
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new OAuthError('unsupported_media_type', 'content-type must be application/json');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new OAuthError('invalid_request', 'body is not valid JSON');
+  }
+  const parsed = answerBody.safeParse(body);
+  if (!parsed.success) throw new OAuthError('invalid_request', `reason: at most ${MAX_REASON_CHARS} characters, and nothing else`);
+  return parsed.data.reason ?? null;
+}

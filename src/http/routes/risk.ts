@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { RegisterRoutes } from '../env.ts';
+import { applyRisk } from '../../risk/apply-risk.ts';
+import { RISK_LEVELS } from '../../risk/levels.ts';
+import type { RiskLevel } from '../../policy/types.ts';
+import { authenticateAdmin } from '../bearer-auth.ts';
+import { OAuthError } from '../oauth-error.ts';
+import { readJson } from '../read-body.ts';
+
+const id = z.string().min(1).max(2048);
+const body = z
+  .object({
+    agent: id.optional(),
+    principal: id.optional(),
+    level: z.enum(RISK_LEVELS as [RiskLevel, ...RiskLevel[]]),
+    reason: z.string().min(1).max(500),
+  })
+  .strict()
+  .refine((b) => (b.agent === undefined) !== (b.principal === undefined), { message: 'give exactly one of agent, principal' });
+
+/**
+ * Admins set an agent's or a principal's risk level (up or down); policy then decides every live
+ * grant of that subject again and the ones it no longer permits are revoked. Answers what was
+ * revoked, with the revocations to follow (GET /v1/revocations/{id}).
+ */
+export const registerRisk: RegisterRoutes = (app, deps) => {
+  app.post('/v1/risk', async (c) => {
+    const by = await authenticateAdmin(deps, c.req.raw);
+    const parsed = body.safeParse(await readJson(c.req.raw, deps.config.server.limits.max_body_bytes));
+    if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    const b = parsed.data;
+    const subject = b.agent !== undefined ? { kind: 'agent' as const, id: b.agent } : { kind: 'principal' as const, id: b.principal! };
+    const out = await applyRisk(deps, { subject, level: b.level, mode: 'set', revokeAll: false, reason: b.reason, by, requestId: c.get('requestId') });
+    return c.json({
+      [subject.kind]: subject.id,
+      level: out.level,
+      previous_level: out.previous_level,
+      revoked: out.revoked,
+      revocation_ids: out.revocation_ids,
+    });
+  });
+};

@@ -1,0 +1,69 @@
+import type { AuditDraft } from '../../audit/event.ts';
+import type { RiskLevel } from '../../policy/types.ts';
+import type { RiskChange } from '../store.ts';
+import { appendAudit } from './audit-append.ts';
+import { expectChanges, withRetries } from './guard.ts';
+import type { D1Batching } from './json-chunks.ts';
+import { firstOf, snapshot } from './snapshot.ts';
+
+/** At most this many forgotten SET ids are deleted per received SET, as on SQLite. */
+const PRUNE_PER_SIGNAL = 100;
+
+const RANK: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
+
+/** Risk changes and received SETs on D1, with the contracts of Store.changeRisk and Store.recordSignal. */
+export function d1RiskOperations(cx: D1Batching) {
+  const { db } = cx;
+  return {
+    async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
+      const { kind, id } = change.subject;
+      return withRetries('changeRisk', async () => {
+        const { results, head } = await snapshot(db, [db.prepare('SELECT level FROM risk_levels WHERE kind = ? AND subject = ?').bind(kind, id)]);
+        const previous = firstOf<{ level: RiskLevel }>(results[0])?.level ?? null;
+        const keep = change.mode === 'raise' && previous !== null && RANK[previous] >= RANK[change.level];
+        const level = keep ? previous : change.level;
+        const append = await appendAudit(cx, head, [{ ...event, [kind]: id, detail: { ...event.detail, previous_level: previous, level } }]);
+        await db.batch([
+          // Still the level the decision was made on (`IS` compares NULL too).
+          db.prepare(`INSERT INTO write_guard (stale) SELECT 1 WHERE (SELECT level FROM risk_levels WHERE kind = ? AND subject = ?) IS NOT ?`).bind(kind, id, previous),
+          ...(keep
+            ? []
+            : [
+                db
+                  .prepare(
+                    `INSERT INTO risk_levels (kind, subject, level, reason, set_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (kind, subject) DO UPDATE SET level = excluded.level, reason = excluded.reason,
+                       set_by = excluded.set_by, updated_at = excluded.updated_at`,
+                  )
+                  .bind(kind, id, change.level, change.reason, change.by, change.time),
+              ]),
+          ...append.statements,
+        ]);
+        return { previous, level };
+      });
+    },
+
+    async recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean> {
+      const now = event.time;
+      return withRetries('recordSignal', async () => {
+        const { results, head } = await snapshot(db, [db.prepare('SELECT 1 FROM signal_jtis WHERE issuer = ? AND jti = ? AND keep_until > ?').bind(issuer, jti, now)]);
+        if ((results[0]?.results.length ?? 0) > 0) return false;
+        const append = await appendAudit(cx, head, [event]);
+        await db.batch([
+          db.prepare('DELETE FROM signal_jtis WHERE (issuer, jti) IN (SELECT issuer, jti FROM signal_jtis WHERE keep_until <= ? LIMIT ?)').bind(now, PRUNE_PER_SIGNAL),
+          // An expired entry for the same id is replaced: past its keep_until a replay is refused as too old anyway.
+          db
+            .prepare(
+              `INSERT INTO signal_jtis (issuer, jti, keep_until) VALUES (?, ?, ?)
+               ON CONFLICT (issuer, jti) DO UPDATE SET keep_until = excluded.keep_until WHERE signal_jtis.keep_until <= ?`,
+            )
+            .bind(issuer, jti, keepUntil, now),
+          // Another receiver recorded it first: this batch fails, and the retry answers false.
+          expectChanges(db, 1),
+          ...append.statements,
+        ]);
+        return true;
+      });
+    },
+  };
+}

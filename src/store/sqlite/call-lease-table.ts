@@ -1,0 +1,48 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { CallLease, IssuedCallLease } from '../store.ts';
+
+/** An open call lease: one whose credential may still be live upstream. */
+export interface OpenCallLease {
+  id: string;
+  provider: string;
+  lease: string | null;
+}
+
+interface LeaseState {
+  grant_id: string;
+  provider: string;
+  issued_at: number | null;
+}
+
+/** `call_leases`: upstream credentials issued for gateway calls. Plain reads and writes: callers own the transactions. */
+export class SqliteCallLeases {
+  readonly #insert: Statement<[string, string, string, string, number]>;
+  readonly #get: Statement<[string], LeaseState>;
+  readonly #complete: Statement<[number, string | null, string | null, number, string]>;
+  readonly #open: Statement<[string, number], OpenCallLease>;
+
+  constructor(db: Database) {
+    this.#insert = db.prepare('INSERT INTO call_leases (id, grant_id, provider, action, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.#get = db.prepare('SELECT grant_id, provider, issued_at FROM call_leases WHERE id = ?');
+    this.#complete = db.prepare('UPDATE call_leases SET issued_at = ?, lease = ?, fingerprint = ?, expires_at = ? WHERE id = ?');
+    // Not yet issued (a crash may have left its credential unrecorded) or not yet expired.
+    this.#open = db.prepare('SELECT id, provider, lease FROM call_leases WHERE grant_id = ? AND (issued_at IS NULL OR expires_at > ?) ORDER BY created_at');
+  }
+
+  insert(l: CallLease): void {
+    this.#insert.run(l.id, l.grant_id, l.provider, l.action, l.created_at);
+  }
+
+  get(id: string): LeaseState | null {
+    return this.#get.get(id) ?? null;
+  }
+
+  complete(id: string, time: number, issued: IssuedCallLease): void {
+    this.#complete.run(time, issued.lease, issued.fingerprint, issued.expires_at, id);
+  }
+
+  /** The grant's leases whose credential may still be live at `now`. */
+  open(grantId: string, now: number): OpenCallLease[] {
+    return this.#open.all(grantId, now);
+  }
+}

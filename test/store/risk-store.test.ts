@@ -1,0 +1,4 @@
+import { describeRiskStoreContract } from './risk-contract.ts';
+import { tempStore } from './fixtures.ts';
+
+describeRiskStoreContract('sqlite', tempStore);
