@@ -50,14 +50,16 @@ export function readmeWalkthrough(): string {
   return block[1]!;
 }
 
-/** What the walk-through promises to show, checked in its output. */
-export const WALKTHROUGH_RESULTS: (string | RegExp)[] = [
-  '"issued_token_type": "urn:ietf:params:oauth:token-type:jwt"',
-  '"active": true',
-  '"active": false',
-  '"error": "authorization_pending"',
-  '"approval_id": "grt_',
-  /"task_id": "t-2",\s*"revoked": \[/,
-  /"dry_run": true/,
-  /"ok": true,\s*"checked": \d+/,
-];
+/**
+ * A walk-through's output with what differs between any two runs made equal: tokens, ids,
+ * hashes, times, the server's port. Two servers answering alike give the same text.
+ */
+export function normalizeRun(out: string): string {
+  return out
+    .replace(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, '<jwt>')
+    .replace(/\b(grt|apr|rev|tgk)_[A-Za-z0-9_-]+/g, '<$1>')
+    .replace(/\b[0-9a-f]{64}\b/g, '<hash>')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    .replace(/"(exp|iat|expires_in|expires_at|nbf)": \d+/g, '"$1": <n>')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
+}

@@ -53,7 +53,7 @@ describe('Worker (workerd, D1): token exchange', () => {
     expect((await unknown.json()).error).toBe('invalid_target');
     const wait = await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:delete', task_id: 'task-x3' });
     expect(wait.status).toBe(400);
-    expect(await wait.json()).toMatchObject({ error: 'authorization_pending', approval_id: expect.stringMatching(/^grt_/) });
+    expect(await wait.json()).toMatchObject({ error: 'authorization_pending', approval_id: expect.stringMatching(/^apr_/) });
   });
 
   it('a sealed secret is released under a grant', async () => {
