@@ -4,6 +4,7 @@ import { benchCredentials } from './credentials.bench.ts';
 import { benchExchange } from './exchange.bench.ts';
 import { benchMassRevocation } from './mass-revocation.bench.ts';
 import { benchProviders } from './providers.bench.ts';
+import { benchWorkerBundle, benchWorkerExchange } from './worker.bench.ts';
 import { benchSignals } from './signals.bench.ts';
 import { setupAwsStsFixture } from '../test/providers/aws-sts-fixture.ts';
 import { setupOAuthExchangeFixture } from '../test/providers/oauth-exchange-fixture.ts';
@@ -28,11 +29,13 @@ const results = {
     },
     quick ? 100 : 400,
   ),
+  worker: { bundle: benchWorkerBundle(), exchange: await benchWorkerExchange(quick ? 3 : 5, quick ? 50 : 200) },
 };
 const goals = {
   'exchange <= 1.5x crypto floor': results.exchange.exchange_vs_crypto_floor <= 1.5,
   '100k dead on every path <= 500 ms': results.mass_revocation.dead_everywhere_ms <= 500,
   'no stall > 50 ms': results.mass_revocation.longest_stall_ms <= 50,
+  'worker bundle fits the free plan (3 MB gzip)': results.worker.bundle.fits_free_plan,
   'signals: 10k dead on every path (session-revoked) <= 500 ms': results.signals['session-revoked'].dead_everywhere_ms <= 500,
   'signals: no stall > 50 ms (both signal paths)':
     results.signals['session-revoked'].longest_stall_ms <= 50 && results.signals['credential-change'].longest_stall_ms <= 50,

@@ -21,4 +21,9 @@ export interface Deps {
   agents: AgentRegistry;
   now: () => number;
   log: Logger;
+  /**
+   * Keeps work that outlives its request (a mass revocation's batches) running: on Workers,
+   * ctx.waitUntil; absent on Node, where a promise runs to its end anyway.
+   */
+  background?: (work: Promise<unknown>) => void;
 }

@@ -90,6 +90,8 @@ export async function openApproval(deps: Deps, n: NewApproval): Promise<Approval
   // A new waiting grant is stamped as it is inserted, so mass revocations order against it exactly.
   const waiting = n.kind === 'grant' ? { ...g, created_at: deps.now() } : null;
   await storeCall(() => deps.store.requestApproval(approval, waiting, event));
-  void notifyApprovalWaiting(deps, approval).catch(() => undefined);
+  // Started here, whatever the runtime; `background` only keeps it alive past the response (Workers).
+  const notified = notifyApprovalWaiting(deps, approval).catch(() => undefined);
+  deps.background?.(notified);
   return approval;
 }

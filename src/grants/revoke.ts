@@ -61,10 +61,11 @@ export async function revokeByFilter(deps: Deps, req: RevokeRequest): Promise<Re
       }),
     ),
   );
-  void runRevocation(deps, record, req.requestId).catch((e: unknown) => {
+  const batches = runRevocation(deps, record, req.requestId).catch((e: unknown) => {
     // Recorded, so nothing is lost: the reconciler resumes it.
     deps.log.log('error', 'revocation interrupted; the reconciler resumes it', { revocation_id: record.id, error: e instanceof Error ? e.message : String(e) });
   });
+  deps.background?.(batches);
   return record;
 }
 

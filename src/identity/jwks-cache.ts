@@ -23,6 +23,21 @@ export interface RemoteJwksOptions {
   maxKeys?: number;
   /** told about failed background refreshes, which no request awaits */
   onBackgroundError?: (e: IdentityError) => void;
+  /** a key set store shared with other instances (Workers' isolates), consulted before the origin */
+  shared?: JwksSharedCache;
+}
+
+/** A key set one instance fetched, kept where other instances (isolates) can find it. */
+export interface JwksSharedEntry {
+  jwks: unknown;
+  /** epoch ms of the origin fetch */
+  fetchedAt: number;
+}
+
+/** Storage shared across instances; both calls may fail, which only means fetching from the origin. */
+export interface JwksSharedCache {
+  get(uri: string): Promise<JwksSharedEntry | null>;
+  put(uri: string, entry: JwksSharedEntry): Promise<void>;
 }
 
 export interface RemoteJwks {
@@ -76,9 +91,18 @@ export function createRemoteJwks(opts: RemoteJwksOptions): RemoteJwks {
     const mine = ++generation;
     pending = (async () => {
       try {
-        local = await fetchKeySet();
+        const cached = await fromShared();
+        if (cached) {
+          local = cached.set;
+          loadedAt = cached.fetchedAt;
+          lastError = undefined;
+          return;
+        }
+        const fetched = await fetchKeySet();
+        local = fetched.set;
         loadedAt = now();
         lastError = undefined;
+        await opts.shared?.put(opts.uri, { jwks: fetched.json, fetchedAt: loadedAt }).catch(() => undefined);
       } catch (e) {
         lastError = e instanceof IdentityError ? e : unavailable('unexpected error', e);
         throw lastError;
@@ -117,7 +141,25 @@ export function createRemoteJwks(opts: RemoteJwksOptions): RemoteJwks {
     }
   }
 
-  async function fetchKeySet(): Promise<LocalJWKSet> {
+  /**
+   * Another instance's fetch, when it is newer than what this one holds and still fresh: an
+   * isolate that starts, or that meets an unknown kid another isolate already fetched for, then
+   * asks nobody. Anything unreadable there is ignored and the origin asked instead.
+   */
+  async function fromShared(): Promise<{ set: LocalJWKSet; fetchedAt: number } | null> {
+    if (!opts.shared) return null;
+    const entry = await opts.shared.get(opts.uri).catch(() => null);
+    if (!entry || typeof entry.fetchedAt !== 'number' || !Number.isFinite(entry.fetchedAt)) return null;
+    if (entry.fetchedAt <= (loadedAt ?? -Infinity) || now() - entry.fetchedAt >= refreshMs || entry.fetchedAt > now() + 60_000) return null;
+    if (unfitJwks(entry.jwks, maxKeys)) return null;
+    try {
+      return { set: createLocalJWKSet(asJwks(entry.jwks)), fetchedAt: entry.fetchedAt };
+    } catch {
+      return null;
+    }
+  }
+
+  async function fetchKeySet(): Promise<{ set: LocalJWKSet; json: unknown }> {
     const signal = AbortSignal.timeout(timeoutMs);
     let res: Response;
     try {
@@ -152,7 +194,7 @@ export function createRemoteJwks(opts: RemoteJwksOptions): RemoteJwks {
     const unfit = unfitJwks(json, maxKeys);
     if (unfit) throw unavailable(unfit);
     try {
-      return createLocalJWKSet(asJwks(json));
+      return { set: createLocalJWKSet(asJwks(json)), json };
     } catch (e) {
       throw unavailable('malformed JWK Set', e);
     }

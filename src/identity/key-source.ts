@@ -1,7 +1,7 @@
 import { createLocalJWKSet } from 'jose';
 import type { TrustedIssuerConfig } from '../config/schema.ts';
 import type { IdentityError } from './identity-error.ts';
-import { createRemoteJwks, JWKS_DEFAULTS, type KeyResolver } from './jwks-cache.ts';
+import { createRemoteJwks, JWKS_DEFAULTS, type JwksSharedCache, type KeyResolver } from './jwks-cache.ts';
 import { asJwks, unfitJwks } from './public-jwks.ts';
 
 /** Where one issuer's verification keys come from, whatever the configuration says. */
@@ -15,6 +15,7 @@ export interface KeySourceOptions {
   fetch?: typeof fetch;
   now?: () => number;
   onBackgroundError?: (e: IdentityError) => void;
+  sharedJwksCache?: JwksSharedCache;
 }
 
 /**
@@ -44,6 +45,7 @@ export function createKeySource(issuer: TrustedIssuerConfig, opts: KeySourceOpti
       fetch: opts.fetch,
       now: opts.now,
       onBackgroundError: opts.onBackgroundError,
+      ...(opts.sharedJwksCache ? { shared: opts.sharedJwksCache } : {}),
     });
   }
   if (issuer.jwks_file) {

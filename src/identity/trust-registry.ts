@@ -1,6 +1,7 @@
 import type { TrustedIssuerConfig } from '../config/schema.ts';
 import { compileIssuer, type CompiledIssuer } from './compile-issuer.ts';
 import { IdentityError } from './identity-error.ts';
+import type { JwksSharedCache } from './jwks-cache.ts';
 import { inspectToken } from './inspect-token.ts';
 import type { IssuerKind, VerifiedToken } from './verified-token.ts';
 import { verifyWithIssuer } from './verify-token.ts';
@@ -23,6 +24,8 @@ export interface TrustRegistryOptions {
   maxTokenBytes: number;
   /** told when a background key refresh fails (the cached keys stay in use) */
   onKeyRefreshError?: (e: IdentityError, issuerName: string) => void;
+  /** remote key sets shared across instances (Workers' isolates) */
+  sharedJwksCache?: JwksSharedCache;
 }
 
 /**
@@ -36,6 +39,7 @@ export function createTrustRegistry(issuers: TrustedIssuerConfig[], opts: TrustR
       fetch: opts.fetch,
       now,
       onBackgroundError: opts.onKeyRefreshError && ((e) => opts.onKeyRefreshError!(e, config.name)),
+      ...(opts.sharedJwksCache ? { sharedJwksCache: opts.sharedJwksCache } : {}),
     }),
   );
   // Several entries may share an `iss` (one IdP as both `human` and `admin`, with different

@@ -19,6 +19,7 @@ commands:
   audit verify [--db PATH]          check the audit chain for edits, deletions, reordering
   policy check | policy explain     validate policies; show the decision for a sample request
   secret seal NAME                  seal a static secret for a sealed-secret provider
+  worker-config (--config P | --dev)  config for the Cloudflare Workers build (.dev.vars with --dev)
 
 Run 'tollgate <command> --help' for a command's options.`;
 

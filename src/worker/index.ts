@@ -1,63 +1,72 @@
-// Cloudflare Workers entry: the same app as on Node, configured from the environment.
-// Cedar's `web` build is initialised with the wasm module Wrangler bundles.
+// Cloudflare Workers entry: the same app as on Node, built from the Worker's environment (config
+// var or secret, secrets, the D1 binding), with the maintenance jobs on a Cron Trigger.
 import { initSync } from '@cedar-policy/cedar-wasm/web';
 import * as cedar from '@cedar-policy/cedar-wasm/web';
+import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
+import { AsyncLocalStorage } from 'node:async_hooks';
 // A relative path, because the package's exports map does not expose the .wasm file.
 import cedarWasm from '../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm';
 import { createApp } from '../app.ts';
-import { parseConfig } from '../config/parse-config.ts';
-import type { Deps } from '../deps.ts';
-import { createAgentRegistry } from '../grants/agent-registry.ts';
-import { createTrustRegistry } from '../identity/trust-registry.ts';
-import { loadKeyring } from '../keys/keyring.ts';
-import { importSealKey } from '../keys/seal.ts';
 import { createLogger } from '../log.ts';
-import { loadPolicies } from '../policy/engine.ts';
-import { buildProviders } from '../../providers/build-providers.ts';
-import { GrantTokenProvider } from '../../providers/grant-token.ts';
-import { unavailableStore } from './unavailable-store.ts';
+import { openD1Store } from '../store/d1/d1-store.ts';
+import { buildWorkerDeps, type WorkerEnv } from './build-worker-deps.ts';
+import { cacheApiJwks } from './cache-api-jwks.ts';
+import { runMaintenance } from './maintenance.ts';
+import { StartupError } from './startup-error.ts';
 
-export interface WorkerEnv {
-  /** the whole YAML config (policy and schema inline as `policy.text` / `policy.schema`) */
-  TOLLGATE_CONFIG_YAML: string;
-  [name: string]: unknown;
-}
+export type { WorkerEnv } from './build-worker-deps.ts';
 
-let ready: Promise<{ fetch: (req: Request) => Response | Promise<Response> }> | null = null;
+initSync({ module: cedarWasm });
 
-async function build(env: WorkerEnv) {
-  initSync({ module: cedarWasm });
-  const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  const config = parseConfig(env.TOLLGATE_CONFIG_YAML, strings);
-  const keyring = await loadKeyring(config.signing.keys.map((k) => ({ kid: k.kid, alg: k.alg, privateJwk: JSON.parse(k.private_jwk ?? 'null') })));
-  const sealKey = config.signing.seal_key ? await importSealKey(config.signing.seal_key) : null;
-  const audience = config.server.token_audience ?? config.server.issuer;
-  const log = createLogger((line) => console.log(line));
-  const trust = createTrustRegistry(config.trust.issuers, { clockSkewSeconds: config.server.limits.clock_skew, maxTokenBytes: config.server.limits.max_token_bytes });
-  const deps: Deps = {
-    config,
-    // The D1 store is not built yet: every path that needs the store fails closed with 503.
-    store: unavailableStore('the D1 store is not implemented yet'),
-    trust,
-    policy: loadPolicies(cedar, config.policy.schema ?? '', [{ name: 'policy.text', text: config.policy.text ?? '' }]),
-    keyring,
-    providers: await buildProviders(config, { keyring, sealKey, issuer: config.server.issuer, grantTokenAudience: audience, log, now: Date.now }),
-    grantTokens: new GrantTokenProvider({ name: 'grant-token', keyring, issuer: config.server.issuer, defaultAudience: audience }),
-    resources: new Map(config.resources.map((r) => [r.id, r])),
-    agents: createAgentRegistry(config.agents),
-    now: Date.now,
+const log = createLogger((line) => console.log(line));
+
+/** The request being served, so work that outlives it (a mass revocation) is kept alive by its waitUntil. */
+const currentRequest = new AsyncLocalStorage<ExecutionContext>();
+const background = (work: Promise<unknown>) => currentRequest.getStore()?.waitUntil(work);
+
+type Service = { deps: Awaited<ReturnType<typeof buildWorkerDeps>>; app: ReturnType<typeof createApp> };
+
+/** One service per isolate; a failed start is remembered (config errors) or retried after a pause (upstream down). */
+let service: Promise<Service> | null = null;
+let failedAt = 0;
+const RETRY_AFTER_MS = 5000;
+
+function start(env: WorkerEnv): Promise<Service> {
+  if (service && !(failedAt && Date.now() - failedAt > RETRY_AFTER_MS)) return service;
+  failedAt = 0;
+  service = buildWorkerDeps(env, {
+    cedar,
     log,
-  };
-  return createApp(deps);
+    openStore: openD1Store,
+    jwksCache: (_env, config) => (typeof caches === 'undefined' ? undefined : cacheApiJwks((caches as unknown as { default: Cache }).default, Math.min(...config.trust.issuers.map((i) => i.jwks_refresh)))),
+  })
+    .then((deps) => {
+      deps.background = background;
+      return { deps, app: createApp(deps) };
+    })
+    .catch((e: unknown) => {
+      const err = e instanceof StartupError ? e : new StartupError('config_invalid', e instanceof Error ? e.message.slice(0, 300) : 'start failed', false, { cause: e });
+      log.log('error', 'tollgate cannot start', { code: err.code, error: err.message, retryable: err.retryable });
+      if (err.retryable) failedAt = Date.now();
+      throw err;
+    });
+  return service;
 }
 
 export default {
-  async fetch(req: Request, env: WorkerEnv): Promise<Response> {
-    ready ??= build(env).catch((e: unknown) => {
-      ready = null;
-      throw e;
-    });
-    const app = await ready;
-    return app.fetch(req);
+  async fetch(req: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let s: Service;
+    try {
+      s = await start(env);
+    } catch (e) {
+      return (e as StartupError).toResponse();
+    }
+    return currentRequest.run(ctx, () => s.app.fetch(req));
+  },
+
+  /** The Cron Trigger: crash reconciliation, the expiry sweep and upstream revocation jobs. */
+  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const { deps } = await start(env);
+    await currentRequest.run(ctx, () => runMaintenance(deps));
   },
 };

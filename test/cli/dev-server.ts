@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port.ts';
@@ -40,4 +40,26 @@ export async function startDevServer(): Promise<DevServer> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The README's walk-through: the shell block between the walkthrough markers. */
+export function readmeWalkthrough(): string {
+  const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
+  const block = /<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(readme);
+  if (!block) throw new Error('README has no walk-through block');
+  return block[1]!;
+}
+
+/**
+ * A walk-through's output with what differs between any two runs made equal: tokens, ids,
+ * hashes, times, the server's port. Two servers answering alike give the same text.
+ */
+export function normalizeRun(out: string): string {
+  return out
+    .replace(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, '<jwt>')
+    .replace(/\b(grt|apr|rev|tgk)_[A-Za-z0-9_-]+/g, '<$1>')
+    .replace(/\b[0-9a-f]{64}\b/g, '<hash>')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    .replace(/"(exp|iat|expires_in|expires_at|nbf)": \d+/g, '"$1": <n>')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
 }

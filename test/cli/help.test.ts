@@ -25,6 +25,7 @@ describe('tollgate --help', () => {
     ['policy', 'check'],
     ['policy', 'explain'],
     ['secret', 'seal'],
+    ['worker-config'],
     ['risk', 'set'],
   ])('%s %s --help prints usage and exits 0', (...cmd) => {
     const r = run(...cmd.filter(Boolean), '--help');

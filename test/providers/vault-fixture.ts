@@ -2,7 +2,7 @@ import { SignJWT, generateKeyPair } from 'jose';
 import type { ResourceConfig } from '../../src/config/schema.ts';
 import type { Keyring } from '../../src/keys/keyring.ts';
 import { createLogger } from '../../src/log.ts';
-import type { ProviderContext } from '../../providers/build-providers.ts';
+import type { ProviderContext, ProviderFactory } from '../../providers/build-providers.ts';
 import type { IssuedCredential, Provider } from '../../providers/provider.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import { vaultProviderFactory } from '../../providers/vault/index.ts';
@@ -43,6 +43,8 @@ export interface LocalOptions {
   /** Tollgate's own token TTL in seconds (renewable) */
   ownTtl?: number;
   provider?: Record<string, unknown>;
+  /** builds the provider (default: Node's, on node-vault) */
+  factory?: ProviderFactory;
 }
 
 /** Starts the local Vault and a started Vault provider on it. */
@@ -70,7 +72,7 @@ export async function setupVaultFixture(kind: VaultKind = 'token', opts: LocalOp
         : { method, role: 'tollgate', jwt };
   const lines: string[] = [];
   const resource = vaultResource(kind);
-  const provider = await vaultProviderFactory(resource.provider, { type: 'vault', address: vault.address, timeout: 1, auth, ...opts.provider }, providerContext(lines));
+  const provider = await (opts.factory ?? vaultProviderFactory)(resource.provider, { type: 'vault', address: vault.address, timeout: 1, auth, ...opts.provider }, providerContext(lines));
   provider.checkResource?.(resource);
   await provider.start!();
 

@@ -1,79 +1,84 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { exportJWK, generateKeyPair } from 'jose';
-import { testIssuer, type TestIssuer } from '../support/keys.ts';
-import { freePort } from '../support/free-port.ts';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { silentLogger } from '../../src/log.ts';
+import { buildWorkerDeps, type WorkerEnv } from '../../src/worker/build-worker-deps.ts';
+import { StartupError } from '../../src/worker/startup-error.ts';
+import { privateSigningJwk, testIssuer } from '../support/keys.ts';
+import { ROOT, startWranglerDev, type WranglerDev } from './wrangler-dev.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-let child: ChildProcess;
-let url: string;
-let workload: TestIssuer;
-let log = '';
+// A Worker that cannot build its whole service answers 500 with a code naming the problem, on
+// every path: never a half-working service.
 
-/** The Workers build, run locally in workerd by `wrangler dev`: the same core, Cedar's web build. */
-beforeAll(async () => {
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  workload = await testIssuer('https://workload.example', 'wl-1');
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const config = {
-    server: { issuer: url },
+async function config(patch: (c: Record<string, any>) => void = () => {}): Promise<Record<string, any>> {
+  const workload = await testIssuer('https://workload.example', 'wl-1');
+  const c: Record<string, any> = {
+    server: { issuer: 'https://tollgate.test' },
     store: { d1: { binding: 'DB' } },
-    signing: { keys: [{ kid: 'w1', alg: 'ES256', private_jwk: JSON.stringify(await exportJWK(privateKey)) }] },
+    signing: { keys: [{ kid: 'w1', alg: 'ES256', private_jwk: '${TOLLGATE_SIGNING_JWK}' }] },
     trust: { issuers: [{ name: 'wl', issuer: workload.issuer, kind: 'workload', jwks: { keys: [workload.publicJwk] }, audiences: ['tollgate'], algorithms: ['ES256'], spiffe_trust_domains: ['example.org'] }] },
     agents: [{ id: 'spiffe://example.org/agent/*', owner: 'team' }],
     providers: { t: { type: 'grant-token' } },
     resources: [{ id: 'demo:reports', provider: 't', actions: { read: {} } }],
     policy: { schema: readFileSync(`${ROOT}/config/schema.cedarschema`, 'utf8'), text: readFileSync(`${ROOT}/config/policies/dev.cedar`, 'utf8') },
   };
-  child = spawn(
-    process.execPath,
-    [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'dev', '--port', String(port), '--ip', '127.0.0.1', '--var', `TOLLGATE_CONFIG_YAML:${JSON.stringify(config)}`, '--show-interactive-dev-session=false'],
-    { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`wrangler dev did not start:\n${log}`)), 90_000);
-    const check = () => log.includes('Ready on') && (clearTimeout(t), resolve());
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-    child.once('exit', (code) => (clearTimeout(t), reject(new Error(`wrangler dev exited ${code}:\n${log}`))));
-  });
-}, 120_000);
+  patch(c);
+  return c;
+}
 
-afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
+const fakeD1 = { prepare: () => ({}), batch: async () => [] };
+async function startupError(env: WorkerEnv): Promise<StartupError> {
+  const e = await buildWorkerDeps(env, { cedar, log: silentLogger, openStore: async () => ({}) as never }).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  if (!(e instanceof StartupError)) throw new Error(`expected a StartupError, got ${String(e)}`);
+  return e;
+}
+
+describe('Worker start-up checks (the function the Worker runs, on Node)', () => {
+  it.each([
+    ['no config at all', async () => ({}), 'config_missing', /TOLLGATE_CONFIG_YAML is not set/],
+    ['a secret the config names is not set', async () => ({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config()), DB: fakeD1 }), 'config_invalid', /signing\.keys\[0\]\.private_jwk: environment variable TOLLGATE_SIGNING_JWK is not set/],
+    ['a file reference (a Worker reads no files)', async () => ({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config((c) => (c.policy = { schema_file: 'schema.cedarschema', files: ['x.cedar'] }))), TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('w1')), DB: fakeD1 }), 'config_invalid', /policy\.schema_file, policy\.files: a Worker reads no files/],
+    ['a SQLite store', async () => ({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config((c) => (c.store = { sqlite: { path: 'x.db' } }))), TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('w1')) }), 'config_invalid', /store: a Worker stores in D1/],
+    ['the D1 binding is missing', async () => ({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config()), TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('w1')) }), 'binding_missing', /no D1 database bound as DB/],
+    ['the binding is not a D1 database', async () => ({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config()), TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('w1')), DB: 'a string' }), 'binding_missing', /no D1 database bound as DB/],
+    ['the signing key secret is not a JWK', async () => ({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config()), TOLLGATE_SIGNING_JWK: 'not-json-secret-material', DB: fakeD1 }), 'signing_key_invalid', /not a JSON object/],
+    ['a policy that does not validate', async () => ({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config((c) => (c.policy.text = 'permit (principal, action == Tollgate::Action::"fly", resource);'))), TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('w1')), DB: fakeD1 }), 'policy_invalid', /./],
+    ['an unknown provider type', async () => ({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config((c) => (c.providers.x = { type: 'ldap' }))), TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('w1')), DB: fakeD1 }), 'config_invalid', /providers\.x\.type: unknown provider type "ldap"/],
+    ['aws-sts with the SDK default credential chain', async () => ({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config((c) => (c.providers.aws = { type: 'aws-sts', region: 'eu-west-1' }))), TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('w1')), DB: fakeD1 }), 'config_invalid', /on Workers use \{ static/],
+  ])('%s → %s', async (_name, env, code, message) => {
+    const e = await startupError(await env());
+    expect(e.code).toBe(code);
+    expect(e.message).toMatch(message);
+    const res = e.toResponse();
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ error: 'server_error', error_code: code });
+  });
+
+  it('never echoes a secret in its error', async () => {
+    const e = await startupError({ TOLLGATE_CONFIG_YAML: JSON.stringify(await config()), TOLLGATE_SIGNING_JWK: '{"kty":"EC","d":"c2VjcmV0LWtleS1tYXRlcmlhbA"}', DB: fakeD1 });
+    expect(e.code).toBe('signing_key_invalid');
+    expect(JSON.stringify(await e.toResponse().json())).not.toContain('c2VjcmV0LWtleS1tYXRlcmlhbA');
+  });
 });
 
-describe('Workers build in workerd', () => {
-  it('serves metadata and keys from the same app', async () => {
-    const m = await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json();
-    expect(m.issuer).toBe(url);
-    const jwks = await (await fetch(`${url}/.well-known/jwks.json`)).json();
-    expect(jwks.keys[0]).toMatchObject({ kid: 'w1', kty: 'EC' });
-    expect(jwks.keys[0].d).toBeUndefined();
-  });
+describe('Worker start-up in workerd', () => {
+  let worker: WranglerDev;
+  beforeAll(async () => {
+    // wrangler.toml binds DB; this config names another binding.
+    const c = await config((x) => (x.store = { d1: { binding: 'TOLLGATE_DB' } }));
+    worker = await startWranglerDev({ vars: { TOLLGATE_CONFIG_YAML: c, TOLLGATE_SIGNING_JWK: JSON.stringify(await privateSigningJwk('w1')) } });
+  }, 120_000);
+  afterAll(async () => worker?.stop());
 
-  it('verifies identity and evaluates Cedar, then fails closed without a store (no D1 store yet)', async () => {
-    const bad = await fetch(`${url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: 'garbage', subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', scope: 'demo:reports:read', task_id: 't' }),
-    });
-    expect(bad.status).toBe(400);
-    const res = await fetch(`${url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: await workload.mint('spiffe://example.org/agent/demo'), subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', scope: 'demo:reports:read', task_id: 't' }),
-    });
-    expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable' });
-    expect((await fetch(`${url}/healthz`)).status).toBe(503);
+  it('a missing binding answers 500 binding_missing on every path, metadata included', async () => {
+    for (const path of ['/healthz', '/.well-known/jwks.json', '/oauth/token']) {
+      const res = await fetch(worker.url + path, { method: path === '/oauth/token' ? 'POST' : 'GET' });
+      expect(res.status).toBe(500);
+      expect(await res.json()).toMatchObject({ error: 'server_error', error_code: 'binding_missing' });
+    }
+    expect(worker.output()).toContain('tollgate cannot start');
   });
 });

@@ -10,6 +10,7 @@ import { riskCommand } from './risk.ts';
 import { secretCommand } from './secret.ts';
 import { serveCommand } from './serve.ts';
 import { taskCommand } from './task.ts';
+import { workerConfigCommand } from './worker-config.ts';
 
 export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -24,4 +25,5 @@ export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   audit: auditCommand,
   policy: policyCommand,
   secret: secretCommand,
+  'worker-config': workerConfigCommand,
 };
