@@ -41,7 +41,7 @@ export class BatchPacer {
   record(heldMs: number): void {
     const sample = Math.max(0, heldMs) / this.#size;
     this.#msPerGrant = this.#msPerGrant === null ? sample : 0.75 * this.#msPerGrant + 0.25 * sample;
-    const fit = this.#msPerGrant > 0 ? Math.floor(this.#budgetMs / this.#msPerGrant) : Infinity;
+    const fit = this.#msPerGrant > 0 ? Math.round(this.#budgetMs / this.#msPerGrant) : Infinity;
     this.#size = Math.max(this.#min, Math.min(this.#max, this.#size * 2, fit));
   }
 }

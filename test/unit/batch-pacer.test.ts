@@ -16,7 +16,7 @@ function sizes(max: number, msPerGrant: number, fixedMs: number, batches: number
 describe('revocation batch pacing', () => {
   it.each([
     { name: 'a store that never holds the thread (D1) grows to the configured batch', max: 250, perGrant: 0, fixed: 0, settles: 250 },
-    { name: 'a synchronous store settles where a batch fits the budget', max: 250, perGrant: 0.025, fixed: 0, settles: Math.floor(BATCH_BUDGET_MS / 0.025) },
+    { name: 'a synchronous store settles where a batch fits the budget', max: 250, perGrant: 0.025, fixed: 0, settles: Math.round(BATCH_BUDGET_MS / 0.025) },
     { name: 'never above the configured batch', max: 8, perGrant: 0.001, fixed: 0, settles: 8 },
     { name: 'never below the floor, however slow a grant is', max: 250, perGrant: 5, fixed: 0, settles: MIN_BATCH },
     { name: 'a configured batch below the floor is honoured', max: 2, perGrant: 5, fixed: 0, settles: 2 },
