@@ -26,6 +26,7 @@ import type {
 import { SqliteApprovals } from './approval-table.ts';
 import type { RiskLevel } from '../../policy/types.ts';
 import { SqliteAuditLog } from './audit-log.ts';
+import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { SqliteCallLeases } from './call-lease-table.ts';
 import { SqliteGrants } from './grant-table.ts';
 import { SqliteJobQueue } from './job-queue.ts';
@@ -53,7 +54,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     db.pragma('foreign_keys = ON');
     if (readonly) assertCurrent(db);
     else migrate(db);
-    return new SqliteStore(db);
+    return new SqliteStore(db, readonly ? null : startCheckpointer(db, path));
   } catch (e) {
     db.close();
     throw e;
@@ -76,9 +77,11 @@ export class SqliteStore implements Store {
   readonly #risk: SqliteRiskTables;
   readonly #ping: Statement<[], unknown>;
   readonly #reads: ReadCache;
+  readonly #checkpointer: Checkpointer | null;
 
-  constructor(db: Database) {
+  constructor(db: Database, checkpointer: Checkpointer | null = null) {
     this.#db = db;
+    this.#checkpointer = checkpointer;
     this.#grants = new SqliteGrants(db);
     this.#audit = new SqliteAuditLog(db);
     this.#revocations = new SqliteRevocations(db);
@@ -264,6 +267,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer?.stop();
     this.#db.close();
   }
 }
