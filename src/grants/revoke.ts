@@ -3,6 +3,7 @@ import { draft } from '../audit/event.ts';
 import type { RevocationFilter, RevocationRecord, RevokeContext } from '../store/store.ts';
 import type { Grant } from './grant.ts';
 import { randomToken } from './grant.ts';
+import { BatchPacer, yieldToEventLoop } from './batch-pacer.ts';
 import { storeCall } from './store-call.ts';
 import { receiptFor, type Receipt } from './receipt.ts';
 import { runRevocationJobs } from './revocation-worker.ts';
@@ -31,8 +32,9 @@ const running = new WeakMap<Deps, Set<string>>();
 /**
  * Mass revocation. The request is recorded first (with its blocks) and from that moment every
  * path treats the grants it names as dead (see liveGrant), so the call returns at once. Its
- * batches then mark the rows, write the per-grant events and upstream jobs, yielding to the event
- * loop between batches so the server keeps answering; a crash mid-way is resumed on start.
+ * batches then mark the rows, write the per-grant events and upstream jobs, each sized to hold
+ * the thread for well under a millisecond (BatchPacer) and yielding to the event loop between
+ * them so the server keeps answering; a crash mid-way is resumed on start.
  * Grants created after the request are not swept up by it.
  */
 export async function revokeByFilter(deps: Deps, req: RevokeRequest): Promise<RevocationRecord> {
@@ -76,10 +78,14 @@ export async function runRevocation(deps: Deps, record: RevocationRecord, reques
   if (mine.has(record.id)) return;
   mine.add(record.id);
   try {
-    const size = deps.config.server.revocation_batch;
+    const pacer = new BatchPacer(deps.config.server.revocation_batch);
     const ctx: RevokeContext = { time: deps.now(), request_id: requestId, reason: record.reason, revocation_id: record.id, by: record.requested_by };
     for (;;) {
-      const batch = await deps.store.revokeBatch(record.filter, ctx, size);
+      const size = pacer.size;
+      const started = performance.now();
+      const pending = deps.store.revokeBatch(record.filter, ctx, size);
+      pacer.record(performance.now() - started);
+      const batch = await pending;
       if (batch.length < size) break;
       await yieldToEventLoop();
     }
@@ -90,10 +96,6 @@ export async function runRevocation(deps: Deps, record: RevocationRecord, reques
   } finally {
     mine.delete(record.id);
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** How long a caller waits for upstream revocations before its receipts say `pending`. */

@@ -28,11 +28,15 @@ export async function readBoundedText(res: Request | Response, limit: number): P
     }
     chunks.push(value);
   }
+  if (chunks.length === 1) return UTF8.decode(chunks[0]);
   const all = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
     all.set(c, at);
     at += c.byteLength;
   }
-  return new TextDecoder('utf-8', { fatal: true }).decode(all);
+  return UTF8.decode(all);
 }
+
+// One decoder for every body: decode() without `stream` keeps no state between calls.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });

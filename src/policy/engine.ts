@@ -1,6 +1,7 @@
 import type { AuthorizationAnswer, Response } from '@cedar-policy/cedar-wasm';
 import { combineObligations } from './annotations.ts';
 import { compilePolicies, type CompiledPolicy } from './compile.ts';
+import { contextReads } from './context-reads.ts';
 import { requestProblems, toCedarRequest } from './entities.ts';
 import { PolicyError, PolicyLoadError } from './policy-error.ts';
 import type {
@@ -78,7 +79,7 @@ export function loadPolicies(
     cedar.preparsePolicySet(preparsedPolicySetId, { staticPolicies: {} });
   }
 
-  return { decide, explain, dispose, policyIds: policies.map((p) => p.id) };
+  return { decide, explain, dispose, policyIds: policies.map((p) => p.id), readsContext: contextReads(policies.map((p) => p.text)) };
 }
 
 function success(answer: AuthorizationAnswer): Response {

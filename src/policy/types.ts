@@ -73,4 +73,9 @@ export interface PolicyEngine {
   dispose(): void;
   /** ids of every loaded policy, in load order */
   readonly policyIds: string[];
+  /**
+   * False only when no loaded policy can read this `context` attribute, so decisions do not
+   * depend on it (a decision cache may leave it out of its key). Absent: assume every one is read.
+   */
+  readsContext?(attribute: string): boolean;
 }

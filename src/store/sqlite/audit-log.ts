@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { GENESIS_HASH } from '../../audit/event.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
@@ -46,7 +46,7 @@ export class SqliteAuditLog {
       seq += 1;
       const link = chainLink(d, seq, hash);
       const { canonical, values } = encodeLink(link);
-      hash = createHash('sha256').update(canonical).digest('hex');
+      hash = digest('sha256', canonical, 'hex');
       this.#insert.run(...values, hash);
       return { ...link, hash };
     });

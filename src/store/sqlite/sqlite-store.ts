@@ -26,11 +26,13 @@ import type {
 import { SqliteApprovals } from './approval-table.ts';
 import type { RiskLevel } from '../../policy/types.ts';
 import { SqliteAuditLog } from './audit-log.ts';
+import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { SqliteCallLeases } from './call-lease-table.ts';
 import { SqliteGrants } from './grant-table.ts';
 import { SqliteJobQueue } from './job-queue.ts';
 import { clampLimit } from './limits.ts';
 import { assertCurrent, migrate } from './migrate.ts';
+import { ReadCache, clearingAfter } from './read-cache.ts';
 import { SqliteRevocations } from './revocation-table.ts';
 import { SqliteRiskTables } from './risk-tables.ts';
 import { writeOperations } from './write-operations.ts';
@@ -52,7 +54,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     db.pragma('foreign_keys = ON');
     if (readonly) assertCurrent(db);
     else migrate(db);
-    return new SqliteStore(db);
+    return new SqliteStore(db, readonly ? null : startCheckpointer(db, path));
   } catch (e) {
     db.close();
     throw e;
@@ -74,21 +76,35 @@ export class SqliteStore implements Store {
   readonly #write: WriteOperations;
   readonly #risk: SqliteRiskTables;
   readonly #ping: Statement<[], unknown>;
+  readonly #reads: ReadCache;
+  readonly #checkpointer: Checkpointer | null;
 
-  constructor(db: Database) {
+  constructor(db: Database, checkpointer: Checkpointer | null = null) {
     this.#db = db;
+    this.#checkpointer = checkpointer;
     this.#grants = new SqliteGrants(db);
     this.#audit = new SqliteAuditLog(db);
     this.#revocations = new SqliteRevocations(db);
     this.#jobs = new SqliteJobQueue(db);
     this.#approvals = new SqliteApprovals(db);
     this.#risk = new SqliteRiskTables(db);
-    this.#write = writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations, approvals: this.#approvals, risk: this.#risk, callLeases: new SqliteCallLeases(db) });
+    this.#reads = new ReadCache(db);
+    this.#write = clearingAfter(
+      writeOperations(db, { grants: this.#grants, audit: this.#audit, jobs: this.#jobs, revocations: this.#revocations, approvals: this.#approvals, risk: this.#risk, callLeases: new SqliteCallLeases(db) }),
+      this.#reads,
+      ['appendAudit', 'appendAudits'],
+    );
     this.#ping = db.prepare<[], unknown>('SELECT 1');
   }
 
-  /** The underlying connection, for tests and benchmarks; the app goes through the Store methods. */
+  /**
+   * The underlying connection, for tests and benchmarks; the app goes through the Store methods.
+   * Its writes do not pass the read cache's invalidation: a caller that changes grants,
+   * revocations, blocks or risk levels through it must do so before this store answers reads
+   * (the cache is cleared when the connection is handed out) or through another connection.
+   */
   get db(): Database {
+    this.#reads.clear();
     return this.#db;
   }
 
@@ -101,7 +117,7 @@ export class SqliteStore implements Store {
   }
 
   async getGrant(id: string): Promise<Grant | null> {
-    return this.#grants.get(id);
+    return this.#reads.grant(id, (i) => this.#grants.get(i));
   }
 
   async getGrantByFingerprint(fingerprint: string): Promise<Grant | null> {
@@ -159,11 +175,11 @@ export class SqliteStore implements Store {
   }
 
   async unfinishedRevocations(): Promise<RevocationRecord[]> {
-    return this.#revocations.unfinished();
+    return this.#reads.unfinishedRevocations(() => this.#revocations.unfinished());
   }
 
   async isBlocked(agent: string, principal: string | null): Promise<boolean> {
-    return this.#revocations.isBlocked(agent, principal);
+    return this.#reads.isBlocked(agent, principal, () => this.#revocations.isBlocked(agent, principal));
   }
 
   async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
@@ -215,7 +231,7 @@ export class SqliteStore implements Store {
   }
 
   async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {
-    return this.#risk.levels(agent, principal);
+    return this.#reads.riskLevels(agent, principal, () => this.#risk.levels(agent, principal));
   }
 
   async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
@@ -235,7 +251,11 @@ export class SqliteStore implements Store {
   }
 
   async rememberEmail(principal: string, email: string, time: number): Promise<void> {
-    this.#risk.rememberEmail(principal, email, time);
+    try {
+      this.#risk.rememberEmail(principal, email, time);
+    } finally {
+      this.#reads.clear();
+    }
   }
 
   async principalsByEmail(email: string, limit: number): Promise<string[]> {
@@ -247,6 +267,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer?.stop();
     this.#db.close();
   }
 }

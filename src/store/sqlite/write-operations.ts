@@ -144,14 +144,16 @@ export function writeOperations(db: Database, t: Tables) {
     revokeBatch: write((filter: RevocationFilter, ctx: RevokeContext, limit: number): Grant[] => {
       const revoked: Grant[] = [];
       const events: AuditDraft[] = [];
-      for (const row of t.grants.live(filter, limit)) {
+      const rows = t.grants.live(filter, limit);
+      const leases = t.callLeases.openOf(rows.map((r) => r.id), ctx.time);
+      for (const row of rows) {
         const before = rowToGrant(row);
         t.grants.markRevoked(before.id, ctx.time, ctx.reason, ctx.revocation_id);
         // A grant caught mid-issue may hold an upstream credential nobody has recorded yet.
         if (before.lease !== null || before.status === 'issuing') {
           t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: ctx.time });
         }
-        for (const l of t.callLeases.open(before.id, ctx.time)) t.jobs.add({ grant_id: before.id, provider: l.provider, lease: l.lease, at: ctx.time });
+        for (const l of leases.get(before.id) ?? []) t.jobs.add({ grant_id: before.id, provider: l.provider, lease: l.lease, at: ctx.time });
         const after: Grant = { ...before, status: 'revoked', revoked_at: ctx.time, status_reason: ctx.reason };
         revoked.push(after);
         events.push(
