@@ -1,3 +1,4 @@
+import { authOf, num, record, str } from './vault-answer.ts';
 import { VaultCallError, type CreateTokenRequest, type VaultAuth, type VaultClient, type VaultLogin, type VaultSecret, type VaultTokenInfo } from './vault-client.ts';
 
 export interface FetchVaultOptions {
@@ -111,24 +112,3 @@ function parseJson(text: string): unknown {
     return null;
   }
 }
-
-function authOf(op: string, body: unknown): VaultAuth {
-  const auth = record(record(body).auth);
-  const clientToken = str(auth.client_token);
-  if (!clientToken) throw new VaultCallError(`${op}: Vault's answer has no auth block`, 502);
-  return {
-    clientToken,
-    accessor: str(auth.accessor),
-    policies: strings(auth.policies),
-    identityPolicies: strings(auth.identity_policies),
-    ttl: num(auth.lease_duration),
-    renewable: auth.renewable === true,
-  };
-}
-
-function record(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);

@@ -1,5 +1,6 @@
 import { Agent } from 'node:https';
 import nodeVault from 'node-vault';
+import { authOf, num, record, str, strings } from './vault-answer.ts';
 import { VaultCallError, type CreateTokenRequest, type VaultAuth, type VaultClient, type VaultLogin, type VaultSecret, type VaultTokenInfo } from './vault-client.ts';
 
 export interface NodeVaultOptions {
@@ -120,24 +121,3 @@ function callError(op: string, e: unknown): VaultCallError {
   if (err.isAxiosError) return new VaultCallError(`${op}: no answer from Vault (${typeof err.code === 'string' ? err.code : 'network error'})`, null);
   return new VaultCallError(`${op}: the request was not sent (invalid arguments)`, 0);
 }
-
-function authOf(op: string, body: unknown): VaultAuth {
-  const auth = record(record(body).auth);
-  const clientToken = str(auth.client_token);
-  if (!clientToken) throw new VaultCallError(`${op}: Vault's answer has no auth block`, 502);
-  return {
-    clientToken,
-    accessor: str(auth.accessor),
-    policies: strings(auth.policies),
-    identityPolicies: strings(auth.identity_policies),
-    ttl: num(auth.lease_duration),
-    renewable: auth.renewable === true,
-  };
-}
-
-function record(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);

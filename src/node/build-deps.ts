@@ -1,6 +1,6 @@
+import { assembleDeps, grantTokenAudience } from '../assemble-deps.ts';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { Deps } from '../deps.ts';
-import { createAgentRegistry } from '../grants/agent-registry.ts';
 import { createTrustRegistry } from '../identity/trust-registry.ts';
 import { loadKeyring } from '../keys/keyring.ts';
 import { importSealKey } from '../keys/seal.ts';
@@ -10,7 +10,6 @@ import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { buildProviders } from '../../providers/build-providers.ts';
 import { nodeProviderFactories } from './provider-factories.ts';
-import { GrantTokenProvider } from '../../providers/grant-token.ts';
 import type { LoadedConfig } from './load-config.ts';
 
 export interface NodeDepsOptions {
@@ -30,7 +29,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
     config.signing.keys.map((k) => ({ kid: k.kid, alg: k.alg, privateJwk: JSON.parse(k.private_jwk!) })),
   );
   const sealKey = config.signing.seal_key ? await importSealKey(config.signing.seal_key) : null;
-  const audience = config.server.token_audience ?? config.server.issuer;
+  const audience = grantTokenAudience(config);
   const providers = await buildProviders(config, { keyring, sealKey, issuer: config.server.issuer, grantTokenAudience: audience, log, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) }, nodeProviderFactories);
   const trust = createTrustRegistry(config.trust.issuers, {
     fetch: opts.fetch,
@@ -43,17 +42,14 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
   const policy = loadPolicies(cedar, loaded.schemaText, loaded.policySources);
   if (!config.store.sqlite && !opts.store) throw new Error('store: only sqlite is available on Node in this version');
   const store = opts.store ?? openSqliteStore(config.store.sqlite!.path);
-  return {
+  return assembleDeps({
     config,
     store,
     trust,
     policy,
     keyring,
     providers,
-    grantTokens: new GrantTokenProvider({ name: 'grant-token', keyring, issuer: config.server.issuer, defaultAudience: audience }),
-    resources: new Map(config.resources.map((r) => [r.id, r])),
-    agents: createAgentRegistry(config.agents),
     now,
     log,
-  };
+  });
 }

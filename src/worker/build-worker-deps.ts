@@ -1,8 +1,8 @@
+import { assembleDeps, grantTokenAudience } from '../assemble-deps.ts';
 import type { D1Database } from '@cloudflare/workers-types';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, parseConfig } from '../config/parse-config.ts';
 import type { Deps } from '../deps.ts';
-import { createAgentRegistry } from '../grants/agent-registry.ts';
 import { createTrustRegistry } from '../identity/trust-registry.ts';
 import { loadKeyring } from '../keys/keyring.ts';
 import { importSealKey } from '../keys/seal.ts';
@@ -10,7 +10,6 @@ import type { Logger } from '../log.ts';
 import { loadPolicies, type CedarModule } from '../policy/engine.ts';
 import type { Store } from '../store/store.ts';
 import { buildProviders } from '../../providers/build-providers.ts';
-import { GrantTokenProvider } from '../../providers/grant-token.ts';
 import { ProviderError } from '../../providers/provider.ts';
 import type { JwksSharedCache } from '../identity/jwks-cache.ts';
 import { workerProviderFactories } from './provider-factories.ts';
@@ -60,7 +59,7 @@ export async function buildWorkerDeps(env: WorkerEnv, edge: WorkerEdge): Promise
   const store = await edge.openStore(db).catch((e: unknown) => {
     throw new StartupError('store_unavailable', `the D1 database ${config.store.d1!.binding} cannot be opened (${e instanceof Error ? e.message.slice(0, 200) : 'error'})`, true, { cause: e });
   });
-  const audience = config.server.token_audience ?? config.server.issuer;
+  const audience = grantTokenAudience(config);
   let providers;
   try {
     providers = await buildProviders(config, { keyring, sealKey, issuer: config.server.issuer, grantTokenAudience: audience, log, now }, workerProviderFactories);
@@ -76,19 +75,16 @@ export async function buildWorkerDeps(env: WorkerEnv, edge: WorkerEdge): Promise
     onKeyRefreshError: (e, issuer) => log.log('warn', 'key set refresh failed; the cached keys stay in use', { issuer, code: e.code }),
     ...(shared ? { sharedJwksCache: shared } : {}),
   });
-  return {
+  return assembleDeps({
     config,
     store,
     trust,
     policy,
     keyring,
     providers,
-    grantTokens: new GrantTokenProvider({ name: 'grant-token', keyring, issuer: config.server.issuer, defaultAudience: audience }),
-    resources: new Map(config.resources.map((r) => [r.id, r])),
-    agents: createAgentRegistry(config.agents),
     now,
     log,
-  };
+  });
 }
 
 /** The config from TOLLGATE_CONFIG_YAML with ${NAME} from the string vars and secrets; no file references. */
