@@ -104,6 +104,8 @@ const trustedIssuer = z
     typ: z.string().optional(),
     /** SPIFFE trust domains whose IDs this issuer may assert as `sub` (workload issuers) */
     spiffe_trust_domains: z.array(z.string().min(1)).max(64).optional(),
+    /** signals transmitters: the names of the human and workload issuers whose subjects this one may name (default: all) */
+    speaks_for: z.array(z.string().min(1)).max(64).optional(),
     /** anchored regular expressions the `sub` must match */
     subject_patterns: z.array(z.string().min(1)).max(64).optional(),
     /** refresh a jwks_uri cache after this long; unknown kid refetches at most once per cooldown */
@@ -214,6 +216,15 @@ export const configSchema = z
     c.trust.issuers.forEach((t, i) => {
       if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'name'], message: 'duplicate issuer name' });
       names.add(t.name);
+    });
+    c.trust.issuers.forEach((t, i) => {
+      if (!t.speaks_for) return;
+      if (t.kind !== 'signals') ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'speaks_for'], message: 'only signals transmitters speak for other issuers' });
+      t.speaks_for.forEach((name, j) => {
+        const target = c.trust.issuers.find((x) => x.name === name);
+        if (!target || (target.kind !== 'human' && target.kind !== 'workload'))
+          ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'speaks_for', j], message: `no human or workload issuer named ${name}` });
+      });
     });
   });
 

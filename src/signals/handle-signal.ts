@@ -38,12 +38,13 @@ export async function receiveSignal(deps: Deps, token: string, requestId: string
   }
 
   const by = `signals:${set.issuerName}`;
+  const transmitter = deps.config.trust.issuers.find((i) => i.name === set.issuerName) ?? null;
   const outcomes: EventOutcome[] = [];
   for (const { event, subject } of planned) {
     const outcome: EventOutcome = { type: event.type, name: event.name, subject: subject && describeSubject(subject), changes: [] };
     outcomes.push(outcome);
     if (!event.effect || !subject) continue;
-    for (const target of await resolveSubject(deps, subject)) {
+    for (const target of await resolveSubject(deps, subject, transmitter)) {
       outcome.changes.push(
         await applyRisk(deps, {
           subject: target,

@@ -1,3 +1,4 @@
+import type { TrustedIssuerConfig } from '../config/schema.ts';
 import type { Deps } from '../deps.ts';
 import { storeCall } from '../grants/store-call.ts';
 import { parseSpiffeId } from '../identity/spiffe-id.ts';
@@ -61,9 +62,12 @@ export function parseSubjectId(v: unknown, nested = false): SubjectId {
  * - `aliases`: each of its identifiers; `complex`: its `user`;
  * - anything else (opaque, account, phone_number, did, other URIs): nothing.
  */
-export async function resolveSubject(deps: Deps, s: SubjectId): Promise<RiskSubject[]> {
+export async function resolveSubject(deps: Deps, s: SubjectId, transmitter: TrustedIssuerConfig | null = null): Promise<RiskSubject[]> {
   const out = new Map<string, RiskSubject>();
-  const add = (kind: RiskSubject['kind'], id: string) => out.set(`${kind} ${id}`, { kind, id });
+  const inScope = scopeOf(deps, transmitter);
+  const add = (kind: RiskSubject['kind'], id: string) => {
+    if (inScope(kind, id)) out.set(`${kind} ${id}`, { kind, id });
+  };
   const visit = async (id: SubjectId): Promise<void> => {
     switch (id.format) {
       case 'email':
@@ -95,6 +99,27 @@ export async function resolveSubject(deps: Deps, s: SubjectId): Promise<RiskSubj
   };
   await visit(s);
   return [...out.values()];
+}
+
+/**
+ * A transmitter configured with `speaks_for` names only the subjects of those issuers: principals
+ * whose `iss#sub` is one of their human issuers, agents whose SPIFFE trust domain (or `iss#sub`)
+ * is one of their workload issuers'. One IdP's feed cannot revoke another's people.
+ */
+function scopeOf(deps: Deps, transmitter: TrustedIssuerConfig | null): (kind: RiskSubject['kind'], id: string) => boolean {
+  const names = transmitter?.speaks_for;
+  if (!names) return () => true;
+  const issuers = deps.config.trust.issuers.filter((i) => names.includes(i.name));
+  const humans = new Set(issuers.filter((i) => i.kind === 'human').map((i) => i.issuer));
+  const workloads = issuers.filter((i) => i.kind === 'workload');
+  const domains = new Set(workloads.flatMap((i) => i.spiffe_trust_domains ?? []));
+  const workloadIssuers = new Set(workloads.map((i) => i.issuer));
+  return (kind, id) => {
+    // An issuer URL has no '#' (OIDC forbids fragments); a sub may.
+    if (kind === 'principal') return humans.has(id.slice(0, id.indexOf('#')));
+    const spiffe = parseSpiffeId(id);
+    return spiffe ? domains.has(spiffe.trustDomain) : workloadIssuers.has(id.slice(0, id.indexOf('#')));
+  };
 }
 
 /** For the audit log: the format and, for formats that identify someone, who. */
