@@ -4,6 +4,7 @@ import { storeCall } from '../grants/store-call.ts';
 import { inspectToken } from '../identity/inspect-token.ts';
 import { applyRisk, type RiskOutcome } from '../risk/apply-risk.ts';
 import { parseEvent, type ParsedEvent } from './events.ts';
+import { RejectionBudget } from './rejection-budget.ts';
 import { SetError } from './set-error.ts';
 import { describeSubject, parseSubjectId, resolveSubject, type SubjectId } from './subject.ts';
 import { verifySet, type VerifiedSet } from './verify-set.ts';
@@ -107,7 +108,17 @@ function summary(o: EventOutcome) {
   };
 }
 
+const budgets = new WeakMap<Deps, RejectionBudget>();
+
 async function auditRejection(deps: Deps, token: string, e: SetError, requestId: string): Promise<void> {
+  let budget = budgets.get(deps);
+  if (!budget) budgets.set(deps, (budget = new RejectionBudget(5, 50, deps.now())));
+  const suppressed = budget.take(deps.now());
+  if (suppressed === null) {
+    // Once per run of unwritten refusals, or the log would be the next thing flooded.
+    if (budget.suppressed === 1) deps.log.log('warn', 'signals refused faster than they are audited; counting the rest', { code: e.code });
+    return;
+  }
   let claimedIssuer: string | null = null;
   try {
     claimedIssuer = inspectToken(token, deps.config.server.limits.max_token_bytes).issuer.slice(0, 256);
@@ -120,7 +131,7 @@ async function auditRejection(deps: Deps, token: string, e: SetError, requestId:
         request_id: requestId,
         decision: 'deny',
         reason: e.code,
-        detail: { description: e.message, claimed_issuer: claimedIssuer },
+        detail: { description: e.message, claimed_issuer: claimedIssuer, ...(suppressed > 0 ? { unaudited_refusals_before: suppressed } : {}) },
       }),
     ),
   );
