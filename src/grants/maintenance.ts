@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { runRevocation } from './revoke.ts';
+import { revokeOrphans, runRevocation } from './revoke.ts';
 
 /** An `issuing` row older than this belongs to a request that died (a provider call is bounded far below it). */
 export const STALE_ISSUING_MS = 60_000;
@@ -16,9 +16,10 @@ export async function sweepExpired(deps: Deps, batch = 1000): Promise<number> {
 
 /**
  * Crash reconciliation, run at start and then periodically: stale `issuing` grants are failed and
- * their possible credentials queued for revocation; revocations cut short are run to the end.
+ * their possible credentials queued for revocation; revocations cut short are run to the end;
+ * live grants derived from dead ones are revoked.
  */
-export async function reconcile(deps: Deps, staleMs = STALE_ISSUING_MS): Promise<{ failed: number; resumed: number }> {
+export async function reconcile(deps: Deps, staleMs = STALE_ISSUING_MS): Promise<{ failed: number; resumed: number; orphans: number }> {
   let failed = 0;
   for (;;) {
     const now = deps.now();
@@ -28,5 +29,7 @@ export async function reconcile(deps: Deps, staleMs = STALE_ISSUING_MS): Promise
   }
   const unfinished = await deps.store.unfinishedRevocations();
   for (const r of unfinished) await runRevocation(deps, r, null);
-  return { failed, resumed: unfinished.length };
+  // Derived grants whose parent died without them (a crash between the two): revoke them now.
+  const orphans = await revokeOrphans(deps, { time: deps.now(), request_id: null, reason: 'reconcile', revocation_id: null, by: 'reconciler' });
+  return { failed, resumed: unfinished.length, orphans: orphans.length };
 }

@@ -23,8 +23,30 @@ export async function revokeNow(deps: Deps, req: RevokeRequest): Promise<Grant[]
   for (;;) {
     const batch = await storeCall(() => deps.store.revokeBatch(req.filter, ctx, deps.config.server.revocation_batch));
     out.push(...batch);
-    if (batch.length < deps.config.server.revocation_batch) return out;
+    if (batch.length < deps.config.server.revocation_batch) break;
   }
+  if (out.length > 0) out.push(...(await storeCall(() => revokeOrphans(deps, ctx))));
+  return out;
+}
+
+/** A grant revoked because one it was narrowed from was: the same request, said so in its event. */
+const ORPHAN_REASON = 'a grant it derives from was revoked';
+
+/**
+ * Revokes the live grants derived from grants that are no longer live (a sub-agent's grant whose
+ * orchestrator's grant was just revoked), and theirs in turn. They were dead on every path
+ * already; marking them is what queues the revocation of any upstream credential they hold.
+ * Runs after every revocation, and from the periodic reconcile for what a crash left behind.
+ */
+export async function revokeOrphans(deps: Deps, ctx: RevokeContext, maxRounds = 64): Promise<Grant[]> {
+  const out: Grant[] = [];
+  const size = deps.config.server.revocation_batch;
+  for (let round = 0; round < maxRounds; round++) {
+    const ids = await deps.store.orphanedGrants(size);
+    if (ids.length === 0) break;
+    out.push(...(await deps.store.revokeBatch({ grant_ids: ids }, { ...ctx, reason: `${ORPHAN_REASON} (${ctx.reason})`.slice(0, 512) }, ids.length)));
+  }
+  return out;
 }
 
 const running = new WeakMap<Deps, Set<string>>();
@@ -89,6 +111,7 @@ export async function runRevocation(deps: Deps, record: RevocationRecord, reques
       if (batch.length < size) break;
       await yieldToEventLoop();
     }
+    await revokeOrphans(deps, ctx);
     await deps.store.finishRevocation(
       record.id,
       draft('revocation.finished', deps.now(), { request_id: requestId, reason: record.reason, detail: { revocation_id: record.id } }),

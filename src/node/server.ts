@@ -18,7 +18,7 @@ export interface RunningServer {
  */
 export async function startServer(deps: Deps, opts: { port?: number; host?: string } = {}): Promise<RunningServer> {
   const r = await reconcile(deps, 0);
-  if (r.failed || r.resumed) deps.log.log('warn', 'reconciled after an unclean stop', { failed_issuing: r.failed, resumed_revocations: r.resumed });
+  if (r.failed || r.resumed || r.orphans) deps.log.log('warn', 'reconciled after an unclean stop', { failed_issuing: r.failed, resumed_revocations: r.resumed, revoked_orphans: r.orphans });
   const app = createApp(deps);
   const host = opts.host ?? deps.config.server.host;
   const server: ServerType = await new Promise((resolve) => {

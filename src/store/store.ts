@@ -178,6 +178,13 @@ export interface Store {
   /** Newest first; `limit` is capped by the implementation. */
   listGrants(filter: GrantListFilter, limit: number, cursor: string | null): Promise<GrantPage>;
 
+  /**
+   * Ids of live grants whose parent grant (the one they were narrowed from) is no longer live,
+   * at most `limit`. They are dead on every path already (a grant is honoured only while its
+   * ancestors are); revoking them is what sends their own upstream credentials' revocations.
+   */
+  orphanedGrants(limit: number): Promise<string[]>;
+
   /** Number of live grants (pending_approval, issuing, active) the filter matches. */
   countLive(filter: RevocationFilter): Promise<number>;
 

@@ -21,7 +21,7 @@ export async function runMaintenance(deps: Deps): Promise<{ reconciled: { failed
       return none;
     }
   };
-  const reconciled = await step('reconcile', () => reconcile(deps), { failed: 0, resumed: 0 });
+  const reconciled = await step('reconcile', () => reconcile(deps), { failed: 0, resumed: 0, orphans: 0 });
   const expired = await step('expiry sweep', () => sweepExpired(deps), 0);
   const jobs = await step(
     'revocation jobs',

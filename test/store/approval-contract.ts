@@ -163,6 +163,26 @@ export function describeRefusalContract(name: string, open: () => ContractSubjec
       }
     });
 
+    it('orphanedGrants: live grants whose parent is no longer live, and only those', async () => {
+      const live = async (o: Partial<Grant>) => {
+        const g = makeGrant({ ...o, status: 'issuing' });
+        await store.createGrant(g, grantDraft('grant.issuing', g));
+        return (await store.transition(g.id, ['issuing'], 'active', { issued_at: T0 }, grantDraft('grant.active', g)))!;
+      };
+      const parent = await live({});
+      const child = await live({ parent_grant_id: parent.id });
+      const grandchild = await live({ parent_grant_id: child.id });
+      expect(await store.orphanedGrants(10)).toEqual([]);
+      await store.transition(parent.id, ['active'], 'revoked', { revoked_at: T0 }, grantDraft('grant.revoked', parent));
+      // Only the direct child: the grandchild's parent is still live until the child is revoked.
+      expect(await store.orphanedGrants(10)).toEqual([child.id]);
+      await store.transition(child.id, ['active'], 'revoked', { revoked_at: T0 }, grantDraft('grant.revoked', child));
+      expect(await store.orphanedGrants(10)).toEqual([grandchild.id]);
+      await store.transition(grandchild.id, ['active'], 'revoked', { revoked_at: T0 }, grantDraft('grant.revoked', grandchild));
+      expect(await store.orphanedGrants(10)).toEqual([]);
+      expect(await store.orphanedGrants(0)).toEqual([]);
+    });
+
     it('a blocked agent or principal gets no new grant', async () => {
       const g = makeGrant();
       await store.createRevocation(

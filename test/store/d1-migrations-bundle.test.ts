@@ -16,7 +16,7 @@ describe('the D1 migration bundle', () => {
   it('splits every migration into the statements Wrangler would send', async () => {
     const dir = new URL('../../src/store/sqlite/migrations/', import.meta.url).pathname;
     const theirs = await readD1Migrations(dir);
-    const squash = (s: string) => s.replace(/--[^\n]*/g, ' ').replace(/\s+/g, ' ').replace(/;$/, '').trim();
+    const squash = (s: string) => s.replace(/--[^\n]*/g, ' ').replace(/\s+/g, ' ').trim().replace(/;$/, '').trim();
     expect(theirs.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
     for (const [i, m] of MIGRATIONS.entries()) {
       expect(splitSql(m.sql).map(squash), m.name).toEqual(theirs[i]!.queries.map(squash).filter((q) => q !== ''));

@@ -7,7 +7,7 @@ import { AUDIT_COLUMNS, rowToEvent } from '../sqlite/audit-rows.ts';
 import type { AuditRow } from '../sqlite/audit-rows.ts';
 import { decodeCursor, encodeCursor } from '../sqlite/cursor.ts';
 import { LIVE_SQL, liveWhere } from '../sqlite/filter-sql.ts';
-import { countLiveQuery, listQuery } from '../sqlite/grant-queries.ts';
+import { ORPHANED_GRANTS_SQL, countLiveQuery, listQuery } from '../sqlite/grant-queries.ts';
 import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
 import type { GrantRow } from '../sqlite/grant-rows.ts';
 import { clampLimit } from '../sqlite/limits.ts';
@@ -117,6 +117,11 @@ export class D1Store implements Store {
     const grants = results.slice(0, n).map(rowToGrant);
     const last = grants.at(-1);
     return { grants, next_cursor: results.length > n && last ? encodeCursor(last) : null };
+  }
+
+  async orphanedGrants(limit: number): Promise<string[]> {
+    const { results } = await this.#db.prepare(ORPHANED_GRANTS_SQL).bind(Math.max(0, Math.min(10_000, Math.floor(limit)))).all<{ id: string }>();
+    return results.map((r) => r.id);
   }
 
   async countLive(filter: RevocationFilter): Promise<number> {

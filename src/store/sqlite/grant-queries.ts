@@ -1,5 +1,5 @@
 import type { GrantCursor } from './cursor.ts';
-import { listWhere, liveWhere } from './filter-sql.ts';
+import { LIVE_SQL, listWhere, liveWhere } from './filter-sql.ts';
 import type { BoundSql } from './filter-sql.ts';
 import { GRANT_COLUMNS } from './grant-rows.ts';
 import type { GrantListFilter, RevocationFilter } from '../store.ts';
@@ -30,3 +30,11 @@ export function countLiveQuery(filter: RevocationFilter): BoundSql {
   const w = liveWhere(filter);
   return { sql: `SELECT count(*) AS n FROM grants INDEXED BY ${w.index} WHERE ${w.sql}`, params: w.params };
 }
+
+/**
+ * Live grants whose parent is not live. INDEXED BY the partial index of live children: its WHERE
+ * is repeated word for word (`c.` aside), which is what lets SQLite use it.
+ */
+export const ORPHANED_GRANTS_SQL =
+  `SELECT c.id AS id FROM grants AS c INDEXED BY grants_live_children JOIN grants AS p ON p.id = c.parent_grant_id ` +
+  `WHERE c.parent_grant_id IS NOT NULL AND c.${LIVE_SQL} AND NOT (p.${LIVE_SQL}) LIMIT ?`;

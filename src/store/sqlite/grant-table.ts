@@ -3,7 +3,7 @@ import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter, RiskSubject } from '../store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { LIVE_SQL } from './filter-sql.ts';
-import { countLiveQuery, listQuery, liveQuery } from './grant-queries.ts';
+import { ORPHANED_GRANTS_SQL, countLiveQuery, listQuery, liveQuery } from './grant-queries.ts';
 import { GRANT_COLUMNS, INSERT_GRANT_SQL, grantToRow, rowToGrant } from './grant-rows.ts';
 import type { GrantRow } from './grant-rows.ts';
 import { clampLimit } from './limits.ts';
@@ -110,6 +110,10 @@ export class SqliteGrants {
     const page = rows.slice(0, n);
     const last = page.at(-1);
     return { grants: page.map(rowToGrant), next_cursor: rows.length > n && last ? Buffer.from(String(last.rowid_)).toString('base64url') : null };
+  }
+
+  orphaned(limit: number): string[] {
+    return this.#cache.get<{ id: string }>(ORPHANED_GRANTS_SQL).all(limit).map((r) => r.id);
   }
 
   countLive(filter: RevocationFilter): number {

@@ -128,6 +128,10 @@ export class SqliteStore implements Store {
     return this.#grants.list(filter, limit, cursor);
   }
 
+  async orphanedGrants(limit: number): Promise<string[]> {
+    return this.#grants.orphaned(clampLimit(limit, 10_000));
+  }
+
   async countLive(filter: RevocationFilter): Promise<number> {
     return this.#grants.countLive(filter);
   }
