@@ -35,6 +35,17 @@ export interface WranglerDevOptions {
  * on its own port and with its own local D1 state, so test files can run side by side.
  */
 export async function startWranglerDev(opts: WranglerDevOptions): Promise<WranglerDev> {
+  // Several test files start wrangler at once on a busy machine; a port taken between freePort()
+  // and wrangler's bind (or any other start-up failure) gets one more try on fresh ports.
+  try {
+    return await startOnce(opts);
+  } catch (first) {
+    if (opts.port !== undefined) throw first;
+    return startOnce(opts);
+  }
+}
+
+async function startOnce(opts: WranglerDevOptions): Promise<WranglerDev> {
   const port = opts.port ?? (await freePort());
   const inspector = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-wrangler-'));
@@ -57,6 +68,9 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Wrangl
     child.stdout!.on('data', check);
     child.stderr!.on('data', check);
     child.once('exit', (code) => (clearTimeout(t), reject(new Error(`wrangler dev exited ${code}:\n${log}`))));
+  }).catch((e: unknown) => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw e;
   });
   const url = `http://127.0.0.1:${port}`;
   return {
