@@ -65,6 +65,11 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
   }
 
   const risk = await storeCall(() => currentRisk(deps, caller.agentId, agent.risk, caller.principal));
+  const revokedSession = sessionRevoked(caller, risk);
+  if (revokedSession) {
+    await storeCall(() => deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: `${revokedSession} session revoked` })));
+    throw new OAuthError('invalid_grant', `the ${revokedSession}'s sessions were revoked after this token was issued: get a new one`);
+  }
   const decisions = decideEach(deps, caller, agent.owner, risk, resource, requested.actions, req, now);
   const allowed = requested.actions.filter((a) => decisions.get(a)!.decision === 'allow');
   const policyIds = [...new Set([...decisions.values()].flatMap((d) => d.policyIds))];
@@ -209,4 +214,18 @@ async function createOrRefuse<T>(deps: Deps, base: Partial<AuditDraft>, insert: 
     await storeCall(() => deps.store.appendAudit(draft('exchange.denied', deps.now(), { ...base, decision: 'deny', reason: e.reason })));
     throw new OAuthError('access_denied', e.reason === 'blocked' ? 'agent or principal is blocked by a revocation' : 'the task is complete; start a new task');
   }
+}
+
+/**
+ * Whose identity token predates a revocation of that subject's sessions (a CAEP or RISC signal).
+ * `iat` has whole seconds, so the cutoff does too: a token issued in the very second of the
+ * signal passes (one issued after it would be refused for up to a second otherwise).
+ */
+function sessionRevoked(caller: Caller, risk: RiskView): 'agent' | 'human' | null {
+  const nb = risk.notBefore;
+  if (!nb || !caller.issuedAt) return null;
+  const before = (iat: number | null, cutoff: number | null) => iat !== null && cutoff !== null && Math.floor(iat / 1000) < Math.floor(cutoff / 1000);
+  if (before(caller.issuedAt.agent, nb.agent)) return 'agent';
+  if (before(caller.issuedAt.principal, nb.principal)) return 'human';
+  return null;
 }

@@ -24,6 +24,11 @@ export interface Caller {
   humanToken: string | null;
   /** the human token's verified email (lower-cased), for email subjects of risk signals */
   principalEmail?: string | null;
+  /**
+   * When the identity tokens presented were issued (epoch ms; 0 when a token has no `iat`): a
+   * signal that revoked the agent's or the human's sessions refuses tokens from before it.
+   */
+  issuedAt?: { agent: number | null; principal: number | null };
 }
 
 export async function resolveCaller(deps: Deps, subjectToken: string, actorToken: string | null): Promise<Caller> {
@@ -42,7 +47,7 @@ export async function resolveCaller(deps: Deps, subjectToken: string, actorToken
     // A new actor takes over: the previous actor (or the agent itself, when it acted alone) moves one level down the chain.
     const previous: ActClaim | null = parent.act ?? (parent.principal ? null : { sub: parent.agent });
     const act = buildActClaim(actor, previous);
-    return { agentId: actor.agentId, trustDomain: trustDomainOfToken(actor), principal: parent.principal, act, notAfter, parent, humanToken: null };
+    return { agentId: actor.agentId, trustDomain: trustDomainOfToken(actor), principal: parent.principal, act, notAfter, parent, humanToken: null, issuedAt: { agent: issuedAt(actor), principal: null } };
   }
 
   const subject = await verifyInput(deps, subjectToken, 'subject_token', ['workload', 'human']);
@@ -57,10 +62,15 @@ export async function resolveCaller(deps: Deps, subjectToken: string, actorToken
       parent: null,
       humanToken: subjectToken,
       principalEmail: verifiedEmail(subject.claims),
+      issuedAt: { agent: issuedAt(actor), principal: issuedAt(subject) },
     };
   }
   if (actor) throw new OAuthError('invalid_request', 'to delegate between agents, pass the first agent\'s Tollgate token as subject_token');
-  return { agentId: subject.agentId, trustDomain: trustDomainOfToken(subject), principal: null, act: null, notAfter: subject.expiresAt, parent: null, humanToken: null };
+  return { agentId: subject.agentId, trustDomain: trustDomainOfToken(subject), principal: null, act: null, notAfter: subject.expiresAt, parent: null, humanToken: null, issuedAt: { agent: issuedAt(subject), principal: null } };
+}
+
+function issuedAt(t: VerifiedToken): number {
+  return typeof t.claims.iat === 'number' ? t.claims.iat * 1000 : 0;
 }
 
 export function checkDepth(act: ActClaim | null, max: number): void {

@@ -38,7 +38,9 @@ export async function applyRisk(deps: Deps, req: RiskRequest): Promise<RiskOutco
   const time = deps.now();
   const { previous, level } = await storeCall(() =>
     deps.store.changeRisk(
-      { subject: req.subject, level: req.level, mode: req.mode, reason: req.reason, by: req.by, time },
+      // Sessions and credentials that are gone take their identity tokens with them: those issued
+      // until now are refused from now on, not only the grants they already got.
+      { subject: req.subject, level: req.level, mode: req.mode, reason: req.reason, by: req.by, time, ...(req.revokeAll ? { tokens_not_before: time } : {}) },
       draft('risk.changed', time, { request_id: req.requestId, reason: req.reason, detail: { by: req.by, mode: req.mode, requested_level: req.level, ...req.detail } }),
     ),
   );

@@ -6,6 +6,8 @@ import { higherRisk } from './levels.ts';
 export interface RiskView {
   agent: RiskLevel;
   principal: RiskLevel | null;
+  /** epoch ms: the agent's / the principal's identity tokens issued before it are refused (a revoked session) */
+  notBefore?: { agent: number | null; principal: number | null };
 }
 
 /**
@@ -20,5 +22,6 @@ export async function currentRisk(deps: Deps, agentId: string, registered: RiskL
   return {
     agent: recorded.agent === null ? registered : higherRisk(registered, recorded.agent),
     principal: principal === null ? null : (recorded.principal ?? 'low'),
+    notBefore: { agent: recorded.agent_not_before ?? null, principal: principal === null ? null : (recorded.principal_not_before ?? null) },
   };
 }

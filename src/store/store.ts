@@ -120,12 +120,20 @@ export interface RiskChange {
   reason: string;
   by: string;
   time: number;
+  /**
+   * Refuse the subject's identity tokens issued before this instant (epoch ms). Kept at the
+   * later of this and what is recorded, whatever happens to the level.
+   */
+  tokens_not_before?: number;
 }
 
 /** Risk recorded for an agent and a principal; null where nothing is recorded. */
 export interface RecordedRisk {
   agent: RiskLevel | null;
   principal: RiskLevel | null;
+  /** epoch ms: identity tokens of the agent / the principal issued before it are refused */
+  agent_not_before?: number | null;
+  principal_not_before?: number | null;
 }
 
 /**

@@ -22,7 +22,7 @@ describe('POST /v1/risk', () => {
     expect(asAgent.status).toBe(401);
     const wrongKey = await h.app.request('/v1/risk', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer tgk_wrong' }, body: JSON.stringify(body) });
     expect(wrongKey.status).toBe(401);
-    expect(await h.deps.store.riskLevels('spiffe://example.org/agent/nope', null)).toEqual({ agent: null, principal: null });
+    expect(await h.deps.store.riskLevels('spiffe://example.org/agent/nope', null)).toMatchObject({ agent: null, principal: null });
   });
 
   it('an admin JWT (issuer of kind admin) works and is named in the audit', async () => {

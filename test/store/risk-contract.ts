@@ -20,20 +20,37 @@ export function describeRiskStoreContract(name: string, open: () => ContractSubj
 
     describe('risk levels', () => {
       it('reads nothing before anything is recorded, and reads agent and principal in one call', async () => {
-        expect(await store.riskLevels('agent-1', 'alice')).toEqual({ agent: null, principal: null });
+        expect(await store.riskLevels('agent-1', 'alice')).toMatchObject({ agent: null, principal: null });
         await change('agent', 'agent-1', 'medium', 'set');
         await change('principal', 'alice', 'high', 'set');
-        expect(await store.riskLevels('agent-1', 'alice')).toEqual({ agent: 'medium', principal: 'high' });
-        expect(await store.riskLevels('agent-1', null)).toEqual({ agent: 'medium', principal: null });
+        expect(await store.riskLevels('agent-1', 'alice')).toMatchObject({ agent: 'medium', principal: 'high' });
+        expect(await store.riskLevels('agent-1', null)).toMatchObject({ agent: 'medium', principal: null });
         // an agent and a principal with the same id are different subjects
-        expect(await store.riskLevels('alice', 'agent-1')).toEqual({ agent: null, principal: null });
+        expect(await store.riskLevels('alice', 'agent-1')).toMatchObject({ agent: null, principal: null });
+      });
+
+      it('tokens_not_before only moves forward, whatever the level does, and reads back per subject', async () => {
+        const cut = (id: string, level: 'low' | 'medium' | 'high', at: number) =>
+          store.changeRisk({ subject: { kind: 'principal', id }, level, mode: 'raise', reason: 'r', by: 'tester', time: at, tokens_not_before: at }, draft('risk.changed', at, {}));
+        expect(await store.riskLevels('a', 'carol')).toMatchObject({ principal_not_before: null, agent_not_before: null });
+        await cut('carol', 'medium', T0 + 5000);
+        expect(await store.riskLevels('a', 'carol')).toMatchObject({ principal: 'medium', principal_not_before: T0 + 5000 });
+        // A lower level is kept as it was, but the cutoff still moves forward; an earlier one never moves it back.
+        await cut('carol', 'low', T0 + 9000);
+        expect(await store.riskLevels('a', 'carol')).toMatchObject({ principal: 'medium', principal_not_before: T0 + 9000 });
+        await cut('carol', 'high', T0 + 1000);
+        expect(await store.riskLevels('a', 'carol')).toMatchObject({ principal: 'high', principal_not_before: T0 + 9000 });
+        // An admin's set leaves the cutoff alone.
+        await change('principal', 'carol', 'low', 'set');
+        expect(await store.riskLevels('a', 'carol')).toMatchObject({ principal: 'low', principal_not_before: T0 + 9000 });
+        expect(await store.riskLevels('carol', null)).toMatchObject({ agent: null, agent_not_before: null });
       });
 
       it('raise keeps a higher level; set records exactly what is given; each appends its event with the outcome', async () => {
         expect(await change('principal', 'bob', 'high', 'raise')).toEqual({ previous: null, level: 'high' });
         expect(await change('principal', 'bob', 'medium', 'raise')).toEqual({ previous: 'high', level: 'high' });
         expect(await change('principal', 'bob', 'low', 'set')).toEqual({ previous: 'high', level: 'low' });
-        expect(await store.riskLevels('x', 'bob')).toEqual({ agent: null, principal: 'low' });
+        expect(await store.riskLevels('x', 'bob')).toMatchObject({ agent: null, principal: 'low' });
         const events = await store.readAudit(0, 10);
         expect(events.map((e) => [e.type, e.principal, e.detail])).toEqual([
           ['risk.changed', 'bob', { by: 'tester', previous_level: null, level: 'high' }],

@@ -213,7 +213,7 @@ describe('D1 store under concurrent writers', () => {
         ),
       ),
     );
-    expect(await store.riskLevels('a1', null)).toEqual({ agent: 'high', principal: null });
+    expect(await store.riskLevels('a1', null)).toMatchObject({ agent: 'high', principal: null });
     const events = (await store.readAudit(0, 100)).filter((e) => e.type === 'risk.changed');
     expect(events).toHaveLength(levels.length);
     // Serialised: each change saw the level the one before it left.

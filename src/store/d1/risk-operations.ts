@@ -21,11 +21,14 @@ export function d1RiskOperations(cx: D1Batching) {
     async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {
       // A null principal binds as NULL and matches nothing: one statement serves both cases.
       const { results } = await db
-        .prepare(`SELECT kind, level FROM risk_levels WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?)`)
+        .prepare(`SELECT kind, level, tokens_not_before FROM risk_levels WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?)`)
         .bind(agent, principal)
-        .all<{ kind: 'agent' | 'principal'; level: RiskLevel }>();
-      const out: RecordedRisk = { agent: null, principal: null };
-      for (const r of results) out[r.kind] = r.level;
+        .all<{ kind: 'agent' | 'principal'; level: RiskLevel; tokens_not_before: number | null }>();
+      const out: RecordedRisk = { agent: null, principal: null, agent_not_before: null, principal_not_before: null };
+      for (const r of results) {
+        out[r.kind] = r.level;
+        out[`${r.kind}_not_before`] = r.tokens_not_before;
+      }
       return out;
     },
 
@@ -71,6 +74,16 @@ export function d1RiskOperations(cx: D1Batching) {
                        set_by = excluded.set_by, updated_at = excluded.updated_at`,
                   )
                   .bind(kind, id, change.level, change.reason, change.by, change.time),
+              ]),
+          ...(change.tokens_not_before === undefined
+            ? []
+            : [
+                db
+                  .prepare(
+                    `INSERT INTO risk_levels (kind, subject, level, reason, set_by, updated_at, tokens_not_before) VALUES (?, ?, 'low', ?, ?, ?, ?)
+                     ON CONFLICT (kind, subject) DO UPDATE SET tokens_not_before = max(coalesce(tokens_not_before, 0), ?)`,
+                  )
+                  .bind(kind, id, change.reason, change.by, change.time, change.tokens_not_before, change.tokens_not_before),
               ]),
           ...append.statements,
         ]);

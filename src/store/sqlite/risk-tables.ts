@@ -9,9 +9,10 @@ const RANK: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
 
 /** `risk_levels`, `signal_jtis` and `principal_emails`. Plain reads and writes: callers own the transactions. */
 export class SqliteRiskTables {
-  readonly #levels: Statement<[string, string | null], { kind: 'agent' | 'principal'; level: RiskLevel }>;
+  readonly #levels: Statement<[string, string | null], { kind: 'agent' | 'principal'; level: RiskLevel; tokens_not_before: number | null }>;
   readonly #levelOf: Statement<[string, string], { level: RiskLevel }>;
   readonly #setLevel: Statement<[string, string, string, string, string, number]>;
+  readonly #notBefore: Statement<[string, string, string, string, number, number, number]>;
   readonly #seen: Statement<[string, string, number], unknown>;
   readonly #insertJti: Statement<[string, string, number, number]>;
   readonly #pruneJtis: Statement<[number, number]>;
@@ -21,13 +22,18 @@ export class SqliteRiskTables {
   constructor(db: Database) {
     // A null principal binds as NULL and matches nothing: one statement serves both cases.
     this.#levels = db.prepare(
-      `SELECT kind, level FROM risk_levels WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?)`,
+      `SELECT kind, level, tokens_not_before FROM risk_levels WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?)`,
     );
     this.#levelOf = db.prepare('SELECT level FROM risk_levels WHERE kind = ? AND subject = ?');
     this.#setLevel = db.prepare(
       `INSERT INTO risk_levels (kind, subject, level, reason, set_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (kind, subject) DO UPDATE SET level = excluded.level, reason = excluded.reason,
          set_by = excluded.set_by, updated_at = excluded.updated_at`,
+    );
+    // A subject with no recorded level gets `low` with the cutoff (its level stays what it was: none raised it).
+    this.#notBefore = db.prepare(
+      `INSERT INTO risk_levels (kind, subject, level, reason, set_by, updated_at, tokens_not_before) VALUES (?, ?, 'low', ?, ?, ?, ?)
+       ON CONFLICT (kind, subject) DO UPDATE SET tokens_not_before = max(coalesce(tokens_not_before, 0), ?)`,
     );
     this.#seen = db.prepare('SELECT 1 FROM signal_jtis WHERE issuer = ? AND jti = ? AND keep_until > ?');
     // An expired entry for the same id is replaced: past its keep_until a replay is refused as too old anyway.
@@ -46,17 +52,21 @@ export class SqliteRiskTables {
   }
 
   levels(agent: string, principal: string | null): RecordedRisk {
-    const out: RecordedRisk = { agent: null, principal: null };
-    for (const r of this.#levels.all(agent, principal)) out[r.kind] = r.level;
+    const out: RecordedRisk = { agent: null, principal: null, agent_not_before: null, principal_not_before: null };
+    for (const r of this.#levels.all(agent, principal)) {
+      out[r.kind] = r.level;
+      out[`${r.kind}_not_before`] = r.tokens_not_before;
+    }
     return out;
   }
 
   /** Applies a change; returns what was recorded before and what is recorded now. */
   change(c: RiskChange): { previous: RiskLevel | null; level: RiskLevel } {
     const previous = this.#levelOf.get(c.subject.kind, c.subject.id)?.level ?? null;
-    if (c.mode === 'raise' && previous !== null && RANK[previous] >= RANK[c.level]) return { previous, level: previous };
-    this.#setLevel.run(c.subject.kind, c.subject.id, c.level, c.reason, c.by, c.time);
-    return { previous, level: c.level };
+    const keep = c.mode === 'raise' && previous !== null && RANK[previous] >= RANK[c.level];
+    if (!keep) this.#setLevel.run(c.subject.kind, c.subject.id, c.level, c.reason, c.by, c.time);
+    if (c.tokens_not_before !== undefined) this.#notBefore.run(c.subject.kind, c.subject.id, c.reason, c.by, c.time, c.tokens_not_before, c.tokens_not_before);
+    return { previous, level: keep ? previous! : c.level };
   }
 
   seen(issuer: string, jti: string, now: number): boolean {
