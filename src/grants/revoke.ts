@@ -4,6 +4,7 @@ import type { RevocationFilter, RevocationRecord, RevokeContext } from '../store
 import type { Grant } from './grant.ts';
 import { randomToken } from './grant.ts';
 import { BatchPacer, yieldToEventLoop } from './batch-pacer.ts';
+import { deferToHotPath } from './hot-path.ts';
 import { storeCall } from './store-call.ts';
 import { receiptFor, type Receipt } from './receipt.ts';
 import { runRevocationJobs } from './revocation-worker.ts';
@@ -110,6 +111,7 @@ export async function runRevocation(deps: Deps, record: RevocationRecord, reques
       const batch = await pending;
       if (batch.length < size) break;
       await yieldToEventLoop();
+      await deferToHotPath(deps, yieldToEventLoop);
     }
     await revokeOrphans(deps, ctx);
     await deps.store.finishRevocation(

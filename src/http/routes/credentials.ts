@@ -8,6 +8,7 @@ import { grantTokenChecker } from '../../gateway/grant-token-check.ts';
 import { auditRejected, perCall } from '../../gateway/per-call.ts';
 import type { CredentialRequest } from '../../gateway/credential-request.ts';
 import { OAuthError } from '../oauth-error.ts';
+import { onHotPath } from '../../grants/hot-path.ts';
 
 const CACHED_CREDENTIALS = 10_000;
 
@@ -30,7 +31,7 @@ export const registerCredentials: RegisterRoutes = (app, deps) => {
     credentials: new CredentialCache(CACHED_CREDENTIALS),
     audit: groupCommit(deps.store, nextTurn),
   };
-  app.post('/v1/credentials', async (c) => {
+  app.post('/v1/credentials', async (c) => onHotPath(deps, async () => {
     const gateway = await authenticate(c.req.raw);
     const requestId = c.get('requestId');
     let call: CredentialRequest;
@@ -42,5 +43,5 @@ export const registerCredentials: RegisterRoutes = (app, deps) => {
     }
     const body = await perCall(deps, parts, gateway, call, requestId);
     return c.json(body, 200, { 'cache-control': 'no-store', pragma: 'no-cache' });
-  });
+  }));
 };
