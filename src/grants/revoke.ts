@@ -126,6 +126,9 @@ export async function runRevocation(deps: Deps, record: RevocationRecord, reques
 /** How long a caller waits for upstream revocations before its receipts say `pending`. */
 const SETTLE_MS = 3000;
 
+/** At most this many upstream revocations are tried while the caller waits; the worker does the rest. */
+const SETTLE_MAX_JOBS = 1000;
+
 /**
  * Tries the upstream revocations of just-revoked grants at once (bounded by SETTLE_MS; the
  * worker keeps retrying whatever is left) and tells, per grant, what happened upstream.
@@ -135,7 +138,8 @@ export async function settle(deps: Deps, grants: Grant[]): Promise<Receipt[]> {
   if (ids.length > 0) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SETTLE_MS)));
-    await Promise.race([runRevocationJobs(deps, ids.length, ids).catch(() => undefined), deadline]);
+    // A grant can hold several upstream credentials (a gateway's call leases): try them all, within the deadline.
+    await Promise.race([runRevocationJobs(deps, SETTLE_MAX_JOBS, ids).catch(() => undefined), deadline]);
     clearTimeout(timer);
   }
   const open = new Set((await storeCall(() => deps.store.jobsForGrants(ids))).map((j) => j.grant_id));
