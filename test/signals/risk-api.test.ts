@@ -97,3 +97,23 @@ describe('POST /v1/risk', () => {
     expect((await res.json()).error).toBe('invalid_request');
   });
 });
+
+describe('GET /v1/risk', () => {
+  it('shows the level in force, what was recorded, and the token cutoff; admins only', async () => {
+    const { signalsHarness, CAEP } = await import('./transmitter.ts');
+    const h = await signalsHarness();
+    const get = (q: string, auth = true) => (auth ? h.adminRequest(`/v1/risk?${q}`) : h.app.request(`/v1/risk?${q}`));
+    expect((await get('agent=spiffe://example.org/agent/demo', false)).status).toBe(401);
+    expect((await get('agent=a&principal=b')).status).toBe(400);
+    expect(await (await get('agent=spiffe://example.org/agent/risky')).json()).toMatchObject({ level: 'high', registered_level: 'high', recorded_level: null, tokens_not_before: null });
+    const alice = `${h.human.issuer}#alice`;
+    expect(await (await get(`principal=${encodeURIComponent(alice)}`)).json()).toEqual({ principal: alice, level: 'low', recorded_level: null, tokens_not_before: null });
+    await h.push(await h.ssf.set({ [CAEP + 'session-revoked']: {} }, { sub_id: { format: 'iss_sub', iss: h.human.issuer, sub: 'alice' } }));
+    expect(await (await get(`principal=${encodeURIComponent(alice)}`)).json()).toEqual({
+      principal: alice,
+      level: 'medium',
+      recorded_level: 'medium',
+      tokens_not_before: new Date(h.clock.now).toISOString(),
+    });
+  });
+});

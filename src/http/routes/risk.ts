@@ -5,6 +5,8 @@ import { RISK_LEVELS } from '../../risk/levels.ts';
 import type { RiskLevel } from '../../policy/types.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
+import { storeCall } from '../../grants/store-call.ts';
+import { currentRisk } from '../../risk/current-risk.ts';
 import { readJson } from '../read-body.ts';
 
 const id = z.string().min(1).max(2048);
@@ -23,7 +25,30 @@ const body = z
  * grant of that subject again and the ones it no longer permits are revoked. Answers what was
  * revoked, with the revocations to follow (GET /v1/revocations/{id}).
  */
+const query = z
+  .object({ agent: id.optional(), principal: id.optional() })
+  .strict()
+  .refine((q) => (q.agent === undefined) !== (q.principal === undefined), { message: 'give exactly one of agent, principal' });
+
 export const registerRisk: RegisterRoutes = (app, deps) => {
+  // What policy sees for a subject now: the level in force, what was recorded (by a signal or an
+  // admin; null when nothing was), and since when its identity tokens are refused.
+  app.get('/v1/risk', async (c) => {
+    await authenticateAdmin(deps, c.req.raw);
+    const parsed = query.safeParse(c.req.query());
+    if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
+    const q = parsed.data;
+    const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+    if (q.agent !== undefined) {
+      const recorded = await storeCall(() => deps.store.riskLevels(q.agent!, null));
+      const registered = deps.agents.lookup(q.agent)?.risk ?? null;
+      const view = await storeCall(() => currentRisk(deps, q.agent!, registered ?? 'low', null));
+      return c.json({ agent: q.agent, level: view.agent, registered_level: registered, recorded_level: recorded.agent, tokens_not_before: iso(recorded.agent_not_before) });
+    }
+    const recorded = await storeCall(() => deps.store.riskLevels('', q.principal!));
+    return c.json({ principal: q.principal, level: recorded.principal ?? 'low', recorded_level: recorded.principal, tokens_not_before: iso(recorded.principal_not_before) });
+  });
+
   app.post('/v1/risk', async (c) => {
     const by = await authenticateAdmin(deps, c.req.raw);
     const parsed = body.safeParse(await readJson(c.req.raw, deps.config.server.limits.max_body_bytes));
