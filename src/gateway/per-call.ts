@@ -16,6 +16,7 @@ import type { CredentialCache } from './credential-cache.ts';
 import type { CredentialRequest } from './credential-request.ts';
 import type { GrantTokenCheck } from './grant-token-check.ts';
 import { issueCallCredential } from './issue-call-credential.ts';
+import { UNREGISTERED_OWNER } from '../grants/agent-registry.ts';
 
 /** POST /v1/credentials 200 body (the token endpoint's field names where they apply). */
 export interface CredentialResponse {
@@ -94,13 +95,14 @@ async function serve(deps: Deps, parts: PerCallParts, rec: CallRecord): Promise<
 
   const agent = deps.agents.lookup(grant.agent);
   const resource = deps.resources.get(grant.resource);
-  if (!agent) throw new OAuthError('access_denied', 'agent is no longer registered');
+  // Granted without a registration (a permit marked @unregistered("allow")): the same must hold now.
+  if (!agent && grant.owner !== UNREGISTERED_OWNER) throw new OAuthError('access_denied', 'agent is no longer registered');
   if (!resource) throw new OAuthError('access_denied', 'resource is no longer in the catalog');
   const provider = deps.providers.get(resource.provider);
   if (!provider) throw new OAuthError('temporarily_unavailable', 'provider not available');
   if (provider.needsSubjectToken) throw new OAuthError('invalid_grant', "this resource's credential is the human's own: it cannot be issued per call");
 
-  const risk = await storeCall(() => currentRisk(deps, grant.agent, agent.risk, grant.principal));
+  const risk = await storeCall(() => currentRisk(deps, grant.agent, agent?.risk ?? 'low', grant.principal));
   const decision = decideAction(
     parts.policy,
     { agentId: grant.agent, owner: grant.owner, trustDomain: trustDomainOf(grant.agent), principal: grant.principal },
@@ -118,6 +120,7 @@ async function serve(deps: Deps, parts: PerCallParts, rec: CallRecord): Promise<
   );
   rec.policyIds = decision.policyIds;
   if (decision.decision !== 'allow') throw new OAuthError('access_denied', decision.errors.length ? 'denied: policy evaluation error' : 'denied by policy');
+  if (!agent && !decision.allowsUnregistered) throw new OAuthError('access_denied', 'no policy allows this unregistered agent any more');
   await requireCallApproval(deps, decision, grant, call, rec.requestId);
 
   const { credential, fresh } = await parts.credentials.get(grant.id, call.action, now, () => issueCallCredential(deps, grant, resource, provider, call.action, rec.requestId));

@@ -1,5 +1,8 @@
 import type { AgentConfig } from '../config/schema.ts';
 
+/** The owner policy sees (and grants record) for an agent with no registration. */
+export const UNREGISTERED_OWNER = '(unregistered)';
+
 /**
  * The agent registry: exact ids, and patterns ending in `/*` meaning "any path below".
  * The longest matching pattern wins, so a specific registration overrides a broad one.

@@ -17,6 +17,7 @@ import { issueGrant, type ExchangeResponse } from './issue-grant.ts';
 import { formatScope, parseRequestedScope } from './requested-scope.ts';
 import { checkDepth, resolveCaller, type Caller } from './resolve-caller.ts';
 import { storeCall } from './store-call.ts';
+import { UNREGISTERED_OWNER } from './agent-registry.ts';
 import { noteEmail } from '../signals/principal-email.ts';
 
 /**
@@ -55,23 +56,24 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     // Why the agent asked is part of every record of the request, refusals included.
     detail: req.intent ? { intent: req.intent } : null,
   };
-  if (!agent) {
-    await storeCall(() => deps.store.appendAudit(draft('exchange.rejected', now, { ...base, decision: 'deny', reason: 'unregistered agent' })));
-    throw new OAuthError('unauthorized_client', 'agent is not registered');
-  }
   if (await storeCall(() => deps.store.isBlocked(caller.agentId, caller.principal))) {
     await storeCall(() => deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: 'blocked' })));
     throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
   }
 
-  const risk = await storeCall(() => currentRisk(deps, caller.agentId, agent.risk, caller.principal));
+  const risk = await storeCall(() => currentRisk(deps, caller.agentId, agent?.risk ?? 'low', caller.principal));
   const revokedSession = sessionRevoked(caller, risk);
   if (revokedSession) {
     await storeCall(() => deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: `${revokedSession} session revoked` })));
     throw new OAuthError('invalid_grant', `the ${revokedSession}'s sessions were revoked after this token was issued: get a new one`);
   }
-  const decisions = decideEach(deps, caller, agent.owner, risk, resource, requested.actions, req, now);
-  const allowed = requested.actions.filter((a) => decisions.get(a)!.decision === 'allow');
+  const decisions = decideEach(deps, caller, agent?.owner ?? UNREGISTERED_OWNER, risk, resource, requested.actions, req, now);
+  // An agent with no registration gets only what a permit marked @unregistered("allow") allows.
+  const allowed = requested.actions.filter((a) => decisions.get(a)!.decision === 'allow' && (agent !== null || decisions.get(a)!.allowsUnregistered));
+  if (!agent && allowed.length === 0) {
+    await storeCall(() => deps.store.appendAudit(draft('exchange.rejected', now, { ...base, decision: 'deny', reason: 'unregistered agent' })));
+    throw new OAuthError('unauthorized_client', 'agent is not registered');
+  }
   const policyIds = [...new Set([...decisions.values()].flatMap((d) => d.policyIds))];
   if (allowed.length === 0) {
     const errors = [...decisions.values()].flatMap((d) => d.errors);
@@ -88,7 +90,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
   const ttlSeconds = Math.min(
     req.requestedTtl ?? limits.default_ttl,
     limits.max_ttl,
-    agent.max_ttl ?? Infinity,
+    agent?.max_ttl ?? Infinity,
     ...granted.map((d) => d.maxTtl ?? Infinity),
   );
   const expiresAt = Math.min(now + ttlSeconds * 1000, caller.notAfter);
@@ -98,7 +100,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     id: newGrantId(),
     status: approval ? 'pending_approval' : 'issuing',
     agent: caller.agentId,
-    owner: agent.owner,
+    owner: agent?.owner ?? UNREGISTERED_OWNER,
     principal: caller.principal,
     act: caller.act,
     task_id: req.taskId,

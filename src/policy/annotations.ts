@@ -1,9 +1,12 @@
 import { parseDuration } from '../config/duration.ts';
 
 // Obligations ride on permit annotations: @approval("owner" | "principal" | "group:<name>"), @max_ttl("15m").
+// @unregistered("allow") lets a permit apply to agents with no registration too (DESIGN §1: an
+// unregistered agent gets nothing unless policy explicitly allows it).
 export interface Obligations {
   approval: string | null;
   maxTtl: number | null;
+  unregistered: boolean;
 }
 
 const APPROVAL = /^(owner|principal|group:[A-Za-z0-9._@-]{1,128})$/;
@@ -16,7 +19,13 @@ export function readObligations(
   const problems: string[] = [];
   let approval: string | null = null;
   let maxTtl: number | null = null;
+  let unregistered = false;
 
+  const rawUnregistered = annotations.unregistered;
+  if (rawUnregistered !== undefined) {
+    if (rawUnregistered === 'allow') unregistered = true;
+    else problems.push(`@unregistered(${show(rawUnregistered)}): expected "allow"`);
+  }
   const rawApproval = annotations.approval;
   if (rawApproval !== undefined) {
     if (rawApproval !== null && APPROVAL.test(rawApproval)) approval = rawApproval;
@@ -28,10 +37,10 @@ export function readObligations(
     if (seconds !== null) maxTtl = seconds;
     else problems.push(`@max_ttl(${show(rawTtl)}): expected a duration such as "90s", "15m", "1h", "1d"`);
   }
-  if (effect === 'forbid' && (rawApproval !== undefined || rawTtl !== undefined)) {
-    problems.push('@approval and @max_ttl only apply to permit policies');
+  if (effect === 'forbid' && (rawApproval !== undefined || rawTtl !== undefined || rawUnregistered !== undefined)) {
+    problems.push('@approval, @max_ttl and @unregistered only apply to permit policies');
   }
-  return { approval, maxTtl, problems };
+  return { approval, maxTtl, unregistered, problems };
 }
 
 /** Combines the obligations of several deciding permits: every approval, the shortest TTL. */
@@ -42,7 +51,7 @@ export function combineObligations(list: readonly Obligations[]): Obligations {
     if (o.approval !== null) approvals.add(o.approval);
     if (o.maxTtl !== null && (maxTtl === null || o.maxTtl < maxTtl)) maxTtl = o.maxTtl;
   }
-  return { approval: approvals.size ? [...approvals].sort().join(',') : null, maxTtl };
+  return { approval: approvals.size ? [...approvals].sort().join(',') : null, maxTtl, unregistered: list.some((o) => o.unregistered) };
 }
 
 function show(v: string | null): string {

@@ -75,9 +75,9 @@ function splitSource(cedar: CedarModule, source: PolicySource, problems: string[
       return;
     }
     const effect = json.json.effect;
-    const { approval, maxTtl, problems: bad } = readObligations(effect, annotations);
+    const { approval, maxTtl, unregistered, problems: bad } = readObligations(effect, annotations);
     for (const b of bad) problems.push(`${source.name}: policy "${id}": ${b}`);
-    out.push({ id, file: source.name, effect, text, approval, maxTtl });
+    out.push({ id, file: source.name, effect, text, approval, maxTtl, unregistered });
   });
   return out;
 }

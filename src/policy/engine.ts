@@ -104,10 +104,10 @@ function toDecision(response: Response, byId: Map<string, CompiledPolicy>): Poli
   }
   if (response.decision === 'deny') return deny([...reason], []);
   const permits = reason.map((id) => byId.get(id)).filter((p) => p !== undefined);
-  const { approval, maxTtl } = combineObligations(permits);
-  return { decision: 'allow', policyIds: [...reason], approval, maxTtl, errors: [] };
+  const { approval, maxTtl, unregistered } = combineObligations(permits);
+  return { decision: 'allow', policyIds: [...reason], approval, maxTtl, allowsUnregistered: unregistered, errors: [] };
 }
 
 function deny(policyIds: string[], errors: string[]): PolicyDecision {
-  return { decision: 'deny', policyIds, approval: null, maxTtl: null, errors };
+  return { decision: 'deny', policyIds, approval: null, maxTtl: null, allowsUnregistered: false, errors };
 }

@@ -34,6 +34,8 @@ export interface PolicyDecision {
   approval: string | null;
   /** seconds: the minimum @max_ttl of the deciding permits */
   maxTtl: number | null;
+  /** a deciding permit carries @unregistered("allow"): the allow holds for an agent with no registration */
+  allowsUnregistered: boolean;
   /** evaluation errors as `<policy id>: <message>`; any error makes the decision deny */
   errors: string[];
 }

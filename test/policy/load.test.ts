@@ -71,7 +71,7 @@ describe('load errors name the file and policy', () => {
 
   it('obligations on a forbid are a load error', () => {
     const src = { name: 'f.cedar', text: '@id("f") @max_ttl("1h") forbid (principal, action, resource);' };
-    expect(loadProblems([src])).toEqual(['f.cedar: policy "f": @approval and @max_ttl only apply to permit policies']);
+    expect(loadProblems([src])).toEqual(['f.cedar: policy "f": @approval, @max_ttl and @unregistered only apply to permit policies']);
   });
 
   it('templates are rejected', () => {

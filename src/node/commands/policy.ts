@@ -1,4 +1,5 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { UNREGISTERED_OWNER } from '../../grants/agent-registry.ts';
 import { isActionClass } from '../../grants/action-class.ts';
 import { createAgentRegistry } from '../../grants/agent-registry.ts';
 import { checkPolicies, loadPolicies } from '../../policy/engine.ts';
@@ -51,7 +52,7 @@ export async function policyCommand(argv: string[]): Promise<number> {
   if (!agent) console.error(`note: ${v.agent} is not registered; the server would answer unauthorized_client`);
   const engine = loadPolicies(cedar, loaded.schemaText, loaded.policySources);
   const explanation = engine.explain({
-    agent: { id: v.agent, owner: agent?.owner ?? '(unregistered)', trust_domain: trustDomainOf(v.agent), risk: agent?.risk ?? 'low' },
+    agent: { id: v.agent, owner: agent?.owner ?? UNREGISTERED_OWNER, trust_domain: trustDomainOf(v.agent), risk: agent?.risk ?? 'low' },
     principal: v.human ? { id: v.human, risk: 'low' } : null,
     action: v.action,
     resource: { id: resource.id, provider: resource.provider, classification: resource.classification },
