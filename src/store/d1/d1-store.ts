@@ -38,8 +38,7 @@ import { d1ApprovalOperations } from './approval-operations.ts';
 import { d1CallLeaseOperations } from './call-lease-operations.ts';
 import { migrateD1 } from './migrate.ts';
 import { d1RiskOperations } from './risk-operations.ts';
-import { REVOCATION_COLUMNS, toRecord } from './revocation-rows.ts';
-import type { RevocationRow } from './revocation-rows.ts';
+import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from '../sqlite/revocation-rows.ts';
 import { d1WriteOperations } from './write-operations.ts';
 import type { D1WriteOperations } from './write-operations.ts';
 

@@ -1,18 +1,6 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
-import type { RevocationFilter, RevocationRecord } from '../store.ts';
-
-export interface RevocationRow {
-  id: string;
-  filter: string;
-  reason: string;
-  requested_by: string;
-  block: number;
-  created_at: number;
-  finished_at: number | null;
-  revoked_count: number;
-}
-
-export const REVOCATION_COLUMNS = 'id, filter, reason, requested_by, block, created_at, finished_at, revoked_count';
+import type { RevocationRecord } from '../store.ts';
+import { REVOCATION_COLUMNS } from '../sqlite/revocation-rows.ts';
 
 /** The record and, when it blocks, one block per agent/principal its filter names. The batch fails on a duplicate id. */
 export function insertRevocation(db: D1Database, r: RevocationRecord): D1PreparedStatement[] {
@@ -27,17 +15,4 @@ export function insertRevocation(db: D1Database, r: RevocationRecord): D1Prepare
   if (r.filter.agent !== undefined) out.push(block('agent', r.filter.agent));
   if (r.filter.principal !== undefined) out.push(block('principal', r.filter.principal));
   return out;
-}
-
-export function toRecord(r: RevocationRow): RevocationRecord {
-  return {
-    id: r.id,
-    filter: JSON.parse(r.filter) as RevocationFilter,
-    reason: r.reason,
-    requested_by: r.requested_by,
-    block: r.block === 1,
-    created_at: r.created_at,
-    finished_at: r.finished_at,
-    revoked_count: r.revoked_count,
-  };
 }

@@ -1,21 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Grant } from '../../grants/grant.ts';
-import type { Block, RevocationFilter, RevocationRecord, RevocationTally } from '../store.ts';
+import type { Block, RevocationRecord, RevocationTally } from '../store.ts';
+import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from './revocation-rows.ts';
 
 type TallyRow = Omit<RevocationTally, 'with_lease'> & { with_lease: number };
 
-interface RevocationRow {
-  id: string;
-  filter: string;
-  reason: string;
-  requested_by: string;
-  block: number;
-  created_at: number;
-  finished_at: number | null;
-  revoked_count: number;
-}
 
-const COLUMNS = 'id, filter, reason, requested_by, block, created_at, finished_at, revoked_count';
+const COLUMNS = REVOCATION_COLUMNS;
 
 /** `revocations` and the `blocks` they impose. */
 export class SqliteRevocations {
@@ -132,17 +123,4 @@ export class SqliteRevocations {
   isTaskClosed(taskId: string, agent: string): boolean {
     return this.#taskClosed.get(taskId, agent) !== undefined;
   }
-}
-
-function toRecord(r: RevocationRow): RevocationRecord {
-  return {
-    id: r.id,
-    filter: JSON.parse(r.filter) as RevocationFilter,
-    reason: r.reason,
-    requested_by: r.requested_by,
-    block: r.block === 1,
-    created_at: r.created_at,
-    finished_at: r.finished_at,
-    revoked_count: r.revoked_count,
-  };
 }
