@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sha256Hex } from '../src/http/bearer-auth.ts';
 import { harness, type Harness } from '../test/support/harness.ts';
 import { median } from './measure.ts';
+import { seedGrants } from './seed-grants.ts';
 
 const GATEWAY_KEY = 'tgw_bench-gateway-key-0123456789abcdef';
 
@@ -119,7 +120,7 @@ async function latencies(fn: (i: number) => Promise<void>, n: number): Promise<n
 async function duringMassRevocation(h: Harness, fn: (i: number) => Promise<void>, count: number) {
   const first = await h.exchange({ subject_token: await h.agentToken('mass', { ttl: 3600 }), scope: 'demo:reports:read', task_id: 'mass' });
   const { grant_id } = (await first.json()) as { grant_id: string };
-  seed((h.deps.store as unknown as { db: Database.Database }).db, grant_id, count - 1);
+  seedGrants((h.deps.store as unknown as { db: Database.Database }).db, grant_id, count - 1);
   const lat: number[] = [];
   const hist = monitorEventLoopDelay({ resolution: 1 });
   hist.enable();
@@ -149,15 +150,6 @@ async function duringMassRevocation(h: Harness, fn: (i: number) => Promise<void>
   return { latencies: lat, stallMs: hist.max / 1e6, wallMs };
 }
 
-/** Copies one real grant row `n` times with fresh ids, in one transaction. */
-function seed(db: Database.Database, templateId: string, n: number): void {
-  const cols = (db.prepare('PRAGMA table_info(grants)').all() as { name: string }[]).map((c) => c.name);
-  const select = cols.map((c) => (c === 'id' ? "'grt_seed' || printf('%010d', x)" : c === 'credential_fingerprint' ? "'sha256:seed' || x" : c)).join(', ');
-  db.prepare(
-    `WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < ?)
-     INSERT INTO grants (${cols.join(', ')}) SELECT ${select} FROM seq, grants WHERE grants.id = ?`,
-  ).run(n, templateId);
-}
 
 function percentile(v: number[], p: number): number {
   const s = [...v].sort((a, b) => a - b);

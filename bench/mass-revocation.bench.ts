@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { harness } from '../test/support/harness.ts';
 import { liveGrant } from '../src/grants/live-grant.ts';
 import { longestStall } from './measure.ts';
+import { liveProbe, seedGrants } from './seed-grants.ts';
 
 /**
  * Mass revocation of `count` active grants through POST /v1/revocations {all: true}:
@@ -17,22 +18,14 @@ export async function benchMassRevocation(count: number) {
   const first = await h.exchange({ subject_token: await h.agentToken('mass', { ttl: 3600 }), scope: 'demo:reports:read', task_id: 'mass' });
   const { grant_id } = (await first.json()) as { grant_id: string };
   const db = (h.deps.store as unknown as { db: Database.Database }).db;
-  seed(db, grant_id, count - 1);
+  seedGrants(db, grant_id, count - 1);
   const before = db.prepare("SELECT count(*) AS n FROM grants WHERE status = 'active'").get() as { n: number };
   if (before.n !== count) throw new Error(`seeded ${before.n} grants, wanted ${count}`);
   const ids = (db.prepare('SELECT id FROM grants ORDER BY random() LIMIT 200').all() as { id: string }[]).map((r) => r.id);
   for (const id of ids) if (!(await liveGrant(h.deps.store, id, h.clock.now))) throw new Error('seeded grant not live');
 
   // A probe keeps asking, as a gateway would, while the revocation runs.
-  let probes = 0;
-  let stop = false;
-  const probe = (async () => {
-    while (!stop) {
-      await liveGrant(h.deps.store, ids[probes % ids.length]!, h.clock.now);
-      probes++;
-      await new Promise((r) => setTimeout(r, 1));
-    }
-  })();
+  const probe = liveProbe(h.deps.store, ids, () => h.clock.now);
   let deadMs = 0;
   const { stallMs, wallMs } = await longestStall(async () => {
     const t0 = performance.now();
@@ -49,8 +42,7 @@ export async function benchMassRevocation(count: number) {
       await new Promise((res) => setTimeout(res, 5));
     }
   });
-  stop = true;
-  await probe;
+  const probes = await probe.stop();
   const live = await h.deps.store.countLive({ all: true });
   if (live !== 0) throw new Error(`${live} grants still live`);
   await h.deps.store.close();
@@ -66,12 +58,3 @@ export async function benchMassRevocation(count: number) {
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
-/** Copies one real grant row `n` times with fresh ids, in one transaction. */
-function seed(db: Database.Database, templateId: string, n: number): void {
-  const cols = (db.prepare('PRAGMA table_info(grants)').all() as { name: string }[]).map((c) => c.name);
-  const select = cols.map((c) => (c === 'id' ? "'grt_seed' || printf('%010d', x)" : c === 'credential_fingerprint' ? "'sha256:seed' || x" : c)).join(', ');
-  db.prepare(
-    `WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < ?)
-     INSERT INTO grants (${cols.join(', ')}) SELECT ${select} FROM seq, grants WHERE grants.id = ?`,
-  ).run(n, templateId);
-}

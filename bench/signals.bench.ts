@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { liveGrant } from '../src/grants/live-grant.ts';
 import { CAEP, signalsHarness, type SignalsHarness } from '../test/signals/transmitter.ts';
 import { longestStall } from './measure.ts';
+import { liveProbe, seedGrants } from './seed-grants.ts';
 
 type Path = 'session-revoked' | 'credential-change' | 'admin-revocation';
 
@@ -33,20 +34,12 @@ async function run(path: Path, count: number) {
   h.clock.now = Date.now();
   const first = await h.grant({ human: 'target', agent: 'bench', task: 'bench', scope: 'demo:reports:write' });
   const db = (h.deps.store as unknown as { db: Database.Database }).db;
-  seed(db, first.grant_id, count - 1);
+  seedGrants(db, first.grant_id, count - 1, { distinctTasks: true });
   const ids = (db.prepare('SELECT id FROM grants ORDER BY random() LIMIT 200').all() as { id: string }[]).map((r) => r.id);
   for (const id of ids) if (!(await liveGrant(h.deps.store, id, h.clock.now))) throw new Error('seeded grant not live');
   const principal = `${h.human.issuer}#target`;
 
-  let probes = 0;
-  let stop = false;
-  const probe = (async () => {
-    while (!stop) {
-      await liveGrant(h.deps.store, ids[probes % ids.length]!, h.clock.now);
-      probes++;
-      await new Promise((r) => setTimeout(r, 1));
-    }
-  })();
+  const probe = liveProbe(h.deps.store, ids, () => h.clock.now);
   let deadMs = 0;
   const { stallMs, wallMs } = await longestStall(async () => {
     const t0 = performance.now();
@@ -57,8 +50,7 @@ async function run(path: Path, count: number) {
     for (const id of revocations) revoked += (await waitFinished(h, id)).revoked;
     if (revoked !== count) throw new Error(`${path}: revoked ${revoked} of ${count}`);
   });
-  stop = true;
-  await probe;
+  const probes = await probe.stop();
   const live = await h.deps.store.countLive({ principal });
   if (live !== 0) throw new Error(`${path}: ${live} grants still live`);
   await h.deps.store.close();
@@ -89,15 +81,3 @@ async function waitFinished(h: SignalsHarness, id: string): Promise<{ revoked: n
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
-/** Copies one real grant row `n` times with fresh ids and tasks, in one transaction. */
-function seed(db: Database.Database, templateId: string, n: number): void {
-  const cols = (db.prepare('PRAGMA table_info(grants)').all() as { name: string }[]).map((c) => c.name);
-  // Distinct tasks, so no two re-decisions are the same request.
-  const select = cols
-    .map((c) => (c === 'id' ? "'grt_seed' || printf('%010d', x)" : c === 'credential_fingerprint' ? "'sha256:seed' || x" : c === 'task_id' ? "'bench-' || x" : c))
-    .join(', ');
-  db.prepare(
-    `WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < ?)
-     INSERT INTO grants (${cols.join(', ')}) SELECT ${select} FROM seq, grants WHERE grants.id = ?`,
-  ).run(n, templateId);
-}

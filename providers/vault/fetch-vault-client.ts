@@ -1,4 +1,4 @@
-import { authOf, num, record, str } from './vault-answer.ts';
+import { authOf, createTokenBody, num, record, str } from './vault-answer.ts';
 import { VaultCallError, type CreateTokenRequest, type VaultAuth, type VaultClient, type VaultLogin, type VaultSecret, type VaultTokenInfo } from './vault-client.ts';
 
 export interface FetchVaultOptions {
@@ -40,15 +40,7 @@ export class FetchVaultClient implements VaultClient {
   }
 
   async createToken(token: string, req: CreateTokenRequest): Promise<VaultAuth> {
-    const body = {
-      policies: req.policies,
-      meta: req.meta,
-      display_name: req.displayName,
-      ttl: `${req.ttl}s`,
-      explicit_max_ttl: `${req.explicitMaxTtl}s`,
-      no_default_policy: req.noDefaultPolicy,
-      ...(req.renewable === false ? { renewable: false } : {}),
-    };
+    const body = createTokenBody(req);
     const path = req.role ? `auth/token/create/${encodeURIComponent(req.role)}` : 'auth/token/create';
     return authOf('create token', await this.call('create token', 'POST', path, token, body));
   }

@@ -1,6 +1,6 @@
 import { Agent } from 'node:https';
 import nodeVault from 'node-vault';
-import { authOf, num, record, str, strings } from './vault-answer.ts';
+import { authOf, createTokenBody, num, record, str, strings } from './vault-answer.ts';
 import { VaultCallError, type CreateTokenRequest, type VaultAuth, type VaultClient, type VaultLogin, type VaultSecret, type VaultTokenInfo } from './vault-client.ts';
 
 export interface NodeVaultOptions {
@@ -49,17 +49,7 @@ export class NodeVaultClient implements VaultClient {
   }
 
   async createToken(token: string, req: CreateTokenRequest): Promise<VaultAuth> {
-    const args = {
-      policies: req.policies,
-      meta: req.meta,
-      display_name: req.displayName,
-      // node-vault's request schema wants durations as strings
-      ttl: `${req.ttl}s`,
-      explicit_max_ttl: `${req.explicitMaxTtl}s`,
-      no_default_policy: req.noDefaultPolicy,
-      ...(req.renewable === false ? { renewable: false } : {}),
-      ...as(token),
-    };
+    const args = { ...createTokenBody(req), ...as(token) };
     const driver = this.newDriver();
     const body = await call('create token', () => (req.role ? driver.tokenCreateRole({ role_name: req.role, ...args }) : driver.tokenCreate(args)));
     return authOf('create token', body);

@@ -1,7 +1,20 @@
-import { VaultCallError, type VaultAuth } from './vault-client.ts';
+import { VaultCallError, type CreateTokenRequest, type VaultAuth } from './vault-client.ts';
 
 // Reading Vault's JSON answers, shared by both clients (node-vault on Node, fetch on Workers):
 // a missing or mistyped field reads as empty, never as a thrown TypeError mid-issue.
+
+/** The body of Vault's token create call (durations as strings, as node-vault's schema wants too). */
+export function createTokenBody(req: CreateTokenRequest) {
+  return {
+    policies: req.policies,
+    meta: req.meta,
+    display_name: req.displayName,
+    ttl: `${req.ttl}s`,
+    explicit_max_ttl: `${req.explicitMaxTtl}s`,
+    no_default_policy: req.noDefaultPolicy,
+    ...(req.renewable === false ? { renewable: false } : {}),
+  };
+}
 
 export function authOf(op: string, body: unknown): VaultAuth {
   const auth = record(record(body).auth);

@@ -3,7 +3,7 @@ import type { Deps } from '../deps.ts';
 import { storeCall } from '../grants/store-call.ts';
 import { OAuthError } from '../http/oauth-error.ts';
 import type { GrantStep } from '../store/store.ts';
-import type { Approval, ApprovalDecision } from './approval.ts';
+import { approvalAuditFields, type Approval, type ApprovalDecision } from './approval.ts';
 import { rulesFor, type Human } from './approvers.ts';
 
 const MAX_TRIES = 4;
@@ -27,7 +27,7 @@ export async function answerApproval(
     const a = await storeCall(() => deps.store.getApproval(id));
     if (!a) throw new OAuthError('not_found', 'no such approval');
     const now = deps.now();
-    const fields = { request_id: requestId, agent: a.agent, principal: a.principal, task_id: a.task_id, grant_id: a.grant_id, resource: a.resource, actions: a.actions };
+    const fields = { request_id: requestId, ...approvalAuditFields(a) };
     const rules = rulesFor(a, human, deps.config.approvals.groups);
     if (rules.length === 0) {
       await storeCall(() =>

@@ -54,6 +54,11 @@ export interface Approval {
   version: number;
 }
 
+/** The audit fields every event about an approval carries: who asked, for which grant and task, on what. */
+export function approvalAuditFields(a: Approval) {
+  return { agent: a.agent, principal: a.principal, task_id: a.task_id, grant_id: a.grant_id, resource: a.resource, actions: a.actions };
+}
+
 export function newApprovalId(): string {
   return 'apr_' + randomToken(16);
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { VerifiedToken } from '../identity/trust-registry.ts';
+import { verifiedEmail } from '../signals/principal-email.ts';
 import type { Approval } from './approval.ts';
 
 const MAX_GROUPS_CLAIM = 256;
@@ -16,9 +17,8 @@ export interface Human {
 
 export function humanFrom(t: VerifiedToken): Human {
   const c = t.claims;
-  const email = typeof c.email === 'string' && c.email_verified !== false && c.email.length <= 320 ? c.email.toLowerCase() : null;
   const groups = Array.isArray(c.groups) ? c.groups.slice(0, MAX_GROUPS_CLAIM).filter((g): g is string => typeof g === 'string') : [];
-  return { id: `${t.issuer}#${t.subject}`, email, groups };
+  return { id: `${t.issuer}#${t.subject}`, email: verifiedEmail(c), groups };
 }
 
 /**

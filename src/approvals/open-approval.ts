@@ -1,4 +1,5 @@
 import { draft, type AuditDraft } from '../audit/event.ts';
+import { withGrantFields } from '../audit/grant-event.ts';
 import type { Deps } from '../deps.ts';
 import type { ActionClass } from '../grants/action-class.ts';
 import type { Grant } from '../grants/grant.ts';
@@ -72,21 +73,17 @@ export async function openApproval(deps: Deps, n: NewApproval): Promise<Approval
     used_at: null,
     version: 1,
   };
-  const event = draft(n.kind === 'grant' ? 'grant.pending_approval' : 'approval.requested', now, {
-    agent: g.agent,
-    principal: g.principal,
-    act: g.act,
-    task_id: g.task_id,
-    grant_id: g.id,
-    resource: g.resource,
-    scope: g.scope,
-    ...n.event,
-    actions: n.actions,
-    request_id: n.requestId,
-    decision: 'approval_required',
-    reason: `approval: ${n.obligation}`,
-    detail: { ...(n.event.detail ?? {}), approval_id: approval.id, kind: n.kind, tool: n.tool, arguments_digest: n.argumentsDigest },
-  });
+  const event = withGrantFields(
+    draft(n.kind === 'grant' ? 'grant.pending_approval' : 'approval.requested', now, {
+      ...n.event,
+      actions: n.actions,
+      request_id: n.requestId,
+      decision: 'approval_required',
+      reason: `approval: ${n.obligation}`,
+      detail: { ...(n.event.detail ?? {}), approval_id: approval.id, kind: n.kind, tool: n.tool, arguments_digest: n.argumentsDigest },
+    }),
+    g,
+  );
   // A new waiting grant is stamped as it is inserted, so mass revocations order against it exactly.
   const waiting = n.kind === 'grant' ? { ...g, created_at: deps.now() } : null;
   await storeCall(() => deps.store.requestApproval(approval, waiting, event));

@@ -2,7 +2,7 @@ import { draft } from '../audit/event.ts';
 import type { Deps } from '../deps.ts';
 import { storeCall } from '../grants/store-call.ts';
 import { OAuthError } from '../http/oauth-error.ts';
-import type { Approval, ApprovalKind } from './approval.ts';
+import { approvalAuditFields, type Approval, type ApprovalKind } from './approval.ts';
 
 /**
  * The approval `id` if this very request may use it now. Anything else is the error the caller
@@ -18,12 +18,7 @@ export async function approvedFor(deps: Deps, id: string, kind: ApprovalKind, re
       deps.store.appendAudit(
         draft('approval.refused', now, {
           request_id: requestId,
-          agent: a.agent,
-          principal: a.principal,
-          task_id: a.task_id,
-          grant_id: a.grant_id,
-          resource: a.resource,
-          actions: a.actions,
+          ...approvalAuditFields(a),
           decision: 'deny',
           reason: 'request differs from the approved one',
           detail: { approval_id: a.id },

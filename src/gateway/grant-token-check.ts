@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import type { Deps } from '../deps.ts';
 import { looksLikeOurs, verifyGrantToken, type GrantTokenClaims } from '../grants/grant-token.ts';
 import { BoundedCache } from './bounded-cache.ts';
@@ -33,7 +34,7 @@ export function grantTokenChecker(deps: Deps): (token: string) => Promise<GrantT
 /** Only to name the reason in the audit log; the token was already refused. */
 function expiredBy(token: string, now: number): boolean {
   try {
-    const exp = (JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown }).exp;
+    const { exp } = decodeJwt(token);
     return typeof exp === 'number' && exp * 1000 <= now;
   } catch {
     return false;

@@ -3,7 +3,7 @@ import type { AuditDraft } from '../../audit/event.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { APPROVAL_COLUMNS, APPROVAL_PATCH_COLUMNS, fromRow, listApprovalsQuery, toRow } from '../sqlite/approval-rows.ts';
 import type { ApprovalRow } from '../sqlite/approval-rows.ts';
-import { withGrantFields } from '../sqlite/grant-events.ts';
+import { withGrantFields } from '../../audit/grant-event.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import { encodeCursor } from '../sqlite/cursor.ts';
 import { clampLimit } from '../sqlite/limits.ts';

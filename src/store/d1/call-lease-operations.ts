@@ -1,6 +1,6 @@
 import type { AuditDraft } from '../../audit/event.ts';
 import type { Grant } from '../../grants/grant.ts';
-import { grantEvent, withGrantFields } from '../sqlite/grant-events.ts';
+import { grantEvent, withGrantFields } from '../../audit/grant-event.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import type { CallLease, IssuedCallLease } from '../store.ts';
 import { appendAudit } from './audit-append.ts';

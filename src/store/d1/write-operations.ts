@@ -2,7 +2,7 @@ import type { D1PreparedStatement } from '@cloudflare/workers-types';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import { liveQuery } from '../sqlite/grant-queries.ts';
-import { grantEvent, withGrantFields } from '../sqlite/grant-events.ts';
+import { grantEvent, withGrantFields } from '../../audit/grant-event.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
 import { appendAudit } from './audit-append.ts';

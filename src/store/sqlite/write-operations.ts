@@ -8,7 +8,7 @@ import type { SqliteApprovals } from './approval-table.ts';
 import type { RiskLevel } from '../../policy/types.ts';
 import type { SqliteCallLeases } from './call-lease-table.ts';
 import type { SqliteAuditLog } from './audit-log.ts';
-import { grantEvent, withGrantFields } from './grant-events.ts';
+import { grantEvent, withGrantFields } from '../../audit/grant-event.ts';
 import { rowToGrant } from './grant-rows.ts';
 import type { SqliteGrants } from './grant-table.ts';
 import type { SqliteJobQueue } from './job-queue.ts';
