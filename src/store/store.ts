@@ -156,13 +156,8 @@ export interface IssuedCallLease {
   expires_at: number;
 }
 
-/**
- * The store is a set of atomic operations. Each one either happens whole — the state change
- * together with the audit events that describe it, chained onto the audit log — or not at all,
- * and then it throws. There is no `transaction(callback)`: D1 only has atomic batches, so every
- * read-then-write lives inside one operation with its contract written here.
- */
-export interface Store {
+/** Grants: creation, compare-and-set transitions, the inventory, and their lifecycle sweeps. */
+export interface GrantStore {
   /**
    * Insert a new grant (status `issuing`, `pending_approval` or `denied`) and its event.
    * Throws if the id exists. Throws GrantRefused, writing nothing, when a grant that could become
@@ -187,6 +182,13 @@ export interface Store {
   listGrants(filter: GrantListFilter, limit: number, cursor: string | null): Promise<GrantPage>;
 
   /**
+   * Live grants (pending_approval, issuing, active) of one agent or one principal (exactly one
+   * of the two given), at most `limit` (capped) per page in a stable order; pass `next_cursor`
+   * back for the next page. Grants created after the first page may or may not appear.
+   */
+  liveGrantsOf(subject: RiskSubject, limit: number, cursor: string | null): Promise<GrantPage>;
+
+  /**
    * Ids of live grants whose parent grant (the one they were narrowed from) is no longer live,
    * at most `limit`. They are dead on every path already (a grant is honoured only while its
    * ancestors are); revoking them is what sends their own upstream credentials' revocations.
@@ -196,32 +198,23 @@ export interface Store {
   /** Number of live grants (pending_approval, issuing, active) the filter matches. */
   countLive(filter: RevocationFilter): Promise<number>;
 
-  /** Append an event that describes no grant state change (a denial, a rejected request). */
-  appendAudit(event: AuditDraft): Promise<AuditEvent>;
+  /**
+   * Move up to `limit` grants in `active` or `pending_approval` whose `expires_at` <= now to
+   * `expired`, each with a `grant.expired` event, and a revocation job for each whose upstream
+   * credential (with a lease) would outlive it, and for each of its call leases that would (or
+   * whose expiry is unknown). Returns how many.
+   */
+  expireDue(now: number, limit: number): Promise<number>;
 
   /**
-   * Append several such events, in order, in one atomic operation: all are chained or none is
-   * (group commit of the per-call events of POST /v1/credentials).
+   * Crash reconciliation: grants still `issuing` that were created before `before` become
+   * `failed` with a `grant.failed` event and a revocation job (lease possibly unknown), atomically.
    */
-  appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]>;
+  failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]>;
+}
 
-  /**
-   * Record, then issue, for a gateway call: insert `lease` (its upstream handle not known yet)
-   * with `event` (grant fields filled from the grant), only if grant `lease.grant_id` is
-   * `active` and unexpired at `lease.created_at`; otherwise write nothing and return false.
-   * From then on, revoking or expiring the grant queues an upstream revocation job for the lease
-   * (with a null handle while it is unknown: the provider revokes what it can find).
-   */
-  beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean>;
-
-  /**
-   * Record what the provider issued for call lease `id`. If its grant is still `active`, append `event` (grant fields filled) and return true. Otherwise the
-   * grant was revoked or expired meanwhile: queue a revocation job for this lease at once, append
-   * a `credential.withdrawn` event, and return false; the caller must not hand the credential out.
-   * Throws if the lease does not exist or was already completed.
-   */
-  completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean>;
-
+/** Revocations, the blocks they impose, and closed tasks. */
+export interface RevocationStore {
   /**
    * Record a revocation request before anything is revoked: the record, its blocks (when
    * `record.block`, one per agent/principal named in the filter) and a `revocation.started` event.
@@ -263,21 +256,10 @@ export interface Store {
    * when `agent` is null. Appends `event`. Closing a closed task changes nothing and writes no event.
    */
   closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void>;
+}
 
-  /**
-   * Move up to `limit` grants in `active` or `pending_approval` whose `expires_at` <= now to
-   * `expired`, each with a `grant.expired` event, and a revocation job for each whose upstream
-   * credential (with a lease) would outlive it, and for each of its call leases that would (or
-   * whose expiry is unknown). Returns how many.
-   */
-  expireDue(now: number, limit: number): Promise<number>;
-
-  /**
-   * Crash reconciliation: grants still `issuing` that were created before `before` become
-   * `failed` with a `grant.failed` event and a revocation job (lease possibly unknown), atomically.
-   */
-  failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]>;
-
+/** Upstream revocations still owed (revocation jobs). */
+export interface JobStore {
   /** Jobs due at `now`, oldest first. */
   dueJobs(now: number, limit: number): Promise<RevocationJob[]>;
 
@@ -289,7 +271,30 @@ export interface Store {
 
   /** The upstream revoke failed: keep the job, try again at `nextAttemptAt`. */
   rescheduleJob(id: number, nextAttemptAt: number, error: string): Promise<void>;
+}
 
+/** Upstream credentials issued per gateway call under a grant. */
+export interface CallLeaseStore {
+  /**
+   * Record, then issue, for a gateway call: insert `lease` (its upstream handle not known yet)
+   * with `event` (grant fields filled from the grant), only if grant `lease.grant_id` is
+   * `active` and unexpired at `lease.created_at`; otherwise write nothing and return false.
+   * From then on, revoking or expiring the grant queues an upstream revocation job for the lease
+   * (with a null handle while it is unknown: the provider revokes what it can find).
+   */
+  beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean>;
+
+  /**
+   * Record what the provider issued for call lease `id`. If its grant is still `active`, append `event` (grant fields filled) and return true. Otherwise the
+   * grant was revoked or expired meanwhile: queue a revocation job for this lease at once, append
+   * a `credential.withdrawn` event, and return false; the caller must not hand the credential out.
+   * Throws if the lease does not exist or was already completed.
+   */
+  completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean>;
+}
+
+/** Requests for a human decision. */
+export interface ApprovalStore {
   /**
    * Record a request for a human decision with its event. With `grant` (status `pending_approval`),
    * insert that grant too: the waiting grant and its approval exist together or not at all.
@@ -311,15 +316,10 @@ export interface Store {
    * concurrent calls with the same version exactly one wins.
    */
   updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, grant: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null>;
+}
 
-  /** Events with seq > afterSeq in order, at most `limit`. */
-  readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]>;
-
-  /** The last event's seq and hash as recorded beside the chain; null for an empty log. */
-  auditHead(): Promise<{ seq: number; hash: string } | null>;
-
-  // ---- Risk and signals (issue 4) ----
-
+/** Risk levels, received Security Event Tokens and the email index signals resolve subjects by. */
+export interface RiskStore {
   /**
    * The risk levels recorded for `agent` and for `principal` (null: not asked, or none recorded).
    * One read by primary key: every policy decision asks, on the exchange and gateway hot paths.
@@ -334,13 +334,6 @@ export interface Store {
    * Returns the previous and the now-recorded level.
    */
   changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }>;
-
-  /**
-   * Live grants (pending_approval, issuing, active) of one agent or one principal (exactly one
-   * of the two given), at most `limit` (capped) per page in a stable order; pass `next_cursor`
-   * back for the next page. Grants created after the first page may or may not appear.
-   */
-  liveGrantsOf(subject: RiskSubject, limit: number, cursor: string | null): Promise<GrantPage>;
 
   /** Whether the SET (issuer, jti) is recorded and still remembered (`keep_until` > now). */
   signalSeen(issuer: string, jti: string, now: number): Promise<boolean>;
@@ -362,7 +355,33 @@ export interface Store {
 
   /** Principals seen with this (lower-cased) email, most recently seen first, at most `limit`. */
   principalsByEmail(email: string, limit: number): Promise<string[]>;
+}
 
+/** The hash-chained audit log. */
+export interface AuditStore {
+  /** Append an event that describes no grant state change (a denial, a rejected request). */
+  appendAudit(event: AuditDraft): Promise<AuditEvent>;
+
+  /**
+   * Append several such events, in order, in one atomic operation: all are chained or none is
+   * (group commit of the per-call events of POST /v1/credentials).
+   */
+  appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]>;
+
+  /** Events with seq > afterSeq in order, at most `limit`. */
+  readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]>;
+
+  /** The last event's seq and hash as recorded beside the chain; null for an empty log. */
+  auditHead(): Promise<{ seq: number; hash: string } | null>;
+}
+
+/**
+ * The store is a set of atomic operations. Each one either happens whole — the state change
+ * together with the audit events that describe it, chained onto the audit log — or not at all,
+ * and then it throws. There is no `transaction(callback)`: D1 only has atomic batches, so every
+ * read-then-write lives inside one operation with its contract written here.
+ */
+export interface Store extends GrantStore, RevocationStore, JobStore, CallLeaseStore, ApprovalStore, RiskStore, AuditStore {
   /** Cheap liveness check of the backing database. */
   ping(): Promise<void>;
 
