@@ -9,6 +9,7 @@ import { loadPolicies } from '../policy/engine.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { buildProviders } from '../../providers/build-providers.ts';
+import { fdLogSink } from './log-sink.ts';
 import { nodeProviderFactories } from './provider-factories.ts';
 import type { LoadedConfig } from './load-config.ts';
 
@@ -24,7 +25,8 @@ export interface NodeDepsOptions {
 export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions = {}): Promise<Deps> {
   const { config } = loaded;
   const now = opts.now ?? Date.now;
-  const log = opts.log ?? createLogger((line) => process.stderr.write(line + '\n'));
+  const sink = fdLogSink();
+  const log = opts.log ?? createLogger((line) => sink.write(line));
   const keyring = await loadKeyring(
     config.signing.keys.map((k) => ({ kid: k.kid, alg: k.alg, privateJwk: JSON.parse(k.private_jwk!) })),
   );
