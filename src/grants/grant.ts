@@ -61,3 +61,11 @@ export function randomToken(bytes: number): string {
   for (const x of b) s += String.fromCharCode(x);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
+
+/**
+ * The status a person should be shown at `now`: a grant past its expiry is `expired` the moment
+ * it expires (every path already refuses it), not only once the sweeper has marked its row.
+ */
+export function statusAt(g: Pick<Grant, 'status' | 'expires_at'>, now: number): GrantStatus {
+  return (g.status === 'active' || g.status === 'pending_approval') && g.expires_at <= now ? 'expired' : g.status;
+}

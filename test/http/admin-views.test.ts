@@ -87,3 +87,20 @@ describe('GET /v1/audit', () => {
     expect((await h.adminRequest('/v1/audit?limit=100000')).status).toBe(400);
   });
 });
+
+describe('inventory at expiry', () => {
+  it('lists a grant past its expiry as expired before the sweeper marks it', async () => {
+    const x = await harness();
+    const res = await x.exchange({ subject_token: await x.agentToken(), scope: 'demo:reports:read', task_id: 'expiry-view' });
+    expect(res.status).toBe(200);
+    const { grant_id, expires_in } = await res.json();
+    const before = await (await x.adminRequest(`/v1/grants/${grant_id}`)).json();
+    expect(before.status).toBe('active');
+    expect(before.recorded_status).toBeUndefined();
+    x.clock.now += (expires_in + 1) * 1000;
+    const one = await (await x.adminRequest(`/v1/grants/${grant_id}`)).json();
+    expect(one).toMatchObject({ status: 'expired', recorded_status: 'active' });
+    const listed = await (await x.adminRequest('/v1/grants?task_id=expiry-view')).json();
+    expect(listed.grants.map((g: any) => g.status)).toEqual(['expired']);
+  });
+});

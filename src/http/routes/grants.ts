@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RegisterRoutes } from '../env.ts';
-import type { Grant } from '../../grants/grant.ts';
+import { statusAt, type Grant } from '../../grants/grant.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import type { GrantListFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
@@ -27,19 +27,21 @@ export const registerGrants: RegisterRoutes = (app, deps) => {
     const filter: GrantListFilter = { ...rest };
     if (issued_before) filter.issued_before = Date.parse(issued_before);
     const page = await listGrantsPage(deps, filter, limit, cursor ?? null);
-    return c.json({ grants: page.grants.map(presentGrant), next_cursor: page.next_cursor });
+    return c.json({ grants: page.grants.map((g) => presentGrant(g, deps.now())), next_cursor: page.next_cursor });
   });
 
   app.get('/v1/grants/:id', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
     const grant = await storeCall(() => deps.store.getGrant(c.req.param('id').slice(0, 80)));
     if (!grant) throw new OAuthError('not_found', 'no such grant');
-    return c.json(presentGrant(grant));
+    return c.json(presentGrant(grant, deps.now()));
   });
 };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function presentGrant(g: Grant) {
-  return { ...g, created_at: iso(g.created_at), expires_at: iso(g.expires_at), issued_at: iso(g.issued_at), revoked_at: iso(g.revoked_at), credential_expires_at: iso(g.credential_expires_at) };
+/** A grant as admins see it; `status` is the one at `now` (statusAt), the row's own is `recorded_status` when they differ. */
+export function presentGrant(g: Grant, now: number) {
+  const status = statusAt(g, now);
+  return { ...g, status, ...(status !== g.status ? { recorded_status: g.status } : {}), created_at: iso(g.created_at), expires_at: iso(g.expires_at), issued_at: iso(g.issued_at), revoked_at: iso(g.revoked_at), credential_expires_at: iso(g.credential_expires_at) };
 }

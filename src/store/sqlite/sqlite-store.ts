@@ -51,6 +51,8 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     // WAL is a property of the file, set by a writer; a read-only connection just follows it.
     if (!readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // The WAL is cut back to this size whenever a checkpoint resets it, instead of keeping its high-water mark for ever.
+    if (!readonly) db.pragma('journal_size_limit = 4194304');
     db.pragma('foreign_keys = ON');
     if (readonly) assertCurrent(db);
     else migrate(db);
