@@ -8,17 +8,20 @@ export interface RunningServer {
   url: string;
   port: number;
   deps: Deps;
+  /** settles when the start-up reconciliation (stale issuing rows, resumed revocations, orphans) has run */
+  reconciled: Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the Node server: reconcile what a previous process left (on one SQLite file every
- * `issuing` row at start is an orphan), then serve, and run the sweeper, the revocation worker
- * and periodic reconciliation on timers that never overlap themselves.
+ * Starts the Node server: serve at once, then reconcile what a previous process left (on one
+ * SQLite file every `issuing` row at start is an orphan) in the background, and run the sweeper,
+ * the revocation worker and periodic reconciliation on timers that never overlap themselves.
+ * Listening before a resumed mass revocation has marked its rows is safe: a recorded, unfinished
+ * revocation already binds every path (token, introspection, per-call), and an `issuing` row is
+ * honoured nowhere.
  */
 export async function startServer(deps: Deps, opts: { port?: number; host?: string } = {}): Promise<RunningServer> {
-  const r = await reconcile(deps, 0);
-  if (r.failed || r.resumed || r.orphans) deps.log.log('warn', 'reconciled after an unclean stop', { failed_issuing: r.failed, resumed_revocations: r.resumed, revoked_orphans: r.orphans });
   const app = createApp(deps);
   const host = opts.host ?? deps.config.server.host;
   const server: ServerType = await new Promise((resolve) => {
@@ -26,15 +29,34 @@ export async function startServer(deps: Deps, opts: { port?: number; host?: stri
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  let started = false;
+  let markReconciled!: () => void;
+  const reconciled = new Promise<void>((resolve) => (markReconciled = resolve));
   const timers = [
     every(deps, 'expiry sweep', deps.config.server.sweep_interval * 1000, () => sweepExpired(deps)),
     every(deps, 'revocation jobs', deps.config.server.job_interval * 1000, () => runRevocationJobs(deps)),
-    every(deps, 'reconcile', 60_000, () => reconcile(deps)),
+    every(
+      deps,
+      'reconcile',
+      60_000,
+      async () => {
+        // The first run treats every `issuing` row as stale: this process has issued nothing yet.
+        try {
+          const r = await reconcile(deps, started ? undefined : 0);
+          if (!started && (r.failed || r.resumed || r.orphans)) deps.log.log('warn', 'reconciled after an unclean stop', { failed_issuing: r.failed, resumed_revocations: r.resumed, revoked_orphans: r.orphans });
+        } finally {
+          started = true;
+          markReconciled();
+        }
+      },
+      true,
+    ),
   ];
   return {
     url: `http://${host}:${port}`,
     port,
     deps,
+    reconciled,
     async stop() {
       for (const t of timers) t.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -44,9 +66,9 @@ export async function startServer(deps: Deps, opts: { port?: number; host?: stri
   };
 }
 
-function every(deps: Deps, name: string, ms: number, fn: () => Promise<unknown>): { stop(): void } {
+function every(deps: Deps, name: string, ms: number, fn: () => Promise<unknown>, now = false): { stop(): void } {
   let running = false;
-  const t = setInterval(async () => {
+  const run = async () => {
     if (running) return;
     running = true;
     try {
@@ -56,7 +78,9 @@ function every(deps: Deps, name: string, ms: number, fn: () => Promise<unknown>)
     } finally {
       running = false;
     }
-  }, ms);
+  };
+  const t = setInterval(run, ms);
   t.unref();
+  if (now) void run();
   return { stop: () => clearInterval(t) };
 }
