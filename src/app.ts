@@ -7,7 +7,7 @@ import { registerApprovals } from './http/routes/approvals.ts';
 import { registerAudit } from './http/routes/audit.ts';
 import { registerCredentials } from './http/routes/credentials.ts';
 import { registerGrants } from './http/routes/grants.ts';
-import { registerHealth } from './http/routes/health.ts';
+import { registerHealth, storeHealth } from './http/routes/health.ts';
 import { registerIntrospect } from './http/routes/introspect.ts';
 import { registerMetrics } from './http/routes/metrics.ts';
 import { registerRevocations } from './http/routes/revocations.ts';
@@ -31,10 +31,12 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     c.header('x-content-type-options', 'nosniff');
     metrics.observe(c.req.method, routeOf(c.req.matchedRoutes), c.res.status, (performance.now() - start) / 1000);
   });
-  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerApprovals, registerAudit, registerHealth, registerSignals, registerRisk, registerCredentials]) {
+  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials]) {
     register(app, deps);
   }
-  registerMetrics(app, deps, metrics);
+  const health = storeHealth(deps);
+  registerHealth(app, health);
+  registerMetrics(app, deps, metrics, health);
   app.notFound(() => new OAuthError('not_found', 'no such endpoint').toResponse());
   app.onError((err, c) => {
     if (err instanceof OAuthError) {

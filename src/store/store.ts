@@ -385,5 +385,12 @@ export interface Store extends GrantStore, RevocationStore, JobStore, CallLeaseS
   /** Cheap liveness check of the backing database. */
   ping(): Promise<void>;
 
+  /**
+   * Readiness: one small durable write (a single row overwritten at `time`), so a database that
+   * answers reads but refuses writes — a full disk, a read-only volume — is told apart. Throws when
+   * the write fails.
+   */
+  probeWrite(time: number): Promise<void>;
+
   close(): Promise<void>;
 }

@@ -75,3 +75,31 @@ describe('fail closed', () => {
     expect(revokedUpstream).toBe(true);
   });
 });
+
+describe('health while the store can read but not write', () => {
+  it('is alive but not ready, says so in /metrics, and is ready again once writes succeed', async () => {
+    const h = await harness();
+    expect((await h.app.request('/healthz/ready')).status).toBe(200);
+    const db = new Database(h.dbPath);
+    // What a full disk looks like to SQLite: every write refused, every read still answered.
+    for (const table of ['health_probe', 'audit_events']) {
+      db.exec(`CREATE TRIGGER full_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    }
+    db.exec(`CREATE TRIGGER full_probe_update BEFORE UPDATE ON health_probe BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    h.clock.now += 2000;
+    const ready = await h.app.request('/healthz/ready');
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'store_read_only' });
+    expect((await h.app.request('/healthz')).status).toBe(503);
+    expect((await h.app.request('/healthz/live')).status).toBe(200);
+    const metrics = await (await h.adminRequest('/metrics')).text();
+    expect(metrics).toMatch(/^tollgate_store_writable 0$/m);
+    expect((await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:read' })).status).toBe(503);
+
+    db.exec('DROP TRIGGER full_health_probe; DROP TRIGGER full_audit_events; DROP TRIGGER full_probe_update');
+    db.close();
+    h.clock.now += 2000;
+    expect((await h.app.request('/healthz/ready')).status).toBe(200);
+    expect(await (await h.adminRequest('/metrics')).text()).toMatch(/^tollgate_store_writable 1$/m);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Deps } from '../../deps.ts';
 import type { RequestMetrics } from '../../metrics/registry.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
+import type { StoreHealth } from './health.ts';
 import type { App } from '../env.ts';
 
 const JOBS_CAP = 10_000;
@@ -11,11 +12,12 @@ const JOBS_CAP = 10_000;
  * Admin credentials unless `server.metrics_public` (then keep the port private). The store
  * gauges are left out, not faked, when the store cannot answer, and `tollgate_store_up` says so.
  */
-export function registerMetrics(app: App, deps: Deps, metrics: RequestMetrics): void {
+export function registerMetrics(app: App, deps: Deps, metrics: RequestMetrics, health: () => Promise<StoreHealth>): void {
   app.get('/metrics', async (c) => {
     if (!deps.config.server.metrics_public) await authenticateAdmin(deps, c.req.raw);
     const lines = [metrics.render()];
     const gauge = (name: string, help: string, value: number) => lines.push(`# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}\n`);
+    gauge('tollgate_store_writable', 'Whether the store took a write (a one-row probe, at most once a second).', (await health()) === 'ok' ? 1 : 0);
     try {
       const now = deps.now();
       const [live, unfinished, due, head] = await Promise.all([

@@ -313,6 +313,10 @@ export class D1Store implements Store {
     await this.#db.prepare('SELECT 1').first();
   }
 
+  async probeWrite(time: number): Promise<void> {
+    await this.#db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').bind(time).run();
+  }
+
   /** The binding belongs to the runtime: nothing to release. */
   async close(): Promise<void> {}
 }

@@ -38,6 +38,8 @@ import { SqliteRiskTables } from './risk-tables.ts';
 import { writeOperations } from './write-operations.ts';
 import type { WriteOperations } from './write-operations.ts';
 
+const PROBE_SQL = 'INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at';
+
 export interface SqliteStoreOptions {
   readonly?: boolean;
 }
@@ -78,6 +80,7 @@ export class SqliteStore implements Store {
   readonly #write: WriteOperations;
   readonly #risk: SqliteRiskTables;
   readonly #ping: Statement<[], unknown>;
+  readonly #probe: Statement<[number]>;
   readonly #reads: ReadCache;
   readonly #checkpointer: Checkpointer | null;
 
@@ -97,6 +100,7 @@ export class SqliteStore implements Store {
       ['appendAudit', 'appendAudits'],
     );
     this.#ping = db.prepare<[], unknown>('SELECT 1');
+    this.#probe = db.prepare<[number]>(PROBE_SQL);
   }
 
   /**
@@ -270,6 +274,10 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.#ping.get();
+  }
+
+  async probeWrite(time: number): Promise<void> {
+    this.#probe.run(time);
   }
 
   async close(): Promise<void> {
