@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTION_CLASSES } from '../grants/action-class.ts';
 import { parseDuration } from './duration.ts';
+import { mcpSection } from './mcp-schema.ts';
 
 const duration = z
   .union([z.string(), z.number()])
@@ -202,6 +203,8 @@ export const configSchema = z
     resources: z.array(resource).max(10_000),
     approvals,
     policy,
+    /** MCP servers Tollgate fronts (see mcp-schema.ts) */
+    mcp: mcpSection,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -212,6 +215,14 @@ export const configSchema = z
       if (!c.providers[r.provider])
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'provider'], message: `no provider named ${r.provider}` });
     });
+    for (const [name, s] of Object.entries(c.mcp.servers)) {
+      const r = c.resources.find((x) => x.id === s.resource);
+      const at = ['mcp', 'servers', name];
+      if (!r) ctx.addIssue({ code: 'custom', path: [...at, 'resource'], message: `no resource ${s.resource} in the catalog` });
+      for (const kind of ['tools', 'resources', 'prompts'] as const)
+        for (const [k, v] of Object.entries(s[kind]))
+          if (r && !(v.action in r.actions)) ctx.addIssue({ code: 'custom', path: [...at, kind, k, 'action'], message: `resource ${r.id} does not offer ${v.action}` });
+    }
     const names = new Set<string>();
     c.trust.issuers.forEach((t, i) => {
       if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'name'], message: 'duplicate issuer name' });

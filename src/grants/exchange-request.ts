@@ -4,6 +4,9 @@ import { OAuthError } from '../http/oauth-error.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 7523 §2.1: a workload's JWT as `assertion` (MCP workload identity federation). */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const SUPPORTED_GRANT_TYPES = [TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT] as const;
 const INPUT_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.jwt, TOKEN_TYPE.idToken, TOKEN_TYPE.accessToken];
 const TASK_ID = /^[\x21-\x7e]+$/;
 // Free text may hold tabs and newlines but no other control characters (they forge log lines).
@@ -12,6 +15,8 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u202
 
 /** The validated parameters of an RFC 8693 request. */
 export interface ExchangeRequest {
+  /** which grant carried the request: the flow is the same, only the input's name and error codes differ */
+  grantType: (typeof SUPPORTED_GRANT_TYPES)[number];
   subjectToken: string;
   actorToken: string | null;
   scope: string | undefined;
@@ -26,7 +31,8 @@ export interface ExchangeRequest {
 export function parseExchangeRequest(p: ReadonlyMap<string, string>, limits: Limits): ExchangeRequest {
   const grantType = p.get('grant_type');
   if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
-  if (grantType !== TOKEN_EXCHANGE_GRANT) throw new OAuthError('unsupported_grant_type', 'only token exchange is supported');
+  if (grantType === JWT_BEARER_GRANT) return { ...parseCommon(p, limits), grantType, subjectToken: parseAssertion(p, limits), actorToken: null };
+  if (grantType !== TOKEN_EXCHANGE_GRANT) throw new OAuthError('unsupported_grant_type', 'supported: token exchange and JWT bearer');
 
   const subjectToken = p.get('subject_token');
   const subjectType = p.get('subject_token_type');
@@ -42,7 +48,24 @@ export function parseExchangeRequest(p: ReadonlyMap<string, string>, limits: Lim
     if (!INPUT_TOKEN_TYPES.includes(actorType!)) throw new OAuthError('invalid_request', 'unsupported actor_token_type');
     checkTokenSize(actorToken, 'actor_token', limits.max_token_bytes);
   }
+  return { ...parseCommon(p, limits), grantType, subjectToken, actorToken };
+}
 
+/**
+ * RFC 7523 §2.1: the workload token is the `assertion`, and it is the only identity input; the
+ * token-exchange inputs are refused rather than silently ignored.
+ */
+function parseAssertion(p: ReadonlyMap<string, string>, limits: Limits): string {
+  const assertion = p.get('assertion');
+  if (!assertion) throw new OAuthError('invalid_request', 'assertion is required');
+  for (const k of ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type'])
+    if (p.has(k)) throw new OAuthError('invalid_request', `${k} is not a parameter of the JWT bearer grant`);
+  checkTokenSize(assertion, 'assertion', limits.max_token_bytes);
+  return assertion;
+}
+
+/** The parameters both grants share: task, intent, TTL, resource, approval. */
+function parseCommon(p: ReadonlyMap<string, string>, limits: Limits): Omit<ExchangeRequest, 'grantType' | 'subjectToken' | 'actorToken'> {
   const taskId = p.get('task_id');
   if (!taskId) throw new OAuthError('invalid_request', 'task_id is required');
   if (taskId.length > limits.max_task_id_chars || !TASK_ID.test(taskId))
@@ -67,8 +90,6 @@ export function parseExchangeRequest(p: ReadonlyMap<string, string>, limits: Lim
   if (approvalId !== null && !APPROVAL_ID.test(approvalId)) throw new OAuthError('invalid_request', 'malformed approval_id');
 
   return {
-    subjectToken,
-    actorToken,
     scope: p.get('scope'),
     resource,
     requestedTokenType: p.get('requested_token_type') ?? TOKEN_TYPE.jwt,

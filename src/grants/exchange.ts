@@ -11,7 +11,8 @@ import { decideAction } from '../policy/decide-action.ts';
 import { currentRisk, type RiskView } from '../risk/current-risk.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import type { ActionClass } from './action-class.ts';
-import { parseExchangeRequest, type ExchangeRequest } from './exchange-request.ts';
+import { JWT_BEARER_GRANT, parseExchangeRequest, type ExchangeRequest } from './exchange-request.ts';
+import { mcpTargets } from '../config/mcp-targets.ts';
 import { newGrantId, type Grant } from './grant.ts';
 import { issueGrant, type ExchangeResponse } from './issue-grant.ts';
 import { formatScope, parseRequestedScope } from './requested-scope.ts';
@@ -27,16 +28,21 @@ import { noteEmail } from '../signals/principal-email.ts';
 export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, requestId: string): Promise<ExchangeResponse> {
   const limits = deps.config.server.limits;
   const req = parseExchangeRequest(params, limits);
-  const caller = await resolveCaller(deps, req.subjectToken, req.actorToken);
+  const caller = await resolveCaller(deps, req.subjectToken, req.actorToken, { assertion: req.grantType === JWT_BEARER_GRANT });
   checkDepth(caller.act, limits.max_delegation_depth);
-  const requested = parseRequestedScope(req.scope, req.resource, deps.resources, limits.max_scopes);
+  // RFC 8707: a `resource` naming an MCP server's canonical URI stands for that server's catalog
+  // resource, and the grant token's audience is exactly that URI (nothing broader).
+  const mcp = req.resource !== undefined ? mcpTargets(deps.config).get(req.resource) : undefined;
+  const requested = parseRequestedScope(req.scope, mcp ? mcp.resource : req.resource, deps.resources, limits.max_scopes);
   const resource = requested.resource;
+  const tokenResource = mcp ? { ...resource, audience: mcp.uri } : resource;
 
   if (caller.parent) narrowOnly(caller.parent, resource.id, requested.actions, req.taskId);
 
   const provider = deps.providers.get(resource.provider);
   if (!provider) throw new OAuthError('temporarily_unavailable', 'provider not available');
   const useUpstream = req.requestedTokenType !== TOKEN_TYPE.jwt;
+  if (useUpstream && mcp) throw new OAuthError('invalid_request', "an MCP server's grant is a Tollgate token: its gateway injects the upstream credential");
   if (useUpstream && !provider.upstreamTokenTypes.includes(req.requestedTokenType))
     throw new OAuthError('invalid_request', 'requested_token_type is not available for this resource');
   if (useUpstream && provider.needsSubjectToken && !caller.humanToken)
@@ -168,7 +174,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
       ),
     );
     if (!used?.grant) throw new OAuthError('invalid_grant', 'the approval has already been used or its grant is no longer waiting');
-    return issueGrant(deps, used.grant, resource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
+    return issueGrant(deps, used.grant, tokenResource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
   }
   // Stamped in the same synchronous step as the insert: a mass revocation recorded before this
   // instant has its issued_before bound above it and sweeps this row; one recorded after it does not.
@@ -176,7 +182,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
   await createOrRefuse(deps, base, () =>
     deps.store.createGrant(grant, draft('grant.issuing', now, { ...event, decision: 'allow', detail: { intent: grant.intent, requested_ttl: req.requestedTtl } })),
   );
-  return issueGrant(deps, grant, resource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
+  return issueGrant(deps, grant, tokenResource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
 }
 
 function decideEach(

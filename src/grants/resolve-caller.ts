@@ -31,7 +31,16 @@ export interface Caller {
   issuedAt?: { agent: number | null; principal: number | null };
 }
 
-export async function resolveCaller(deps: Deps, subjectToken: string, actorToken: string | null): Promise<Caller> {
+/**
+ * `assertion`: the subject is an RFC 7523 JWT bearer assertion. It must be a workload token of a
+ * trusted issuer (never a human's, never a Tollgate token), and a bad one is `invalid_grant`
+ * (RFC 7523 §3.1) where token exchange says `invalid_request` (RFC 8693 §2.2.2).
+ */
+export async function resolveCaller(deps: Deps, subjectToken: string, actorToken: string | null, opts: { assertion?: boolean } = {}): Promise<Caller> {
+  if (opts.assertion) {
+    const subject = await verifyInput(deps, subjectToken, 'assertion', ['workload'], 'invalid_grant');
+    return { agentId: subject.agentId, trustDomain: trustDomainOfToken(subject), principal: null, act: null, notAfter: subject.expiresAt, parent: null, humanToken: null, issuedAt: { agent: issuedAt(subject), principal: null } };
+  }
   const now = deps.now();
   const actor = actorToken === null ? null : await verifyInput(deps, actorToken, 'actor_token', ['workload']);
 
@@ -77,7 +86,7 @@ export function checkDepth(act: ActClaim | null, max: number): void {
   if (actDepth(act) > max) throw new OAuthError('invalid_request', `delegation chain deeper than ${max}`);
 }
 
-async function verifyInput(deps: Deps, token: string, name: string, kinds: ('workload' | 'human')[]): Promise<VerifiedToken> {
+async function verifyInput(deps: Deps, token: string, name: string, kinds: ('workload' | 'human')[], refusal: 'invalid_request' | 'invalid_grant' = 'invalid_request'): Promise<VerifiedToken> {
   try {
     return await deps.trust.verify(token, kinds);
   } catch (e) {
@@ -85,7 +94,7 @@ async function verifyInput(deps: Deps, token: string, name: string, kinds: ('wor
     if (e instanceof IdentityError) {
       if (e.code === 'keys_unavailable') throw new OAuthError('temporarily_unavailable', `${name}: issuer keys unavailable`);
       if (e.code === 'token_too_large') throw new OAuthError('payload_too_large', `${name} is too large`);
-      throw new OAuthError('invalid_request', `${name}: ${e.code}`);
+      throw new OAuthError(refusal, `${name}: ${e.code}`);
     }
     throw e;
   }

@@ -1,5 +1,5 @@
 import type { RegisterRoutes } from '../env.ts';
-import { TOKEN_EXCHANGE_GRANT } from '../../grants/exchange-request.ts';
+import { SUPPORTED_GRANT_TYPES } from '../../grants/exchange-request.ts';
 
 /** RFC 8414 metadata and the RFC 7517 key set. Both are public and cacheable. */
 export const registerWellKnown: RegisterRoutes = (app, deps) => {
@@ -10,7 +10,9 @@ export const registerWellKnown: RegisterRoutes = (app, deps) => {
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
-    grant_types_supported: [TOKEN_EXCHANGE_GRANT],
+    grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+    // No authorization endpoint, so no authorization responses: RFC 9207's
+    // authorization_response_iss_parameter_supported does not apply and is left out (false).
     token_endpoint_auth_methods_supported: ['none'],
     revocation_endpoint_auth_methods_supported: ['none'],
     introspection_endpoint_auth_methods_supported: ['bearer'],
