@@ -38,8 +38,14 @@ const realResource = (arn: string): ResourceConfig => ({
 // Runs without AWS too: the opt-in run's provider section and catalog stay ones Tollgate accepts.
 it('the real-AWS run uses a provider section and catalog that Tollgate accepts', async () => {
   const provider = await awsStsProviderFactory('aws-real', realConfig(), testContext().ctx);
-  provider.checkResource!(realResource(roleArn ?? 'arn:aws:iam::123456789012:role/tollgate-test'));
-  await provider.stop!();
+  try {
+    expect(provider.type).toBe('aws-sts');
+    expect(() => provider.checkResource!(realResource(roleArn ?? 'arn:aws:iam::123456789012:role/tollgate-test'))).not.toThrow();
+    // ...and the check is live: the same catalog entry with a malformed role is refused, naming the field.
+    expect(() => provider.checkResource!(realResource('arn:aws:iam::12:role/x'))).toThrow(/actions\.read\.role_arn/);
+  } finally {
+    await provider.stop!();
+  }
 });
 
 if (roleArn) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Grant } from '../../src/grants/grant.ts';
 import { ProviderError } from '../../providers/provider.ts';
+import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import { exchangeHarness, exchangeParams, grantFor, type ContractFixture, type ContractSubject, type Fault } from './fixture.ts';
 
 export type { ContractFixture, ContractSubject, Fault } from './fixture.ts';
@@ -38,25 +39,45 @@ export function providerContract(subject: ContractSubject): void {
       if (f.isLive) expect(await f.isLive(c)).toBe(true);
     });
 
-    it('revokes idempotently', async () => {
-      f.fault('none');
-      const { grant, c } = await issue();
-      if (!subject.revocable) {
-        expect(f.provider.revoke).toBeUndefined();
-        return;
-      }
-      await f.provider.revoke!(c.lease, grant);
-      if (f.isLive) expect(await f.isLive(c)).toBe(false);
-      await f.provider.revoke!(c.lease, grant);
-    });
+    if (subject.revocable) {
+      it('revokes idempotently', async () => {
+        f.fault('none');
+        const { grant, c } = await issue();
+        expect(f.provider.revoke).toBeTypeOf('function');
+        await f.provider.revoke!(c.lease, grant);
+        if (f.isLive) expect(await f.isLive(c)).toBe(false);
+        await expect(f.provider.revoke!(c.lease, grant)).resolves.toBeUndefined();
+        if (f.isLive) expect(await f.isLive(c)).toBe(false);
+      });
 
-    it('revokes an unknown lease (or none) as success', async () => {
-      if (!f.provider.revoke) return;
-      f.fault('none');
-      const grant = grantFor(f.resource, f.actions);
-      await f.provider.revoke('unknown-lease-' + grant.id, grant);
-      await f.provider.revoke(null, grant);
-    });
+      it('revokes an unknown lease (or none) as success', async () => {
+        f.fault('none');
+        const grant = grantFor(f.resource, f.actions);
+        await expect(f.provider.revoke!('unknown-lease-' + grant.id, grant)).resolves.toBeUndefined();
+        await expect(f.provider.revoke!(null, grant)).resolves.toBeUndefined();
+      });
+    } else {
+      // Nothing upstream to call: revoking its grant through Tollgate must say so in the receipt
+      // (or, for a grant token, that every Tollgate path now refuses it), never claim more.
+      it('has no revoke, and a revoked grant of it has an honest receipt', async () => {
+        expect(f.provider.revoke).toBeUndefined();
+        const h = await exchangeHarness(f);
+        try {
+          f.fault('none');
+          const issued = await (await h.exchange(await exchangeParams(h, f))).json();
+          const done = await (await h.adminRequest('/v1/tasks/task-1/complete', { method: 'POST' })).json();
+          const [receipt, ...more] = done.revoked;
+          expect(more).toEqual([]);
+          expect(receipt.grant_id).toBe(issued.grant_id);
+          if (f.requestedTokenType === TOKEN_TYPE.jwt) expect(receipt.status).toBe('revoked');
+          else expect(receipt).toMatchObject({ status: 'expires_at', expires_at: f.provider.isStatic?.(f.resource.id) ? null : expect.any(String) });
+          const grant = await (await h.adminRequest(`/v1/grants/${issued.grant_id}`)).json();
+          expect(grant.status).toBe('revoked');
+        } finally {
+          await h.deps.store.close();
+        }
+      });
+    }
 
     it('through POST /oauth/token: issues the upstream credential and records its real expiry', async () => {
       const h = await exchangeHarness(f);

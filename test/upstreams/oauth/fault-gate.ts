@@ -7,6 +7,8 @@ export interface FaultGate {
   /** the upstream behind the gate */
   forwardTo(next: RequestListener): void;
   set(kind: Fault): void;
+  /** how many requests reached the server (faulted or not) since it started */
+  requests(): number;
 }
 
 /**
@@ -19,8 +21,10 @@ export function faultGate(): FaultGate {
   let fault: Fault = 'none';
   let next: RequestListener | null = null;
   const held = new Set<ServerResponse>();
+  let requests = 0;
   return {
     listener(req, res) {
+      requests++;
       if (fault === 'timeout') {
         held.add(res);
         res.on('close', () => held.delete(res));
@@ -38,5 +42,6 @@ export function faultGate(): FaultGate {
       fault = kind;
       for (const res of held) res.destroy();
     },
+    requests: () => requests,
   };
 }

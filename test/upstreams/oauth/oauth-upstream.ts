@@ -31,6 +31,8 @@ export interface OAuthUpstream {
   setTtl(seconds: number): void;
   /** every subject token received and access token issued: none may leak from Tollgate */
   seen(): string[];
+  /** how many HTTP requests reached the upstream so far, faulted ones included */
+  requests(): number;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function startOAuthUpstream(human: TestIssuer, ttlSeconds = 600): P
     fault: (kind) => gate.set(kind),
     setTtl: (seconds) => void (ttl = seconds),
     seen: () => [...seen],
+    requests: () => gate.requests(),
     async close() {
       gate.set('none');
       server.closeAllConnections();
