@@ -11,6 +11,7 @@ import type { Store } from '../store/store.ts';
 import { buildProviders } from '../../providers/build-providers.ts';
 import { nodeProviderFactories } from './provider-factories.ts';
 import type { LoadedConfig } from './load-config.ts';
+import { stdioUpstreams } from './mcp-stdio.ts';
 
 export interface NodeDepsOptions {
   now?: () => number;
@@ -51,5 +52,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
     providers,
     now,
     log,
+    mcpConnectors: (alive) => [stdioUpstreams({ alive, log: (msg, fields) => log.log('info', msg, fields) })],
+    ...(opts.fetch ? { mcpFetch: opts.fetch } : {}),
   });
 }

@@ -1,0 +1,32 @@
+import type { RegisterRoutes } from '../env.ts';
+import { mcpServerUri } from '../../config/mcp-targets.ts';
+import { demoUpstreams } from '../../mcp/demo-upstream.ts';
+import { httpUpstreams } from '../../mcp/http-upstream.ts';
+import { localAuthority } from '../../mcp/local-authority.ts';
+import { mcpGateway } from '../../mcp/mcp-gateway.ts';
+import { Upstreams } from '../../mcp/upstream.ts';
+
+/**
+ * The MCP gateway on Tollgate's own app: `/mcp/{server}` and its RFC 9728 metadata, for every
+ * catalog server whose canonical URI is here (one configured with the `url` of a gateway that
+ * runs apart is served there, not here).
+ */
+export const registerMcp: RegisterRoutes = (app, deps) => {
+  const here = Object.fromEntries(Object.entries(deps.config.mcp.servers).filter(([name, s]) => s.url === undefined || s.url === mcpServerUri({ ...deps.config, mcp: { servers: {} } }, name)));
+  if (Object.keys(here).length === 0) return;
+  const authority = localAuthority(deps);
+  const connectors = [...(deps.mcpConnectors?.((g) => authority.alive(g)) ?? []), httpUpstreams({ clientInfo: { name: 'tollgate-gateway', version: '1.0.0' }, ...(deps.mcpFetch ? { fetch: deps.mcpFetch } : {}) }), demoUpstreams()];
+  const gateway = mcpGateway({
+    servers: here,
+    uriOf: (name) => mcpServerUri(deps.config, name),
+    authority,
+    upstreams: new Upstreams(connectors),
+    now: deps.now,
+    maxBodyBytes: deps.config.server.limits.max_body_bytes,
+  });
+  app.get('/.well-known/oauth-protected-resource/mcp/:server', (c) => {
+    const m = gateway.metadata(c.req.param('server'));
+    return m ? c.json(m, 200, { 'cache-control': 'public, max-age=300' }) : c.json({ error: 'not_found', error_description: 'no such MCP server' }, 404);
+  });
+  app.all('/mcp/:server', (c) => gateway.handle(c.req.raw, c.req.param('server'), c.get('requestId')));
+};
