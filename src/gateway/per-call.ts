@@ -57,10 +57,27 @@ interface CallRecord {
  * cache or minted. Every call, refused or served, is one audit event, durable before the answer.
  */
 export async function perCall(deps: Deps, parts: PerCallParts, gateway: string, call: CredentialRequest, requestId: string): Promise<CredentialResponse> {
-  const rec: CallRecord = { gateway, requestId, call, grant: null, policyIds: [] };
-  let served: { body: CredentialResponse; event: AuditDraft };
+  return audited(deps, parts, { gateway, requestId, call, grant: null, policyIds: [] }, (rec) => serve(deps, parts, rec));
+}
+
+/**
+ * The same decision for a gateway that enforces it with credentials of its own (an AuthZEN PEP):
+ * every check, policy at current risk, the approval a call may need (opened, or used once), and
+ * one audit event — but nothing is issued.
+ */
+export async function evaluateCall(deps: Deps, parts: PerCallParts, gateway: string, call: CredentialRequest, requestId: string): Promise<CallDecision> {
+  return audited(deps, parts, { gateway, requestId, call, grant: null, policyIds: [] }, async (rec) => {
+    const d = await checkCall(deps, parts, rec);
+    await requireCallApproval(deps, d.decision, d.grant, call, rec.requestId);
+    return { body: d, event: eventFor(deps, rec, 'credential.evaluated', 'allow', null, {}) };
+  });
+}
+
+/** Runs one call and makes its one audit event durable before answering, refused or served. */
+async function audited<T>(deps: Deps, parts: PerCallParts, rec: CallRecord, run: (rec: CallRecord) => Promise<{ body: T; event: AuditDraft }>): Promise<T> {
+  let served: { body: T; event: AuditDraft };
   try {
-    served = await serve(deps, parts, rec);
+    served = await run(rec);
   } catch (e) {
     if (!(e instanceof OAuthError)) throw e;
     const refusal = eventFor(deps, rec, refusalType(e), e.status < 500 ? refusalDecision(e) : null, reasonOf(e), {});

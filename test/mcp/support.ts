@@ -4,6 +4,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { workloadAuthProvider } from '../../src/client/mcp-auth.ts';
 import { harness, ISSUER, type Harness } from '../support/harness.ts';
+import { sha256Hex } from '../../src/http/bearer-auth.ts';
+
+export const GATEWAY_KEY = 'tgw_test-mcp-gateway-key-0123456789abcdef';
 import { recordingUpstream, type RecordingUpstream } from './upstream-http.ts';
 
 export const SERVER_URI = `${ISSUER}/mcp/reports`;
@@ -28,8 +31,10 @@ export interface McpHarness {
 /** A Tollgate (real app, SQLite, Cedar) fronting a recording HTTP upstream and a stdio upstream. */
 export async function mcpHarness(): Promise<McpHarness> {
   const upstream = await recordingUpstream(UPSTREAM_CREDENTIALS);
+  const gatewayKeyHash = await sha256Hex(GATEWAY_KEY);
   const h = await harness({
     configPatch: (c) => {
+      c.trust.gateway_key_hashes = [gatewayKeyHash];
       Object.assign(c.providers.secrets.secrets, { 'mcp-read': UPSTREAM_CREDENTIALS.read, 'mcp-write': UPSTREAM_CREDENTIALS.write, 'mcp-delete': UPSTREAM_CREDENTIALS.delete, 'local-read': 'stdio-cred-1' });
       c.resources.push(
         { id: 'mcp:reports', provider: 'secrets', classification: 'mcp-tools', actions: { read: { secret: 'mcp-read' }, write: { secret: 'mcp-write' }, delete: { secret: 'mcp-delete' } } },
