@@ -11,8 +11,21 @@ import { recordingUpstream, type RecordingUpstream } from './upstream-http.ts';
 
 export const SERVER_URI = `${ISSUER}/mcp/reports`;
 export const LOCAL_URI = `${ISSUER}/mcp/local`;
+/** the same server behind a gateway that runs apart (tollgate mcp-gateway) */
+export const REMOTE_URI = 'http://mcp-gateway.test/mcp/reports';
 export const UPSTREAM_CREDENTIALS = { read: 'up-read-cred-1', write: 'up-write-cred-1', delete: 'up-delete-cred-1' };
 const STDIO_SCRIPT = new URL('./stdio-upstream.ts', import.meta.url).pathname;
+
+/** The `reports` server's catalog entry, for a gateway that runs apart. */
+export function reportsServer(upstreamUrl: string): Record<string, unknown> {
+  return {
+    resource: 'mcp:reports',
+    upstream: { url: upstreamUrl, headers: { authorization: 'Bearer {credential}' } },
+    tools: { reports_get: { action: 'read' }, reports_update: { action: 'write', classification: 'reviewed' }, reports_delete: { action: 'delete' }, reports_archive: { action: 'read', classification: 'restricted' } },
+    resources: { 'reports://index': { action: 'read' } },
+    prompts: { summarise: { action: 'read' } },
+  };
+}
 
 export interface McpHarness {
   h: Harness;
@@ -43,13 +56,8 @@ export async function mcpHarness(): Promise<McpHarness> {
       c.approvals = { ttl: '10m', groups: { 'team-a': ['https://idp.example#alice'] } };
       c.mcp = {
         servers: {
-          reports: {
-            resource: 'mcp:reports',
-            upstream: { url: upstream.url, headers: { authorization: 'Bearer {credential}' } },
-            tools: { reports_get: { action: 'read' }, reports_update: { action: 'write', classification: 'reviewed' }, reports_delete: { action: 'delete' }, reports_archive: { action: 'read', classification: 'restricted' } },
-            resources: { 'reports://index': { action: 'read' } },
-            prompts: { summarise: { action: 'read' } },
-          },
+          reports: reportsServer(upstream.url),
+          remote: { resource: 'mcp:reports', url: REMOTE_URI, upstream: { url: upstream.url, headers: { authorization: 'Bearer {credential}' } } },
           local: {
             resource: 'mcp:local',
             upstream: { command: process.execPath, args: [STDIO_SCRIPT], env: { TOLLGATE_TEST_CREDENTIAL: '{credential}' } },

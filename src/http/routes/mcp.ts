@@ -5,6 +5,7 @@ import { httpUpstreams } from '../../mcp/http-upstream.ts';
 import { localAuthority } from '../../mcp/local-authority.ts';
 import { mcpGateway } from '../../mcp/mcp-gateway.ts';
 import { Upstreams } from '../../mcp/upstream.ts';
+import { mountMcp } from '../../mcp/mount.ts';
 
 /**
  * The MCP gateway on Tollgate's own app: `/mcp/{server}` and its RFC 9728 metadata, for every
@@ -24,9 +25,5 @@ export const registerMcp: RegisterRoutes = (app, deps) => {
     now: deps.now,
     maxBodyBytes: deps.config.server.limits.max_body_bytes,
   });
-  app.get('/.well-known/oauth-protected-resource/mcp/:server', (c) => {
-    const m = gateway.metadata(c.req.param('server'));
-    return m ? c.json(m, 200, { 'cache-control': 'public, max-age=300' }) : c.json({ error: 'not_found', error_description: 'no such MCP server' }, 404);
-  });
-  app.all('/mcp/:server', (c) => gateway.handle(c.req.raw, c.req.param('server'), c.get('requestId')));
+  mountMcp(app, gateway, (_req, vars) => vars.get('requestId') as string);
 };

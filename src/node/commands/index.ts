@@ -11,6 +11,7 @@ import { secretCommand } from './secret.ts';
 import { serveCommand } from './serve.ts';
 import { taskCommand } from './task.ts';
 import { workerConfigCommand } from './worker-config.ts';
+import { mcpGatewayCommand } from './mcp-gateway.ts';
 
 export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -26,4 +27,5 @@ export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   policy: policyCommand,
   secret: secretCommand,
   'worker-config': workerConfigCommand,
+  'mcp-gateway': mcpGatewayCommand,
 };
