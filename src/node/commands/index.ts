@@ -12,6 +12,7 @@ import { serveCommand } from './serve.ts';
 import { taskCommand } from './task.ts';
 import { workerConfigCommand } from './worker-config.ts';
 import { mcpGatewayCommand } from './mcp-gateway.ts';
+import { mcpCommand } from './mcp.ts';
 
 export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -28,4 +29,5 @@ export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   secret: secretCommand,
   'worker-config': workerConfigCommand,
   'mcp-gateway': mcpGatewayCommand,
+  mcp: mcpCommand,
 };
