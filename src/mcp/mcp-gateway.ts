@@ -57,6 +57,10 @@ export function mcpGateway(opts: McpGatewayOptions): McpGateway {
       const unauthorized = (error: 'invalid_token' | null, description: string) =>
         json(401, { error: error ?? 'invalid_request', error_description: description }, { 'www-authenticate': challenge(uri, serverScopes(server).join(' '), error, description) });
 
+      // MCP (Streamable HTTP): servers MUST validate Origin against DNS rebinding. A browser page
+      // of another origin never reaches the gateway, token or not; clients that are not browsers send none.
+      const origin = req.headers.get('origin');
+      if (origin !== null && origin !== new URL(uri).origin) return json(403, { error: 'forbidden', error_description: 'requests from this origin are not accepted' });
       const token = bearer(req);
       if (token === undefined) return unauthorized(null, 'a Tollgate grant token for this MCP server is required');
       if (token === null) return unauthorized('invalid_token', 'malformed Authorization header');

@@ -170,6 +170,14 @@ describe('tokens', () => {
     }
   });
 
+  it('refuses browsers of another origin (DNS rebinding), token or not', async () => {
+    const token = await m.grantToken({ task: 'task-origin' });
+    const evil = await rawCall(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { origin: 'http://evil.example' });
+    expect(evil.status).toBe(403);
+    const same = await rawCall(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { origin: ISSUER });
+    expect(same.status).toBe(200);
+  });
+
   it('refuses Mcp-Method / Mcp-Name headers that differ from the body, batches and loose JSON-RPC', async () => {
     const token = await m.grantToken({ task: 'task-headers' });
     const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'reports_get', arguments: { id: 'q3' } } };
