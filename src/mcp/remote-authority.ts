@@ -13,6 +13,8 @@ export interface RemoteAuthorityOptions {
   /** the gateway's own credential: a `tgw_` key or a gateway JWT */
   credential: TokenInput;
   fetch?: Fetch;
+  /** where calls refused before Tollgate was asked are recorded (Tollgate has no endpoint for them) */
+  log?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
 /**
@@ -82,9 +84,10 @@ export function remoteAuthority(opts: RemoteAuthorityOptions): CallAuthority {
         throw refusal(e);
       }
     },
-    async refuse() {
+    async refuse(grant, q, requestId) {
       // Tollgate has no endpoint for calls the gateway refused on its own (unclassified, out of
       // scope): they are logged where the gateway runs, and never reach an upstream.
+      opts.log?.('mcp call refused by the gateway', { request_id: requestId, grant_id: grant.grantId, agent: grant.agent, server: q.server, tool: q.tool, action: q.action, arguments_digest: q.argumentsDigest, reason: q.reason });
     },
     async alive(grant) {
       const r = await post('/oauth/introspect', new URLSearchParams({ token: grant.token }).toString(), 'application/x-www-form-urlencoded');

@@ -17,6 +17,7 @@ export interface StandaloneParts {
   tollgateFetch?: Fetch;
   /** how to reach HTTP upstreams (default: global fetch) */
   upstreamFetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
+  log?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
 /**
@@ -24,7 +25,7 @@ export interface StandaloneParts {
  * so it runs on Node (`tollgate mcp-gateway`) or anywhere else a fetch handler runs.
  */
 export function standaloneGatewayApp(c: StandaloneGatewayConfig, parts: StandaloneParts = {}): { app: Hono; gateway: McpGateway } {
-  const authority = remoteAuthority({ url: c.tollgate.url, credential: c.tollgate.credential, ...(c.tollgate.issuer ? { issuer: c.tollgate.issuer } : {}), ...(parts.tollgateFetch ? { fetch: parts.tollgateFetch } : {}) });
+  const authority = remoteAuthority({ url: c.tollgate.url, credential: c.tollgate.credential, ...(c.tollgate.issuer ? { issuer: c.tollgate.issuer } : {}), ...(parts.tollgateFetch ? { fetch: parts.tollgateFetch } : {}), ...(parts.log ? { log: parts.log } : {}) });
   const connectors = [
     ...(parts.connectors?.((g) => authority.alive(g)) ?? []),
     httpUpstreams({ clientInfo: { name: 'tollgate-mcp-gateway', version: '1.0.0' }, ...(parts.upstreamFetch ? { fetch: parts.upstreamFetch } : {}) }),

@@ -31,9 +31,8 @@ export async function mcpGatewayCommand(argv: string[]): Promise<number> {
     if (e instanceof ConfigError) throw new CliError(e.message);
     throw e;
   }
-  const { app, gateway } = standaloneGatewayApp(config, {
-    connectors: (alive) => [stdioUpstreams({ alive, log: (msg, fields) => process.stderr.write(JSON.stringify({ level: 'info', msg, ...fields }) + '\n') })],
-  });
+  const log = (msg: string, fields: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg, ...fields }) + '\n');
+  const { app, gateway } = standaloneGatewayApp(config, { connectors: (alive) => [stdioUpstreams({ alive, log })], log });
   const port = v.port === undefined ? config.gateway.port : Number(v.port);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: config.gateway.host }, () => resolve(s));
