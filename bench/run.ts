@@ -6,6 +6,7 @@ import { benchMassRevocation } from './mass-revocation.bench.ts';
 import { benchProviders } from './providers.bench.ts';
 import { benchWorkerBundle, benchWorkerExchange } from './worker.bench.ts';
 import { benchSignals } from './signals.bench.ts';
+import { benchMcp } from './mcp.bench.ts';
 import { setupAwsStsFixture } from '../test/providers/aws-sts-fixture.ts';
 import { setupOAuthExchangeFixture } from '../test/providers/oauth-exchange-fixture.ts';
 import { setupVaultFixture } from '../test/providers/vault-fixture.ts';
@@ -29,6 +30,7 @@ const results = {
     },
     quick ? 100 : 400,
   ),
+  mcp: await benchMcp(quick ? 3 : 5, quick ? 200 : 1000),
   worker: { bundle: benchWorkerBundle(), exchange: await benchWorkerExchange(quick ? 3 : 5, quick ? 50 : 200) },
 };
 const goals = {

@@ -6,6 +6,8 @@ import type { Logger } from './log.ts';
 import type { PolicyEngine } from './policy/engine.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { Store } from './store/store.ts';
+import type { UpstreamConnector } from './mcp/upstream.ts';
+import type { InboundGrant } from './mcp/call-authority.ts';
 
 /** Everything the core needs, injected: the same core runs on Node and Workers with different edges. */
 export interface Deps {
@@ -26,4 +28,11 @@ export interface Deps {
    * ctx.waitUntil; absent on Node, where a promise runs to its end anyway.
    */
   background?: (work: Promise<unknown>) => void;
+  /**
+   * MCP upstream transports only an edge can offer (stdio processes on Node), given how to ask
+   * whether a grant is still honoured. Streamable HTTP and the in-process demo are always there.
+   */
+  mcpConnectors?: (alive: (grant: InboundGrant) => Promise<boolean>) => UpstreamConnector[];
+  /** fetch for MCP upstreams (tests inject an app's fetch); default: the global one */
+  mcpFetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }

@@ -27,6 +27,8 @@ export type AuditEventType =
   | 'credential.denied'
   | 'credential.rejected'
   | 'credential.pending'
+  // the same decision for a gateway that enforces it itself (AuthZEN): allowed, nothing issued
+  | 'credential.evaluated'
   | 'credential.issuing'
   | 'credential.leased'
   | 'credential.withdrawn';

@@ -18,3 +18,4 @@ export {
   type TollgateGatewayOptions,
   type TollgateGatewayVariables,
 } from './hono-gateway.ts';
+export { workloadAuthProvider, type WorkloadAuthOptions } from './mcp-auth.ts';

@@ -15,6 +15,8 @@ export interface RedeemOptions {
   tool?: string;
   /** `sha256:<64 hex>` of the call's arguments (see sha256Digest) */
   argumentsDigest?: string;
+  /** the tool's classification in the gateway's catalog: policy decides the call with it */
+  classification?: string;
   /** the retry of a call that answered `authorization_pending` */
   approvalId?: string;
   requestId?: string;
@@ -51,6 +53,7 @@ export async function redeemCredential(opts: RedeemOptions): Promise<RedeemResul
   if (opts.tool !== undefined) body.tool = opts.tool;
   if (opts.argumentsDigest !== undefined) body.arguments_digest = opts.argumentsDigest;
   if (opts.approvalId !== undefined) body.approval_id = opts.approvalId;
+  if (opts.classification !== undefined) body.classification = opts.classification;
   const headers: Record<string, string> = {
     authorization: `Bearer ${await resolveToken(opts.gatewayCredential)}`,
     'content-type': 'application/json',

@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -10,6 +11,11 @@ export class ConfigError extends Error {
  * so a secret's content can never change the document's structure. A missing variable is an error.
  */
 export function parseConfig(text: string, env: Record<string, string | undefined>): Config {
+  return parseYamlConfig(configSchema, text, env);
+}
+
+/** The same rules for any config document with its own schema (the MCP gateway run apart has one). */
+export function parseYamlConfig<T>(schema: z.ZodType<T>, text: string, env: Record<string, string | undefined>): T {
   let doc: unknown;
   try {
     doc = parseYaml(text, { maxAliasCount: 100 });
@@ -17,7 +23,7 @@ export function parseConfig(text: string, env: Record<string, string | undefined
     throw new ConfigError(`config is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   const interpolated = interpolate(doc, env, []);
-  const result = configSchema.safeParse(interpolated);
+  const result = schema.safeParse(interpolated);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
     throw new ConfigError(`invalid config:\n${lines.join('\n')}`);

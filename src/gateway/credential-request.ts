@@ -15,9 +15,15 @@ export interface CredentialRequest {
   tool: string | null;
   argumentsDigest: string | null;
   approvalId: string | null;
+  /**
+   * The tool's classification in the gateway's catalog, when it has one: policy decides the call
+   * as if the resource had it (say, writes through a `reviewed` tool need a human).
+   */
+  classification: string | null;
 }
 
-const FIELDS = new Set(['token', 'action', 'resource', 'tool', 'arguments_digest', 'approval_id']);
+const FIELDS = new Set(['token', 'action', 'resource', 'tool', 'arguments_digest', 'approval_id', 'classification']);
+const CLASSIFICATION = /^[\x21-\x7e]{1,64}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const RESOURCE = /^[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9._/-]+)*$/;
 // eslint-disable-next-line no-control-regex
@@ -49,6 +55,7 @@ export async function readCredentialRequest(req: Request, limits: Limits): Promi
     tool: optional(o, 'tool', (v) => v.length <= 256 && !CONTROL.test(v)),
     argumentsDigest: optional(o, 'arguments_digest', (v) => DIGEST.test(v)),
     approvalId: optional(o, 'approval_id', (v) => APPROVAL_ID.test(v)),
+    classification: optional(o, 'classification', (v) => CLASSIFICATION.test(v)),
   };
 }
 

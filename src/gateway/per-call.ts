@@ -7,7 +7,9 @@ import { OAuthError } from '../http/oauth-error.ts';
 import { actDepth } from '../identity/delegation.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
 import { decideAction } from '../policy/decide-action.ts';
-import type { PolicyEngine } from '../policy/types.ts';
+import type { PolicyDecision, PolicyEngine } from '../policy/types.ts';
+import type { ResourceConfig } from '../config/schema.ts';
+import type { Provider } from '../../providers/provider.ts';
 import { currentRisk } from '../risk/current-risk.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import type { CallAudit } from './call-audit.ts';
@@ -55,10 +57,27 @@ interface CallRecord {
  * cache or minted. Every call, refused or served, is one audit event, durable before the answer.
  */
 export async function perCall(deps: Deps, parts: PerCallParts, gateway: string, call: CredentialRequest, requestId: string): Promise<CredentialResponse> {
-  const rec: CallRecord = { gateway, requestId, call, grant: null, policyIds: [] };
-  let served: { body: CredentialResponse; event: AuditDraft };
+  return audited(deps, parts, { gateway, requestId, call, grant: null, policyIds: [] }, (rec) => serve(deps, parts, rec));
+}
+
+/**
+ * The same decision for a gateway that enforces it with credentials of its own (an AuthZEN PEP):
+ * every check, policy at current risk, the approval a call may need (opened, or used once), and
+ * one audit event — but nothing is issued.
+ */
+export async function evaluateCall(deps: Deps, parts: PerCallParts, gateway: string, call: CredentialRequest, requestId: string): Promise<CallDecision> {
+  return audited(deps, parts, { gateway, requestId, call, grant: null, policyIds: [] }, async (rec) => {
+    const d = await checkCall(deps, parts, rec);
+    await requireCallApproval(deps, d.decision, d.grant, call, rec.requestId);
+    return { body: d, event: eventFor(deps, rec, 'credential.evaluated', 'allow', null, {}) };
+  });
+}
+
+/** Runs one call and makes its one audit event durable before answering, refused or served. */
+async function audited<T>(deps: Deps, parts: PerCallParts, rec: CallRecord, run: (rec: CallRecord) => Promise<{ body: T; event: AuditDraft }>): Promise<T> {
+  let served: { body: T; event: AuditDraft };
   try {
-    served = await serve(deps, parts, rec);
+    served = await run(rec);
   } catch (e) {
     if (!(e instanceof OAuthError)) throw e;
     const refusal = eventFor(deps, rec, refusalType(e), e.status < 500 ? refusalDecision(e) : null, reasonOf(e), {});
@@ -73,7 +92,52 @@ export async function perCall(deps: Deps, parts: PerCallParts, gateway: string, 
   return served.body;
 }
 
+/** What a call's checks established: the live grant and the policy decision for this call. */
+export interface CallDecision {
+  grant: Grant;
+  decision: PolicyDecision;
+  resource: ResourceConfig;
+  provider: Provider;
+}
+
 async function serve(deps: Deps, parts: PerCallParts, rec: CallRecord): Promise<{ body: CredentialResponse; event: AuditDraft }> {
+  const { call } = rec;
+  const { grant, decision, resource, provider } = await checkCall(deps, parts, rec);
+  await requireCallApproval(deps, decision, grant, call, rec.requestId);
+  const now = deps.now();
+
+  const { credential, fresh } = await parts.credentials.get(grant.id, call.action, now, () => issueCallCredential(deps, grant, resource, provider, call.action, rec.requestId));
+  const { issued } = credential;
+  const body: CredentialResponse = {
+    grant_id: grant.id,
+    task_id: grant.task_id,
+    action: call.action,
+    scope: grant.scope,
+    policy_ids: decision.policyIds,
+    issued_token_type: issued.issuedTokenType,
+    token_type: issued.issuedTokenType === TOKEN_TYPE.jwt || issued.issuedTokenType === TOKEN_TYPE.accessToken ? 'Bearer' : 'N_A',
+    expires_in: Math.max(0, Math.floor((credential.expiresAt - now) / 1000)),
+  };
+  if (issued.credential) body.credential = issued.credential;
+  else body.access_token = issued.token;
+  const event = eventFor(deps, rec, 'credential.issued', 'allow', null, { cached: !fresh, fingerprint: credential.fingerprint, expires_at: credential.expiresAt });
+  return { body, event };
+}
+
+/**
+ * The per-call decision without its effects: no audit event, no approval opened, nothing issued.
+ * For a gateway that asks what a caller may do before it offers anything (MCP tools/list, AuthZEN
+ * evaluations); a refusal throws the same OAuthError the call itself would answer.
+ */
+export async function decideCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'policy' | 'credentials'>, call: CredentialRequest): Promise<CallDecision> {
+  return checkCall(deps, parts, { gateway: '', requestId: '', call, grant: null, policyIds: [] });
+}
+
+/**
+ * The grant token is checked in memory, the grant's liveness and blocks in the store, then policy
+ * decides this action at current risk (with the call's classification when the gateway names one).
+ */
+async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'policy' | 'credentials'>, rec: CallRecord): Promise<CallDecision> {
   const { call } = rec;
   const check = await parts.checkToken(call.token);
   if (check.refusal) throw new OAuthError('invalid_grant', `grant token refused: ${check.refusal}`);
@@ -107,7 +171,7 @@ async function serve(deps: Deps, parts: PerCallParts, rec: CallRecord): Promise<
     parts.policy,
     { agentId: grant.agent, owner: grant.owner, trustDomain: trustDomainOf(grant.agent), principal: grant.principal },
     risk,
-    resource,
+    call.classification === null ? resource : { ...resource, classification: call.classification },
     call.action,
     {
       task_id: grant.task_id,
@@ -121,24 +185,7 @@ async function serve(deps: Deps, parts: PerCallParts, rec: CallRecord): Promise<
   rec.policyIds = decision.policyIds;
   if (decision.decision !== 'allow') throw new OAuthError('access_denied', decision.errors.length ? 'denied: policy evaluation error' : 'denied by policy');
   if (!agent && !decision.allowsUnregistered) throw new OAuthError('access_denied', 'no policy allows this unregistered agent any more');
-  await requireCallApproval(deps, decision, grant, call, rec.requestId);
-
-  const { credential, fresh } = await parts.credentials.get(grant.id, call.action, now, () => issueCallCredential(deps, grant, resource, provider, call.action, rec.requestId));
-  const { issued } = credential;
-  const body: CredentialResponse = {
-    grant_id: grant.id,
-    task_id: grant.task_id,
-    action: call.action,
-    scope: grant.scope,
-    policy_ids: decision.policyIds,
-    issued_token_type: issued.issuedTokenType,
-    token_type: issued.issuedTokenType === TOKEN_TYPE.jwt || issued.issuedTokenType === TOKEN_TYPE.accessToken ? 'Bearer' : 'N_A',
-    expires_in: Math.max(0, Math.floor((credential.expiresAt - now) / 1000)),
-  };
-  if (issued.credential) body.credential = issued.credential;
-  else body.access_token = issued.token;
-  const event = eventFor(deps, rec, 'credential.issued', 'allow', null, { cached: !fresh, fingerprint: credential.fingerprint, expires_at: credential.expiresAt });
-  return { body, event };
+  return { grant, decision, resource, provider };
 }
 
 /** A call whose body was refused before it could be read is still one audit event. */

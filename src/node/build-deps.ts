@@ -12,6 +12,7 @@ import { buildProviders } from '../../providers/build-providers.ts';
 import { fdLogSink } from './log-sink.ts';
 import { nodeProviderFactories } from './provider-factories.ts';
 import type { LoadedConfig } from './load-config.ts';
+import { stdioUpstreams } from './mcp-stdio.ts';
 
 export interface NodeDepsOptions {
   now?: () => number;
@@ -53,5 +54,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
     providers,
     now,
     log,
+    mcpConnectors: (alive) => [stdioUpstreams({ alive, log: (msg, fields) => log.log('info', msg, fields) })],
+    ...(opts.fetch ? { mcpFetch: opts.fetch } : {}),
   });
 }

@@ -20,6 +20,8 @@ commands:
   policy check | policy explain     validate policies; show the decision for a sample request
   secret seal NAME                  seal a static secret for a sealed-secret provider
   worker-config (--config P | --dev)  config for the Cloudflare Workers build (.dev.vars with --dev)
+  mcp login | tools | call TOOL     an MCP client (official SDK) for the gateway at /mcp/{server}
+  mcp-gateway --config PATH         run the MCP gateway apart, deciding at a remote Tollgate
 
 Run 'tollgate <command> --help' for a command's options.`;
 

@@ -72,3 +72,21 @@ describe('README gateway integration', () => {
     expect(out).toMatch(/"error":"invalid_grant","error_description":"the grant is not honoured: revoked"/);
   });
 });
+
+describe('README MCP walk-through', () => {
+  it('runs verbatim: 401 to metadata, filtered tools, read runs, write waits then runs once, delete and revoked refused', { timeout: 120_000 }, () => {
+    const { status, out } = runBlock('mcp');
+    expect(status, out).toBe(0);
+    expect(out).toContain(`www-authenticate: Bearer resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp/demo", scope="mcp:demo:read mcp:demo:write mcp:demo:delete"`);
+    expect(out).toContain('granted: mcp:demo:read mcp:demo:write');
+    expect(out).toMatch(/^reports_get {2}Read a report\nreports_update {2}Write a report$/m);
+    expect(out).toMatch(/^report q3: revenue up 4% \(upstream credential sha256:/m);
+    expect(out).toMatch(/"status": "approved"/);
+    expect(out).toMatch(/^report q3 updated \(upstream credential sha256:/m);
+    expect(out).toContain('this call needs mcp:demo:delete');
+    expect(out).toContain('delete refused');
+    expect(out).toContain('the grant behind this token is no longer honoured');
+    expect(out).toContain('revoked: refused');
+    expect(out).toMatch(/"ok": true,\s*"checked": \d+/);
+  });
+});

@@ -30,7 +30,8 @@ describe('configuration', () => {
     expect(c.server.port).toBe(8787);
     expect(c.server.limits.default_ttl).toBe(900);
     expect(c.agents[0]!.max_ttl).toBe(3600);
-    expect(c.resources.map((r) => r.id)).toEqual(['demo:reports', 'demo:db']);
+    expect(c.resources.map((r) => r.id)).toEqual(['demo:reports', 'demo:db', 'mcp:demo']);
+    expect(Object.keys(c.mcp.servers)).toEqual(['demo']);
   });
 
   it.each([
@@ -41,6 +42,10 @@ describe('configuration', () => {
     ['a bad issuer kind', DEV.replace('kind: human', 'kind: robot'), 'trust.issuers[1].kind'],
     ['an unknown action class', DEV.replace('read: { secret: demo-db-password }', 'execute: { secret: demo-db-password }'), 'resources[1].actions'],
     ['a bad port', DEV, 'server.port', { ...DEV_ENV, TOLLGATE_DEV_PORT: '99999' }],
+    ['an MCP server naming no resource', DEV.replace('resource: mcp:demo', 'resource: mcp:nowhere'), 'mcp.servers.demo.resource'],
+    ['an MCP tool of a class its resource lacks', DEV.replace('reports_delete: { action: delete }', 'reports_delete: { action: admin }'), 'mcp.servers.demo.tools.reports_delete.action'],
+    ['an MCP tool of no class', DEV.replace('reports_get: { action: read }', 'reports_get: { action: execute }'), 'mcp.servers.demo.tools.reports_get.action'],
+    ['an injection template without {credential}', DEV.replace('upstream: { builtin: demo }', 'upstream: { url: "https://up.example/mcp", headers: { authorization: "Bearer static" } }'), 'mcp.servers.demo.upstream'],
   ] as [string, string, string, Record<string, string>?][])('names the path of %s', (_n, text, path, env) => {
     expect(errorOf(text, env)).toContain(path);
   });

@@ -128,12 +128,16 @@ describe('JWT bearer grant (RFC 7523) for workload identity', () => {
 });
 
 describe('RFC 8414 metadata', () => {
-  it('lists exactly the grants the token endpoint accepts, and no authorization-response parameters', async () => {
+  it('lists exactly the grants the token endpoint accepts; the authorization endpoint supports no response type', async () => {
     const m = await (await h.app.request('/.well-known/oauth-authorization-server')).json();
     expect(m.grant_types_supported).toEqual(['urn:ietf:params:oauth:grant-type:token-exchange', JWT_BEARER]);
-    // No authorization endpoint: RFC 9207's parameter does not apply.
-    expect(m.authorization_endpoint).toBeUndefined();
-    expect(m.authorization_response_iss_parameter_supported).toBeUndefined();
+    expect(m.response_types_supported).toEqual([]);
+    // It never sends an authorization response, so RFC 9207's iss parameter has nothing to apply to.
+    expect(m.authorization_response_iss_parameter_supported).toBe(false);
+    const authz = await h.app.request(`${m.authorization_endpoint}?response_type=code&client_id=x&redirect_uri=https://evil.example/cb`);
+    expect(authz.status).toBe(400); // answered here, never redirected to an unregistered URI
+    expect(authz.headers.get('location')).toBeNull();
+    expect((await authz.json()).error).toBe('unsupported_response_type');
     const other = await json(await h.form('/oauth/token', { grant_type: 'client_credentials' }));
     expect([other.status, other.body.error]).toEqual([400, 'unsupported_grant_type']);
   });

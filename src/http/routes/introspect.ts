@@ -4,10 +4,15 @@ import { storeCall } from '../../grants/store-call.ts';
 import { authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { readForm } from '../read-body.ts';
+import { gatewayAuthenticator } from '../../gateway/authenticate-gateway.ts';
 
-/** RFC 7662. Callers authenticate: an admin, or a workload (gateway) listed in server.introspection_callers. */
+/**
+ * RFC 7662. Callers authenticate: an admin, a gateway (as for POST /v1/credentials: the protected
+ * resources introspection is for), or a workload listed in server.introspection_callers.
+ */
 export const registerIntrospect: RegisterRoutes = (app, deps) => {
   const callers = new Set(deps.config.server.introspection_callers);
+  const gateway = gatewayAuthenticator(deps);
   app.post('/oauth/introspect', async (c) => {
     await authenticateCaller(c.req.raw);
     const form = await readForm(c.req.raw, deps.config.server.limits.max_body_bytes);
@@ -20,6 +25,7 @@ export const registerIntrospect: RegisterRoutes = (app, deps) => {
 
   async function authenticateCaller(req: Request): Promise<void> {
     const token = bearerToken(req);
+    if (token && !token.startsWith('tgk_') && (await gateway(req).then(() => true, () => false))) return;
     if (token && !token.startsWith('tgk_') && callers.size > 0) {
       const who = await verifyOrNull(deps, token, ['workload']);
       if (who && callers.has(who.agentId)) return;

@@ -6,13 +6,16 @@ export const registerWellKnown: RegisterRoutes = (app, deps) => {
   const issuer = deps.config.server.issuer.replace(/\/$/, '');
   const metadata = {
     issuer: deps.config.server.issuer,
+    // Answers unsupported_response_type to everything (routes/authorize.ts); listed because MCP clients require it.
+    authorization_endpoint: `${issuer}/oauth/authorize`,
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     grant_types_supported: [...SUPPORTED_GRANT_TYPES],
-    // No authorization endpoint, so no authorization responses: RFC 9207's
-    // authorization_response_iss_parameter_supported does not apply and is left out (false).
+    // The authorization endpoint never sends an authorization response (it supports no response
+    // type and never redirects), so RFC 9207's parameter has nothing to apply to: false.
+    authorization_response_iss_parameter_supported: false,
     token_endpoint_auth_methods_supported: ['none'],
     revocation_endpoint_auth_methods_supported: ['none'],
     introspection_endpoint_auth_methods_supported: ['bearer'],

@@ -11,6 +11,8 @@ import { secretCommand } from './secret.ts';
 import { serveCommand } from './serve.ts';
 import { taskCommand } from './task.ts';
 import { workerConfigCommand } from './worker-config.ts';
+import { mcpGatewayCommand } from './mcp-gateway.ts';
+import { mcpCommand } from './mcp.ts';
 
 export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -26,4 +28,6 @@ export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   policy: policyCommand,
   secret: secretCommand,
   'worker-config': workerConfigCommand,
+  'mcp-gateway': mcpGatewayCommand,
+  mcp: mcpCommand,
 };

@@ -8,13 +8,17 @@ import { loadConfigFile, type LoadedConfig } from '../load-config.ts';
 import { DEV_CONFIG, prepareDevData } from '../dev-mode.ts';
 import { args, common, dataDir, print } from './args.ts';
 import { CliError } from './cli-error.ts';
+import { classify } from '../../mcp/catalog.ts';
 
 const HELP = `usage: tollgate policy check [--config PATH | --dev]
        tollgate policy explain --agent ID --action read|write|delete|admin --resource RES
                                [--human ID] [--depth N] [--ttl SECONDS] [--task T] [--intent TEXT] [--config PATH | --dev]
+       tollgate policy explain --agent ID --mcp-server NAME (--tool N | --mcp-resource URI | --prompt N) [...]
 
 check: parses the policies and validates them against the Cedar schema (exit 1 on any problem).
-explain: the decision for a sample request, and which policies matched, errored or decided.`;
+explain: the decision for a sample request, and which policies matched, errored or decided.
+  With --mcp-server, the action class, resource and classification come from the MCP catalog;
+  a tool, resource or prompt the catalog does not classify is denied (exit 1) before any policy.`;
 
 export async function policyCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -34,6 +38,10 @@ export async function policyCommand(argv: string[]): Promise<number> {
       ttl: { type: 'string' },
       task: { type: 'string' },
       intent: { type: 'string' },
+      'mcp-server': { type: 'string' },
+      tool: { type: 'string' },
+      'mcp-resource': { type: 'string' },
+      prompt: { type: 'string' },
     },
     HELP,
   );
@@ -43,6 +51,17 @@ export async function policyCommand(argv: string[]): Promise<number> {
     const result = checkPolicies(cedar, loaded.schemaText, loaded.policySources);
     print(result);
     return result.ok ? 0 : 1;
+  }
+  let classification: string | undefined;
+  if (v['mcp-server']) {
+    const c = mcpClassification(loaded, v['mcp-server'], v);
+    if (!c.classified) {
+      print({ decision: 'deny', reason: `${c.what} is not classified in the catalog of MCP server ${v['mcp-server']}: the gateway denies it before policy` });
+      return 1;
+    }
+    v.action = c.action;
+    v.resource = c.resource;
+    classification = c.classification;
   }
   if (!v.agent || !v.action || !v.resource) throw new CliError(`--agent, --action and --resource are required\n\n${HELP}`, 2);
   if (!isActionClass(v.action)) throw new CliError('--action must be read, write, delete or admin', 2);
@@ -55,7 +74,7 @@ export async function policyCommand(argv: string[]): Promise<number> {
     agent: { id: v.agent, owner: agent?.owner ?? UNREGISTERED_OWNER, trust_domain: trustDomainOf(v.agent), risk: agent?.risk ?? 'low' },
     principal: v.human ? { id: v.human, risk: 'low' } : null,
     action: v.action,
-    resource: { id: resource.id, provider: resource.provider, classification: resource.classification },
+    resource: { id: resource.id, provider: resource.provider, classification: classification ?? resource.classification },
     context: {
       task_id: v.task ?? 'explain',
       intent: v.intent ?? '',
@@ -74,4 +93,18 @@ async function load(v: { config?: string; dev?: boolean; data?: string }): Promi
     return loadConfigFile(DEV_CONFIG, { ...process.env, ...dev.env });
   }
   return loadConfigFile(v.config ?? process.env.TOLLGATE_CONFIG!);
+}
+
+/** What the MCP catalog says of a tool, resource or prompt: its action class and classification, or unclassified. */
+function mcpClassification(loaded: LoadedConfig, server: string, v: { tool?: string; 'mcp-resource'?: string; prompt?: string }):
+  | { classified: true; action: string; resource: string; classification: string | undefined }
+  | { classified: false; what: string } {
+  const s = Object.hasOwn(loaded.config.mcp.servers, server) ? loaded.config.mcp.servers[server]! : null;
+  if (!s) throw new CliError(`no MCP server ${server} in the config`, 1);
+  const asked = ([['tool', v.tool], ['resource', v['mcp-resource']], ['prompt', v.prompt]] as const).filter(([, x]) => x !== undefined);
+  if (asked.length !== 1) throw new CliError('with --mcp-server give one of --tool, --mcp-resource, --prompt', 2);
+  const [kind, name] = asked[0]!;
+  const c = classify(s, kind, name!);
+  if (!c) return { classified: false, what: `${kind} ${name}` };
+  return { classified: true, action: c.action, resource: s.resource, classification: c.classification };
 }
