@@ -77,6 +77,8 @@ describe('decide with the dev policies', () => {
       'forbid-admin',
       'forbid-high-risk-human',
       'read-only-at-medium-risk',
+      'reviewed-write-needs-owner',
+      'mcp-no-delete',
     ]);
   });
 });
@@ -207,7 +209,7 @@ describe('explain', () => {
     expect(byId['write']).toMatchObject({ effect: 'permit', satisfied: true, deciding: false, maxTtl: 900 });
     expect(byId['forbid-high-risk-agent']).toMatchObject({ effect: 'forbid', satisfied: true, deciding: true });
     expect(byId['read-unrestricted']).toMatchObject({ satisfied: false, errored: false, deciding: false });
-    expect(policies.map((p) => p.file)).toEqual(Array(8).fill('dev.cedar'));
+    expect(policies.map((p) => p.file)).toEqual(Array(10).fill('dev.cedar'));
   });
 
   it('marks erroring policies', () => {

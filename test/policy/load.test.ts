@@ -124,6 +124,8 @@ describe('checkPolicies', () => {
         'forbid-admin',
         'forbid-high-risk-human',
         'read-only-at-medium-risk',
+        'reviewed-write-needs-owner',
+        'mcp-no-delete',
       ],
     });
   });
