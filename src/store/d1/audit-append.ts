@@ -1,8 +1,9 @@
-import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import type { SqlDatabase, SqlStatement } from './sql-database.ts';
 import { GENESIS_HASH } from '../../audit/event.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import { chainLink, encodeLink } from '../sqlite/audit-link.ts';
 import { AUDIT_COLUMNS } from '../sqlite/audit-rows.ts';
+import type { Dialect } from '../dialect.ts';
 import { expectChanges } from './guard.ts';
 import { jsonChunks, jsonColumns } from './json-chunks.ts';
 import type { D1Batching } from './json-chunks.ts';
@@ -14,12 +15,14 @@ export interface AuditHead {
 
 export const HEAD_SQL = 'SELECT seq, hash FROM audit_head WHERE id = 1';
 
-const INSERT_SQL = `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) SELECT ${jsonColumns(AUDIT_COLUMNS.length)} FROM json_each(?)`;
+// seq and time are integers; every other column is text.
+const AUDIT_TYPES = AUDIT_COLUMNS.map((c) => (c === 'seq' || c === 'time' ? 'int' : 'text'));
+const insertSql = (d: Dialect) => `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) SELECT ${jsonColumns(d, AUDIT_TYPES)} FROM ${d.jsonRows}`;
 
 export interface Append {
   events: AuditEvent[];
   /** the statements that write them; they fail the batch if the head moved since it was read */
-  statements: D1PreparedStatement[];
+  statements: SqlStatement[];
 }
 
 /**
@@ -41,7 +44,7 @@ export async function appendAudit(cx: D1Batching, head: AuditHead | null, drafts
     rows.push([...values, hash]);
     events.push({ ...link, hash });
   }
-  const statements = jsonChunks(rows, cx.maxParamBytes).map((c) => db.prepare(INSERT_SQL).bind(c.json));
+  const statements = jsonChunks(rows, cx.maxParamBytes).map((c) => db.prepare(insertSql(cx.dialect)).bind(c.json));
   // The seq primary key already refuses an append onto a stale head; the head row is guarded
   // too, so a head and a log that disagree (a tampered tail) stop writes instead of forking.
   if (head === null) {

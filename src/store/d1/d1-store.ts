@@ -1,4 +1,6 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { SQLITE } from '../dialect.ts';
+import type { Dialect } from '../dialect.ts';
 import type { Approval } from '../../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { RiskLevel } from '../../policy/types.ts';
@@ -7,7 +9,7 @@ import { AUDIT_COLUMNS, rowToEvent } from '../sqlite/audit-rows.ts';
 import type { AuditRow } from '../sqlite/audit-rows.ts';
 import { decodeCursor, encodeCursor } from '../sqlite/cursor.ts';
 import { LIVE_SQL, liveWhere } from '../sqlite/filter-sql.ts';
-import { ORPHANED_GRANTS_SQL, countLiveQuery, listQuery } from '../sqlite/grant-queries.ts';
+import { countLiveQuery, listQuery, orphanedGrantsSql } from '../sqlite/grant-queries.ts';
 import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
 import type { GrantRow } from '../sqlite/grant-rows.ts';
 import { clampLimit } from '../sqlite/limits.ts';
@@ -39,6 +41,7 @@ import { d1CallLeaseOperations } from './call-lease-operations.ts';
 import { migrateD1 } from './migrate.ts';
 import { d1RiskOperations } from './risk-operations.ts';
 import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from '../sqlite/revocation-rows.ts';
+import type { SqlDatabase } from './sql-database.ts';
 import { d1WriteOperations } from './write-operations.ts';
 import type { D1WriteOperations } from './write-operations.ts';
 
@@ -55,6 +58,8 @@ export interface D1StoreOptions {
   maxWriteRows?: number;
   /** The largest JSON parameter of one statement; more rows go into more statements of the same batch. */
   maxParamBytes?: number;
+  /** The SQL dialect of the database behind `db` (SQLite for D1). */
+  dialect?: Dialect;
 }
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
@@ -63,26 +68,30 @@ const JOB_COLUMNS = 'id, grant_id, provider, lease, attempts, next_attempt_at, l
 /** Migrate `db` to this build's schema, then open the store on it. */
 export async function openD1Store(db: D1Database, opts: D1StoreOptions = {}): Promise<D1Store> {
   await migrateD1(db);
-  return new D1Store(db, opts);
+  return new SqlStore(db, opts);
 }
 
 /**
- * The Store on Cloudflare D1, for the Workers build. Web APIs only. Reads are single statements
- * (or one read batch); writes are the guarded batches of write-operations.ts. The constructor
- * does not migrate: use openD1Store, or run it once per isolate before.
+ * The Store over any SqlDatabase: Cloudflare D1 for the Workers build, PostgreSQL for several
+ * Node processes (src/store/postgres/). Web APIs only. Reads are single statements (or one read
+ * batch); writes are the guarded batches of write-operations.ts, so concurrent writers on other
+ * isolates or nodes never need a lock held across a round trip. The constructor does not migrate:
+ * use openD1Store / openPostgresStore, or migrate once before.
  */
-export class D1Store implements Store {
-  readonly #db: D1Database;
+export class SqlStore implements Store {
+  readonly #db: SqlDatabase;
+  readonly #dialect: Dialect;
   readonly #write: D1WriteOperations;
   readonly #approvals: ReturnType<typeof d1ApprovalOperations>;
   readonly #callLeases: ReturnType<typeof d1CallLeaseOperations>;
   readonly #risk: ReturnType<typeof d1RiskOperations>;
   readonly #maxWriteRows: number;
 
-  constructor(db: D1Database, opts: D1StoreOptions = {}) {
+  constructor(db: SqlDatabase, opts: D1StoreOptions = {}) {
     this.#db = db;
+    this.#dialect = opts.dialect ?? SQLITE;
     this.#maxWriteRows = Math.max(1, opts.maxWriteRows ?? 2000);
-    const cx = { db, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES };
+    const cx = { db, dialect: this.#dialect, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES };
     this.#write = d1WriteOperations(cx);
     this.#approvals = d1ApprovalOperations(cx);
     this.#callLeases = d1CallLeaseOperations(cx);
@@ -111,7 +120,7 @@ export class D1Store implements Store {
     const n = clampLimit(limit, MAX_LIST_PAGE);
     if (n === 0) return { grants: [], next_cursor: null };
     // One extra row tells whether another page exists without a second query.
-    const q = listQuery(filter, cursor === null ? null : decodeCursor(cursor), n + 1);
+    const q = listQuery(filter, cursor === null ? null : decodeCursor(cursor), n + 1, this.#dialect);
     const { results } = await this.#db.prepare(q.sql).bind(...q.params).all<GrantRow>();
     const grants = results.slice(0, n).map(rowToGrant);
     const last = grants.at(-1);
@@ -119,12 +128,12 @@ export class D1Store implements Store {
   }
 
   async orphanedGrants(limit: number): Promise<string[]> {
-    const { results } = await this.#db.prepare(ORPHANED_GRANTS_SQL).bind(Math.max(0, Math.min(10_000, Math.floor(limit)))).all<{ id: string }>();
+    const { results } = await this.#db.prepare(orphanedGrantsSql(this.#dialect)).bind(Math.max(0, Math.min(10_000, Math.floor(limit)))).all<{ id: string }>();
     return results.map((r) => r.id);
   }
 
   async countLive(filter: RevocationFilter): Promise<number> {
-    const q = countLiveQuery(filter);
+    const q = countLiveQuery(filter, this.#dialect);
     return (await this.#db.prepare(q.sql).bind(...q.params).first<number>('n')) ?? 0;
   }
 
@@ -176,10 +185,11 @@ export class D1Store implements Store {
     const n = clampLimit(limit, MAX_LIST_PAGE);
     if (n === 0) return { grants: [], next_cursor: null };
     const after = cursor === null ? 0 : decodeRowidCursor(cursor);
-    // The live-only partial indexes hold (key, rowid): paging on rowid walks one range and never sorts.
+    // The live-only partial indexes hold (key, row key): paging on it walks one range and never sorts.
     const [column, index] = subject.kind === 'agent' ? ['agent', 'grants_live_agent'] : ['principal', 'grants_live_principal'];
+    const d = this.#dialect;
     const { results } = await this.#db
-      .prepare(`SELECT rowid AS rowid_, ${COLUMNS} FROM grants INDEXED BY ${index} WHERE ${column} = ? AND ${LIVE_SQL} AND rowid > ? ORDER BY rowid LIMIT ?`)
+      .prepare(`SELECT ${d.rowKey} AS rowid_, ${COLUMNS} FROM grants${d.indexedBy(index)} WHERE ${column} = ? AND ${LIVE_SQL} AND ${d.rowKey} > ? ORDER BY ${d.rowKey} LIMIT ?`)
       .bind(subject.id, after, n + 1)
       .all<GrantRow & { rowid_: number }>();
     const page = results.slice(0, n);
@@ -207,7 +217,7 @@ export class D1Store implements Store {
   }
 
   async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
-    liveWhere(filter); // a filter that names nothing throws, whatever the limit
+    liveWhere(filter, this.#dialect); // a filter that names nothing throws, whatever the limit
     const out: Grant[] = [];
     await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, async (n) => {
       const batch = await this.#write.revokeBatch(filter, ctx, n);
@@ -231,9 +241,9 @@ export class D1Store implements Store {
     const { results } = await this.#db
       .prepare(
         `SELECT t.provider, t.resource, t.token_type, t.with_lease, t.grants, t.latest_expiry,
-                (SELECT count(*) FROM revocation_jobs j CROSS JOIN grants g ON g.id = j.grant_id
+                (SELECT count(*) FROM revocation_jobs j ${this.#dialect.drivingJoin} grants g ON g.id = j.grant_id
                  WHERE g.revoked_by = t.revocation_id AND g.provider = t.provider AND g.resource = t.resource
-                   AND g.token_type = t.token_type AND (g.lease IS NOT NULL) = t.with_lease) AS pending
+                   AND g.token_type = t.token_type AND (CASE WHEN g.lease IS NULL THEN 0 ELSE 1 END) = t.with_lease) AS pending
          FROM revocation_tallies t WHERE t.revocation_id = ?`,
       )
       .bind(id)
@@ -281,7 +291,7 @@ export class D1Store implements Store {
 
   async jobsForGrants(grantIds: readonly string[]): Promise<RevocationJob[]> {
     const { results } = await this.#db
-      .prepare(`SELECT ${JOB_COLUMNS} FROM revocation_jobs WHERE grant_id IN (SELECT value FROM json_each(?)) ORDER BY id`)
+      .prepare(`SELECT ${JOB_COLUMNS} FROM revocation_jobs WHERE grant_id IN (${this.#dialect.idList}) ORDER BY id`)
       .bind(JSON.stringify(grantIds))
       .all<RevocationJob>();
     return results;
@@ -321,7 +331,7 @@ export class D1Store implements Store {
   async close(): Promise<void> {}
 }
 
-/** The SQLite store's live-grant cursor (base64url of the decimal rowid), with Web APIs. */
+/** The live-grant cursor (base64url of the decimal row key, as on SQLite), with Web APIs. */
 function encodeRowidCursor(rowid: number): string {
   return btoa(String(rowid)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
@@ -348,3 +358,7 @@ async function inRounds(limit: number, size: number, round: (n: number) => Promi
   }
   return done;
 }
+
+/** The Store on Cloudflare D1: the SQL store with SQLite's dialect. */
+export type D1Store = SqlStore;
+export const D1Store = SqlStore;

@@ -1,4 +1,4 @@
-import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import type { SqlDatabase, SqlStatement } from './sql-database.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { GRANT_COLUMNS, grantToRow } from '../sqlite/grant-rows.ts';
 import type { GrantPatch, RevocationTally } from '../store.ts';
@@ -8,7 +8,7 @@ import type { D1Batching } from './json-chunks.ts';
 
 const INSERT_GRANT_SQL = `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${GRANT_COLUMNS.map(() => '?').join(', ')})`;
 
-export function insertGrant(db: D1Database, g: Grant): D1PreparedStatement {
+export function insertGrant(db: SqlDatabase, g: Grant): SqlStatement {
   const row = grantToRow(g);
   return db.prepare(INSERT_GRANT_SQL).bind(...GRANT_COLUMNS.map((c) => row[c]));
 }
@@ -20,7 +20,7 @@ const PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason',
  * Grant `before` moved to `to` with `patch` (as the SQLite store's compareAndSet: an undefined
  * field is left alone, a null one cleared): the grant as it will be, and the guarded UPDATE.
  */
-export function transitionGrant(cx: D1Batching, before: Grant, to: Grant['status'], patch: GrantPatch): { after: Grant; statements: D1PreparedStatement[] } {
+export function transitionGrant(cx: D1Batching, before: Grant, to: Grant['status'], patch: GrantPatch): { after: Grant; statements: SqlStatement[] } {
   const set = PATCH_COLUMNS.filter((c) => patch[c] !== undefined);
   const after: Grant = { ...before, status: to };
   for (const c of set) (after as unknown as Record<string, unknown>)[c] = patch[c] ?? null;
@@ -33,14 +33,14 @@ export function transitionGrant(cx: D1Batching, before: Grant, to: Grant['status
  * UPDATE per status seen (at most three) and chunk of ids, each followed by a guard that fails
  * the batch unless every one of its rows changed.
  */
-export function updateIfUnchanged(cx: D1Batching, grants: readonly Grant[], set: string, setParams: readonly (string | number | null)[]): D1PreparedStatement[] {
+export function updateIfUnchanged(cx: D1Batching, grants: readonly Grant[], set: string, setParams: readonly (string | number | null)[]): SqlStatement[] {
   const { db } = cx;
   const byStatus = new Map<string, string[]>();
   for (const g of grants) byStatus.set(g.status, [...(byStatus.get(g.status) ?? []), g.id]);
-  const out: D1PreparedStatement[] = [];
+  const out: SqlStatement[] = [];
   for (const [status, ids] of byStatus) {
     for (const c of jsonChunks(ids, cx.maxParamBytes)) {
-      out.push(db.prepare(`UPDATE grants SET ${set} WHERE id IN (SELECT value FROM json_each(?)) AND status = ?`).bind(...setParams, c.json, status));
+      out.push(db.prepare(`UPDATE grants SET ${set} WHERE id IN (${cx.dialect.idList}) AND status = ?`).bind(...setParams, c.json, status));
       out.push(expectChanges(db, c.rows));
     }
   }
@@ -48,21 +48,21 @@ export function updateIfUnchanged(cx: D1Batching, grants: readonly Grant[], set:
 }
 
 /** One revocation job per grant, due at `at`. */
-export function addJobs(cx: D1Batching, grants: readonly Grant[], at: number): D1PreparedStatement[] {
+export function addJobs(cx: D1Batching, grants: readonly Grant[], at: number): SqlStatement[] {
   const { db } = cx;
   const rows = grants.map((g) => [g.id, g.provider, g.lease]);
   return jsonChunks(rows, cx.maxParamBytes).map((c) =>
     db
       .prepare(
         `INSERT INTO revocation_jobs (grant_id, provider, lease, attempts, next_attempt_at, created_at)
-         SELECT ${jsonColumns(3)}, 0, ?, ? FROM json_each(?)`,
+         SELECT ${jsonColumns(cx.dialect, ['text', 'text', 'text'])}, 0, ?, ? FROM ${cx.dialect.jsonRows}`,
       )
       .bind(at, at, c.json),
   );
 }
 
 /** A batch's grants counted towards its revocation: the total and per receipt group, as SqliteRevocations.addProgress. */
-export function addProgress(cx: D1Batching, revocationId: string, revoked: readonly Grant[]): D1PreparedStatement[] {
+export function addProgress(cx: D1Batching, revocationId: string, revoked: readonly Grant[]): SqlStatement[] {
   const { db } = cx;
   if (revoked.length === 0) return [];
   const groups = new Map<string, Omit<RevocationTally, 'pending'>>();
@@ -81,9 +81,10 @@ export function addProgress(cx: D1Batching, revocationId: string, revoked: reado
       db
         .prepare(
           `INSERT INTO revocation_tallies (revocation_id, provider, resource, token_type, with_lease, grants, latest_expiry)
-           SELECT ?, ${jsonColumns(6)} FROM json_each(?) WHERE true
+           SELECT ?, ${jsonColumns(cx.dialect, ['text', 'text', 'text', 'int', 'int', 'int'])} FROM ${cx.dialect.jsonRows} WHERE true
            ON CONFLICT (revocation_id, provider, resource, token_type, with_lease)
-           DO UPDATE SET grants = grants + excluded.grants, latest_expiry = max(latest_expiry, excluded.latest_expiry)`,
+           DO UPDATE SET grants = revocation_tallies.grants + excluded.grants,
+             latest_expiry = ${cx.dialect.greatest('revocation_tallies.latest_expiry', 'excluded.latest_expiry')}`,
         )
         .bind(revocationId, c.json),
     ),
@@ -95,14 +96,14 @@ export function addProgress(cx: D1Batching, revocationId: string, revoked: reado
  * issued — a crash may have left it unrecorded — or not yet expired). Selected inside the batch,
  * so a lease recorded a moment before the batch commits is not missed.
  */
-export function addCallLeaseJobs(cx: D1Batching, grants: readonly Grant[], at: number): D1PreparedStatement[] {
+export function addCallLeaseJobs(cx: D1Batching, grants: readonly Grant[], at: number): SqlStatement[] {
   const { db } = cx;
   return jsonChunks(grants.map((g) => g.id), cx.maxParamBytes).map((c) =>
     db
       .prepare(
         `INSERT INTO revocation_jobs (grant_id, provider, lease, attempts, next_attempt_at, created_at)
          SELECT grant_id, provider, lease, 0, ?, ? FROM call_leases
-         WHERE grant_id IN (SELECT value FROM json_each(?)) AND (issued_at IS NULL OR expires_at > ?) ORDER BY grant_id, created_at`,
+         WHERE grant_id IN (${cx.dialect.idList}) AND (issued_at IS NULL OR expires_at > ?) ORDER BY grant_id, created_at`,
       )
       .bind(at, at, c.json, at),
   );

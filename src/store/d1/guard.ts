@@ -1,4 +1,4 @@
-import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import type { SqlDatabase, SqlStatement } from './sql-database.ts';
 
 /**
  * D1 has no interactive transactions: an operation reads, computes (audit hashes need Web
@@ -12,16 +12,26 @@ import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types'
  *   the audit head also serves as a version of everything the operation read.
  * The operation then reads again and retries, a bounded number of times.
  */
-export function expectChanges(db: D1Database, n: number): D1PreparedStatement {
-  // changes() is the row count of the statement just before this one in the batch.
-  return db.prepare('INSERT INTO write_guard (stale) SELECT 1 WHERE changes() <> ?').bind(n);
+export function expectChanges(db: SqlDatabase, n: number): SqlStatement {
+  return db.prepare(EXPECT_CHANGES_SQL).bind(n);
+}
+
+/**
+ * changes() is SQLite's row count of the statement just before this one in the batch. A driver
+ * for an engine without it (PostgreSQL) recognises this exact text and compares the count itself.
+ */
+export const EXPECT_CHANGES_SQL = 'INSERT INTO write_guard (stale) SELECT 1 WHERE changes() <> ?';
+
+/** A driver's way of saying its batch lost a race to another writer (a guard failed, a lock was lost). */
+export class WriteConflict extends Error {
+  override name = 'WriteConflict';
 }
 
 const CONFLICT = /CHECK constraint failed: stale_read|UNIQUE constraint failed: audit_(events\.seq|head\.id)/;
 
 /** True for a batch that failed because another writer got there first (so a retry may succeed). */
 export function isWriteConflict(e: unknown): boolean {
-  for (let c: unknown = e; c instanceof Error; c = c.cause) if (CONFLICT.test(c.message)) return true;
+  for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof WriteConflict || CONFLICT.test(c.message)) return true;
   return false;
 }
 
@@ -58,11 +68,11 @@ function pause(ms: number): Promise<void> {
 }
 
 /** Fails the batch if `sql` (a SELECT) finds a row: something appeared that the operation read as absent. */
-export function expectNone(db: D1Database, sql: string, ...params: unknown[]): D1PreparedStatement {
+export function expectNone(db: SqlDatabase, sql: string, ...params: unknown[]): SqlStatement {
   return db.prepare(`INSERT INTO write_guard (stale) SELECT 1 WHERE EXISTS (${sql})`).bind(...params);
 }
 
 /** Fails the batch unless `sql` (a SELECT) finds a row: something the operation read is gone or changed. */
-export function expectSome(db: D1Database, sql: string, ...params: unknown[]): D1PreparedStatement {
+export function expectSome(db: SqlDatabase, sql: string, ...params: unknown[]): SqlStatement {
   return db.prepare(`INSERT INTO write_guard (stale) SELECT 1 WHERE NOT EXISTS (${sql})`).bind(...params);
 }

@@ -1,8 +1,10 @@
-import type { D1Database } from '@cloudflare/workers-types';
+import type { Dialect } from '../dialect.ts';
+import type { SqlDatabase } from './sql-database.ts';
 
-/** The database and how large one JSON parameter may grow (tests shrink it to exercise chunking). */
+/** The database, its SQL dialect, and how large one JSON parameter may grow (tests shrink it to exercise chunking). */
 export interface D1Batching {
-  db: D1Database;
+  db: SqlDatabase;
+  dialect: Dialect;
   maxParamBytes: number;
 }
 
@@ -34,7 +36,7 @@ export function jsonChunks(rows: readonly unknown[], maxBytes = DEFAULT_MAX_PARA
   return chunks;
 }
 
-/** `json_extract(value, '$[0]'), …` for a SELECT over json_each rows of `n` columns. */
-export function jsonColumns(n: number): string {
-  return Array.from({ length: n }, (_, i) => `json_extract(value, '$[${i}]')`).join(', ');
+/** The select list over `dialect.jsonRows` rows whose columns have these types. */
+export function jsonColumns(dialect: Dialect, types: readonly ('int' | 'text')[]): string {
+  return types.map((t, i) => dialect.column(i, t)).join(', ');
 }

@@ -1,4 +1,4 @@
-import type { D1Database, D1PreparedStatement, D1Result } from '@cloudflare/workers-types';
+import type { SqlDatabase, SqlStatement, SqlResult } from './sql-database.ts';
 import type { Grant } from '../../grants/grant.ts';
 import { GrantRefused } from '../store-errors.ts';
 import { expectNone } from './guard.ts';
@@ -12,18 +12,18 @@ const CLOSED_SQL = `SELECT 1 FROM closed_tasks WHERE task_id = ? AND agent IN ('
  * blocked agent or principal or a closed task. The reads go in the operation's snapshot; the
  * guards go in its batch, so a block or a closing that commits in between fails the batch.
  */
-export function refusalReads(db: D1Database, g: Grant): D1PreparedStatement[] {
+export function refusalReads(db: SqlDatabase, g: Grant): SqlStatement[] {
   if (g.status === 'denied') return [];
   return [db.prepare(`${BLOCKED_SQL} LIMIT 1`).bind(g.agent, g.principal), db.prepare(`${CLOSED_SQL} LIMIT 1`).bind(g.task_id, g.agent)];
 }
 
 /** Throws GrantRefused when the snapshot's refusal reads (refusalReads, in that order) found anything. */
-export function throwIfRefused(results: readonly D1Result[]): void {
+export function throwIfRefused(results: readonly SqlResult[]): void {
   if ((results[0]?.results.length ?? 0) > 0) throw new GrantRefused('blocked');
   if ((results[1]?.results.length ?? 0) > 0) throw new GrantRefused('task_closed');
 }
 
-export function refusalGuards(db: D1Database, g: Grant): D1PreparedStatement[] {
+export function refusalGuards(db: SqlDatabase, g: Grant): SqlStatement[] {
   if (g.status === 'denied') return [];
   return [expectNone(db, BLOCKED_SQL, g.agent, g.principal), expectNone(db, CLOSED_SQL, g.task_id, g.agent)];
 }

@@ -1,9 +1,9 @@
-import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import type { SqlDatabase, SqlStatement } from './sql-database.ts';
 import type { RevocationRecord } from '../store.ts';
 import { REVOCATION_COLUMNS } from '../sqlite/revocation-rows.ts';
 
 /** The record and, when it blocks, one block per agent/principal its filter names. The batch fails on a duplicate id. */
-export function insertRevocation(db: D1Database, r: RevocationRecord): D1PreparedStatement[] {
+export function insertRevocation(db: SqlDatabase, r: RevocationRecord): SqlStatement[] {
   const out = [
     db
       .prepare(`INSERT INTO revocations (${REVOCATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)

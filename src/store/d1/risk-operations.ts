@@ -40,7 +40,7 @@ export function d1RiskOperations(cx: D1Batching) {
       await db
         .prepare(
           `INSERT INTO principal_emails (email, principal, seen_at) VALUES (?, ?, ?)
-           ON CONFLICT (email, principal) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`,
+           ON CONFLICT (email, principal) DO UPDATE SET seen_at = ${cx.dialect.greatest('principal_emails.seen_at', 'excluded.seen_at')}`,
         )
         .bind(email, principal, time)
         .run();
@@ -63,7 +63,7 @@ export function d1RiskOperations(cx: D1Batching) {
         const append = await appendAudit(cx, head, [{ ...event, [kind]: id, detail: { ...event.detail, previous_level: previous, level } }]);
         await db.batch([
           // Still the level the decision was made on (`IS` compares NULL too).
-          db.prepare(`INSERT INTO write_guard (stale) SELECT 1 WHERE (SELECT level FROM risk_levels WHERE kind = ? AND subject = ?) IS NOT ?`).bind(kind, id, previous),
+          db.prepare(`INSERT INTO write_guard (stale) SELECT 1 WHERE (SELECT level FROM risk_levels WHERE kind = ? AND subject = ?) IS DISTINCT FROM ?`).bind(kind, id, previous),
           ...(keep
             ? []
             : [
@@ -81,7 +81,7 @@ export function d1RiskOperations(cx: D1Batching) {
                 db
                   .prepare(
                     `INSERT INTO risk_levels (kind, subject, level, reason, set_by, updated_at, tokens_not_before) VALUES (?, ?, 'low', ?, ?, ?, ?)
-                     ON CONFLICT (kind, subject) DO UPDATE SET tokens_not_before = max(coalesce(tokens_not_before, 0), ?)`,
+                     ON CONFLICT (kind, subject) DO UPDATE SET tokens_not_before = ${cx.dialect.greatest('coalesce(risk_levels.tokens_not_before, 0)', '?')}`,
                   )
                   .bind(kind, id, change.reason, change.by, change.time, change.tokens_not_before, change.tokens_not_before),
               ]),

@@ -1,4 +1,4 @@
-import type { D1PreparedStatement } from '@cloudflare/workers-types';
+import type { SqlStatement } from './sql-database.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import { liveQuery } from '../sqlite/grant-queries.ts';
@@ -26,7 +26,7 @@ const COLUMNS = GRANT_COLUMNS.join(', ');
  */
 export function d1WriteOperations(cx: D1Batching) {
   const { db } = cx;
-  const snapshot = (reads: D1PreparedStatement[]) => snapshotOf(db, reads);
+  const snapshot = (reads: SqlStatement[]) => snapshotOf(db, reads);
 
   return {
     async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
@@ -78,7 +78,7 @@ export function d1WriteOperations(cx: D1Batching) {
         if ((results[0]?.results.length ?? 0) > 0) return; // closed already: no second event
         const append = await appendAudit(cx, head, [event]);
         await db.batch([
-          db.prepare('INSERT OR IGNORE INTO closed_tasks (task_id, agent, closed_at) VALUES (?, ?, ?)').bind(taskId, who, time),
+          db.prepare('INSERT INTO closed_tasks (task_id, agent, closed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').bind(taskId, who, time),
           expectChanges(db, 1),
           ...append.statements,
         ]);
@@ -94,7 +94,7 @@ export function d1WriteOperations(cx: D1Batching) {
     },
 
     async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
-      const q = liveQuery(filter, limit); // throws on a filter that names nothing, before any I/O
+      const q = liveQuery(filter, limit, cx.dialect); // throws on a filter that names nothing, before any I/O
       if (limit === 0) return [];
       return withRetries('revokeBatch', async () => {
         const { results, head } = await snapshot([db.prepare(q.sql).bind(...q.params)]);

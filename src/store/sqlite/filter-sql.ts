@@ -1,4 +1,6 @@
 import { LIVE_STATUSES } from '../../grants/grant.ts';
+import { SQLITE } from '../dialect.ts';
+import type { Dialect } from '../dialect.ts';
 import type { GrantListFilter, RevocationFilter } from '../store.ts';
 
 /**
@@ -45,14 +47,14 @@ export interface BoundSql {
  * matters: left to itself SQLite prefers the full (agent, created_at, id) index, and a mass
  * revocation would then re-read every row it had already revoked, on every batch.
  */
-export function liveWhere(filter: RevocationFilter): BoundSql & { index: string } {
+export function liveWhere(filter: RevocationFilter, dialect: Dialect = SQLITE): BoundSql & { index: string } {
   if (!namesSomething(filter)) {
     throw new Error('revocation filter names nothing; pass all: true to mean every live grant');
   }
   const { clauses, params } = fieldClauses(filter);
   if (filter.grant_ids !== undefined) {
     if (!filter.grant_ids.every((id) => typeof id === 'string')) throw new TypeError('filter grant_ids must be strings');
-    clauses.push('id IN (SELECT value FROM json_each(?))');
+    clauses.push(`id IN (${dialect.idList})`);
     // One JSON parameter instead of one placeholder per id: no bound-variable limit to chunk
     // around, and one statement shape for any number of ids.
     params.push(JSON.stringify(filter.grant_ids));
@@ -82,7 +84,7 @@ export function listWhere(filter: GrantListFilter): BoundSql & { index: string |
     return { sql: clauses.join(' AND '), params, index: REVOKED_BY_INDEX };
   }
   const historic = filter.status !== undefined && !LIVE_STATUSES.includes(filter.status);
-  return { sql: clauses.length > 0 ? clauses.join(' AND ') : '1', params, index: historic && !keyed ? CREATED_INDEX : null };
+  return { sql: clauses.length > 0 ? clauses.join(' AND ') : 'true', params, index: historic && !keyed ? CREATED_INDEX : null };
 }
 
 function namesSomething(f: RevocationFilter): boolean {

@@ -1,0 +1,145 @@
+import pg from 'pg';
+import { EXPECT_CHANGES_SQL, WriteConflict } from '../d1/guard.ts';
+import type { SqlDatabase, SqlResult, SqlStatement } from '../d1/sql-database.ts';
+
+/**
+ * SqlDatabase over a `pg` pool, so the SQL store's guarded batches run on PostgreSQL unchanged.
+ * What this driver holds is what differs from D1: numbered placeholders, the transaction a batch
+ * runs in, the changes() guard (PostgreSQL reports row counts to the client instead), and which
+ * errors mean "another writer got there first".
+ */
+export class PgDatabase implements SqlDatabase {
+  readonly pool: pg.Pool;
+  readonly #numbered = new Map<string, string>();
+
+  constructor(pool: pg.Pool) {
+    this.pool = pool;
+  }
+
+  prepare(sql: string): SqlStatement {
+    let text = this.#numbered.get(sql);
+    if (text === undefined) {
+      text = numberPlaceholders(sql);
+      this.#numbered.set(sql, text);
+    }
+    return new PgStatement(this, sql, text, []);
+  }
+
+  /**
+   * A batch of reads only is a snapshot: REPEATABLE READ, so the rows and the audit head it
+   * returns belong to one moment, as D1's batch does. A batch that writes runs at READ COMMITTED:
+   * its guards then see what concurrent writers committed (an UPDATE waits for a row another
+   * transaction holds, then re-checks its WHERE), so a stale plan fails its guard and is retried.
+   */
+  async batch(statements: SqlStatement[]): Promise<SqlResult[]> {
+    const stmts = statements.map(asPg);
+    const readOnly = stmts.every((s) => /^\s*SELECT\b/i.test(s.source));
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+      const out: SqlResult[] = [];
+      let changes = 0;
+      for (const s of stmts) {
+        if (s.source === EXPECT_CHANGES_SQL) {
+          if (changes !== Number(s.params[0])) throw new WriteConflict('a guarded statement changed fewer rows than the plan expected');
+          out.push({ results: [], meta: { changes: 0 } });
+          continue;
+        }
+        const r = await client.query<Record<string, unknown>>(s.text, s.params);
+        changes = r.rowCount ?? 0;
+        out.push({ results: r.rows, meta: { changes } });
+      }
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw asConflict(e);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async query(text: string, params: unknown[]): Promise<pg.QueryResult<Record<string, unknown>>> {
+    try {
+      return await this.pool.query<Record<string, unknown>>(text, params);
+    } catch (e) {
+      throw asConflict(e);
+    }
+  }
+}
+
+class PgStatement implements SqlStatement {
+  readonly db: PgDatabase;
+  readonly source: string;
+  readonly text: string;
+  readonly params: unknown[];
+
+  constructor(db: PgDatabase, source: string, text: string, params: unknown[]) {
+    this.db = db;
+    this.source = source;
+    this.text = text;
+    this.params = params;
+  }
+
+  bind(...values: unknown[]): SqlStatement {
+    return new PgStatement(this.db, this.source, this.text, values);
+  }
+
+  async first<T = Record<string, unknown>>(column?: string): Promise<T | null> {
+    const row = (await this.db.query(this.text, this.params)).rows[0] as Record<string, unknown> | undefined;
+    if (row === undefined) return null;
+    return (column === undefined ? row : (row[column] ?? null)) as T | null;
+  }
+
+  async all<T = Record<string, unknown>>(): Promise<SqlResult<T>> {
+    const r = await this.db.query(this.text, this.params);
+    return { results: r.rows as T[], meta: { changes: r.rowCount ?? 0 } };
+  }
+
+  async run(): Promise<SqlResult> {
+    return this.all();
+  }
+}
+
+function asPg(s: SqlStatement): PgStatement {
+  if (!(s instanceof PgStatement)) throw new TypeError('a batch takes statements prepared on the same PgDatabase');
+  return s;
+}
+
+/** `?` → `$1`, `$2`, … outside quoted text. The SQL store's statements are its own, never input. */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  let out = '';
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote !== null) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') {
+      out += `$${++n}`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/** PostgreSQL error codes of a transaction that lost to a concurrent one. */
+const LOST_RACE = new Set(['40001', '40P01']);
+/** Unique keys two writers of the audit chain collide on: the chain moved under the plan. */
+const CHAIN_KEYS = new Set(['audit_events_pkey', 'audit_head_pkey']);
+
+function asConflict(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const { code, constraint } = e as Error & { code?: string; constraint?: string };
+  if (code !== undefined && LOST_RACE.has(code)) return new WriteConflict('lost a race with a concurrent transaction', { cause: e });
+  if (code === '23514' && constraint === 'stale_read') return new WriteConflict('a guard found the rows read have changed', { cause: e });
+  if (code === '23505' && constraint !== undefined && CHAIN_KEYS.has(constraint)) return new WriteConflict('the audit chain moved', { cause: e });
+  return e;
+}

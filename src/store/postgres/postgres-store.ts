@@ -1,0 +1,57 @@
+import pg from 'pg';
+import { POSTGRES } from '../dialect.ts';
+import { SqlStore } from '../d1/d1-store.ts';
+import { migratePostgres } from './migrate.ts';
+import { PgDatabase } from './pg-database.ts';
+
+export interface PostgresStoreOptions {
+  /** Connections this node holds at most (default 10). */
+  maxConnections?: number;
+  /** How long a query may run before the server cancels it, in ms (default 10 s): fail closed, never hang. */
+  statementTimeoutMs?: number;
+  /** The schema Tollgate's tables live in (created if missing; default: the connection's search_path, usually `public`). */
+  schema?: string;
+}
+
+/** BIGINT columns (epoch ms, counters) come back as numbers, as on SQLite; they stay far below 2^53. */
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** The SQL store on PostgreSQL: the same operations as on D1, over a connection pool. */
+export class PostgresStore extends SqlStore {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    super(new PgDatabase(pool), { dialect: POSTGRES });
+    this.#pool = pool;
+  }
+
+  override async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+/** Connect to `url` (a postgres:// connection string), migrate, and open the store. */
+export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new Error('postgres store: schema must be a lower-case SQL identifier');
+  const pool = new pg.Pool({
+    ...(opts.schema !== undefined ? { options: `-c search_path=${opts.schema}` } : {}),
+    connectionString: url,
+    max: opts.maxConnections ?? 10,
+    statement_timeout: opts.statementTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: 5_000,
+    types,
+  });
+  // An idle client's connection dropping (a failover, a restart) must not crash the process: the next query reconnects.
+  pool.on('error', () => {});
+  try {
+    await migratePostgres(pool, opts.schema);
+    return new PostgresStore(pool);
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+}

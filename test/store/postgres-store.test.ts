@@ -1,0 +1,89 @@
+// The Store contract suites on a real PostgreSQL server (DATABASE_URL), and what only the
+// PostgreSQL driver has: its migrations, placeholders, and concurrent writers on separate pools.
+import { describe, expect, it } from 'vitest';
+import { draft } from '../../src/audit/event.ts';
+import { verifyChain } from '../../src/audit/verify-chain.ts';
+import { numberPlaceholders } from '../../src/store/postgres/pg-database.ts';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { POSTGRES_URL, dropSchema, freshPostgresStore, freshSchemaName } from '../support/postgres.ts';
+import { describeApprovalContract, describeRefusalContract } from './approval-contract.ts';
+import { describeRiskStoreContract } from './risk-contract.ts';
+import { describeStoreContract } from './store-contract.ts';
+import { T0, revokeCtx, seedActive } from './grant-fixtures.ts';
+
+const fresh = () => freshPostgresStore();
+
+describe.skipIf(POSTGRES_URL === undefined)('postgres', () => {
+  describeStoreContract('postgres', fresh);
+  describeApprovalContract('postgres', fresh);
+  describeRefusalContract('postgres', fresh);
+  describeRiskStoreContract('postgres', fresh);
+
+  describe('postgres driver', () => {
+    it('numbers placeholders outside quoted text only', () => {
+      expect(numberPlaceholders(`SELECT '?' AS q, "a?" FROM t WHERE a = ? AND b IN (SELECT json_array_elements_text(?::json))`)).toBe(
+        `SELECT '?' AS q, "a?" FROM t WHERE a = $1 AND b IN (SELECT json_array_elements_text($2::json))`,
+      );
+    });
+
+    it('migrates once when several nodes open a fresh database together, and refuses a newer schema', async () => {
+      const schema = freshSchemaName();
+      try {
+        const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore(POSTGRES_URL!, { schema })));
+        await Promise.all(stores.map((s) => s.close()));
+        const again = await openPostgresStore(POSTGRES_URL!, { schema });
+        await again.appendAudit(draft('exchange.denied', T0, {}));
+        await again.close();
+        const pgc = await import('pg');
+        const c = new pgc.default.Client({ connectionString: POSTGRES_URL });
+        await c.connect();
+        const { rows } = await c.query(`SELECT version FROM ${schema}.schema_migrations`);
+        expect(rows).toEqual([{ version: 1 }]);
+        await c.query(`INSERT INTO ${schema}.schema_migrations VALUES (99, 'future', 0)`);
+        await c.end();
+        await expect(openPostgresStore(POSTGRES_URL!, { schema })).rejects.toThrow(/newer than this build/);
+      } finally {
+        await dropSchema(schema);
+      }
+    });
+
+    it('keeps the audit log append-only in the database itself', async () => {
+      const t = await freshPostgresStore();
+      try {
+        await t.store.appendAudit(draft('exchange.denied', T0, {}));
+        const pgc = await import('pg');
+        const c = new pgc.default.Client({ connectionString: POSTGRES_URL });
+        await c.connect();
+        try {
+          await expect(c.query(`UPDATE ${t.schema}.audit_events SET reason = 'x'`)).rejects.toThrow(/append-only/);
+          await expect(c.query(`DELETE FROM ${t.schema}.audit_events`)).rejects.toThrow(/append-only/);
+          await expect(c.query(`TRUNCATE ${t.schema}.audit_events`)).rejects.toThrow(/append-only/);
+        } finally {
+          await c.end();
+        }
+      } finally {
+        await t.cleanup();
+      }
+    });
+
+    it('several nodes (pools) writing at once never fork the chain, and a grant is revoked exactly once', async () => {
+      const t = await freshPostgresStore();
+      const nodes = await Promise.all([1, 2, 3].map(() => openPostgresStore(POSTGRES_URL!, { schema: t.schema })));
+      try {
+        const grants = await Promise.all(Array.from({ length: 12 }, (_, i) => seedActive(nodes[i % 3]!, { id: `grt_${i}` })));
+        const appends = Array.from({ length: 60 }, (_, i) => nodes[i % 3]!.appendAudit(draft('exchange.denied', T0 + i, {})));
+        const revokes = grants.flatMap((g, i) => [0, 1, 2].map((k) => nodes[(i + k) % 3]!.revokeBatch({ grant_ids: [g.id] }, revokeCtx(), 10)));
+        const [, revoked] = await Promise.all([Promise.all(appends), Promise.all(revokes)]);
+        expect(revoked.flat().map((g) => g.id).sort()).toEqual(grants.map((g) => g.id).sort());
+        const events = await t.store.readAudit(0, 10_000);
+        expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+        expect(events.filter((e) => e.type === 'grant.revoked')).toHaveLength(12);
+        expect((await verifyChain(events, await t.store.auditHead())).ok).toBe(true);
+        expect(await t.store.auditHead()).toEqual({ seq: events.length, hash: events.at(-1)!.hash });
+      } finally {
+        await Promise.all(nodes.map((s) => s.close()));
+        await t.cleanup();
+      }
+    });
+  });
+});
