@@ -46,6 +46,8 @@ const server = z
     limits,
     sweep_interval: duration.default(15),
     job_interval: duration.default(5),
+    /** how often stale issuing rows, unfinished revocations (another node's too) and orphans are looked for */
+    reconcile_interval: duration.default(60),
     revocation_batch: z.number().int().min(1).max(50_000).default(250),
     /** serve GET /metrics without admin credentials (keep the port private then) */
     metrics_public: z.boolean().default(false),

@@ -176,8 +176,9 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     if (!used?.grant) throw new OAuthError('invalid_grant', 'the approval has already been used or its grant is no longer waiting');
     return issueGrant(deps, used.grant, tokenResource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
   }
-  // Stamped in the same synchronous step as the insert: a mass revocation recorded before this
-  // instant has its issued_before bound above it and sweeps this row; one recorded after it does not.
+  // Stamped just before the insert. A mass revocation recorded after this row sweeps it whatever
+  // the clocks say (the store raises its cutoff above the grants it can see: revocation-cutoff.ts);
+  // one recorded before it blocks it or is not about it.
   grant.created_at = deps.now();
   await createOrRefuse(deps, base, () =>
     deps.store.createGrant(grant, draft('grant.issuing', now, { ...event, decision: 'allow', detail: { intent: grant.intent, requested_ttl: req.requestedTtl } })),

@@ -4,14 +4,22 @@ import { draft } from '../audit/event.ts';
 const MAX_BACKOFF_MS = 10 * 60 * 1000;
 
 /**
+ * How long a claimed job stays this worker's: long enough for a slow upstream (providers time
+ * out well before), short enough that a job held by a node that died is retried soon by another.
+ */
+export const JOB_CLAIM_MS = 60_000;
+
+/**
  * Upstream revocation. Jobs were written in the same operation that marked their grants revoked,
  * so none is lost; a job is deleted only after the provider confirmed (an already-gone lease
  * counts as confirmed). Failures back off exponentially, with jitter, forever.
  */
 export async function runRevocationJobs(deps: Deps, limit = 100, onlyGrants?: readonly string[]): Promise<{ done: number; failed: number }> {
   const now = deps.now();
-  // Named grants are tried at once, due or not: someone is waiting for their receipts.
-  const jobs = onlyGrants ? (await deps.store.jobsForGrants(onlyGrants)).slice(0, limit) : await deps.store.dueJobs(now, limit);
+  // Named grants are tried at once, due or not: someone is waiting for their receipts. (A worker
+  // on another node may be trying the same job: upstream revocation is idempotent, and
+  // completeJob completes a job once.) Due jobs are claimed, so nodes share them out.
+  const jobs = onlyGrants ? (await deps.store.jobsForGrants(onlyGrants)).slice(0, limit) : await deps.store.claimJobs(now, limit, JOB_CLAIM_MS);
   let done = 0;
   let failed = 0;
   for (const job of jobs) {

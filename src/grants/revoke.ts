@@ -62,7 +62,7 @@ const running = new WeakMap<Deps, Set<string>>();
  */
 export async function revokeByFilter(deps: Deps, req: RevokeRequest): Promise<RevocationRecord> {
   const now = deps.now();
-  const record: RevocationRecord = {
+  const given: RevocationRecord = {
     id: 'rev_' + randomToken(12),
     filter: { ...req.filter, issued_before: Math.min(req.filter.issued_before ?? Infinity, now + 1) },
     reason: req.reason,
@@ -72,9 +72,10 @@ export async function revokeByFilter(deps: Deps, req: RevokeRequest): Promise<Re
     finished_at: null,
     revoked_count: 0,
   };
-  await storeCall(() =>
+  // The store may raise the cutoff above grants other nodes recorded (revocation-cutoff.ts): run what it recorded.
+  const record = await storeCall(() =>
     deps.store.createRevocation(
-      record,
+      given,
       draft('revocation.started', now, {
         request_id: req.requestId,
         agent: req.filter.agent ?? null,
@@ -82,7 +83,7 @@ export async function revokeByFilter(deps: Deps, req: RevokeRequest): Promise<Re
         task_id: req.filter.task_id ?? null,
         resource: req.filter.resource ?? null,
         reason: req.reason,
-        detail: { revocation_id: record.id, filter: req.filter, by: req.by, block: record.block },
+        detail: { revocation_id: given.id, filter: req.filter, by: req.by, block: given.block },
       }),
     ),
   );

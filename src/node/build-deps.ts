@@ -6,10 +6,10 @@ import { loadKeyring } from '../keys/keyring.ts';
 import { importSealKey } from '../keys/seal.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { loadPolicies } from '../policy/engine.ts';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { buildProviders } from '../../providers/build-providers.ts';
 import { fdLogSink } from './log-sink.ts';
+import { openConfiguredStore } from './open-store.ts';
 import { nodeProviderFactories } from './provider-factories.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { stdioUpstreams } from './mcp-stdio.ts';
@@ -22,7 +22,7 @@ export interface NodeDepsOptions {
   store?: Store;
 }
 
-/** Wires the core for Node: SQLite store, Cedar's Node build, keys from config. Throws on any bad setting. */
+/** Wires the core for Node: the SQLite or PostgreSQL store, Cedar's Node build, keys from config. Throws on any bad setting. */
 export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions = {}): Promise<Deps> {
   const { config } = loaded;
   const now = opts.now ?? Date.now;
@@ -43,8 +43,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
   });
   await trust.warm();
   const policy = loadPolicies(cedar, loaded.schemaText, loaded.policySources);
-  if (!config.store.sqlite && !opts.store) throw new Error('store: only sqlite is available on Node in this version');
-  const store = opts.store ?? openSqliteStore(config.store.sqlite!.path);
+  const store = opts.store ?? (await openConfiguredStore(config.store));
   return assembleDeps({
     config,
     store,

@@ -29,7 +29,7 @@ export interface DevEnv {
  * (signing key, dev issuer keys, seal key, admin key, gateway key), once, with owner-only permissions.
  * Later runs reuse them, so tokens and sealed values survive a restart.
  */
-export async function prepareDevData(dataDir: string, port: number): Promise<DevEnv> {
+export async function prepareDevData(dataDir: string, port: number, issuer = `http://127.0.0.1:${port}`): Promise<DevEnv> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = (n: string) => join(dir, n);
@@ -54,6 +54,7 @@ export async function prepareDevData(dataDir: string, port: number): Promise<Dev
     env: {
       TOLLGATE_DATA: dir,
       TOLLGATE_DEV_PORT: String(port),
+      TOLLGATE_DEV_ISSUER: issuer,
       TOLLGATE_DEV_SEAL_KEY: readFileSync(file('dev-seal.key'), 'utf8').trim(),
       TOLLGATE_DEV_ADMIN_KEY_HASH: await sha256Hex(adminKey),
       TOLLGATE_DEV_GATEWAY_KEY_HASH: await sha256Hex(gatewayKey),

@@ -30,6 +30,7 @@ export async function startServer(deps: Deps, opts: { port?: number; host?: stri
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   let started = false;
+  const shared = deps.config.store.postgres !== undefined;
   let markReconciled!: () => void;
   const reconciled = new Promise<void>((resolve) => (markReconciled = resolve));
   const timers = [
@@ -38,11 +39,12 @@ export async function startServer(deps: Deps, opts: { port?: number; host?: stri
     every(
       deps,
       'reconcile',
-      60_000,
+      deps.config.server.reconcile_interval * 1000,
       async () => {
-        // The first run treats every `issuing` row as stale: this process has issued nothing yet.
+        // On a store of its own, the first run treats every `issuing` row as stale: this process
+        // has issued nothing yet. A shared store (PostgreSQL) holds other live nodes' rows too.
         try {
-          const r = await reconcile(deps, started ? undefined : 0);
+          const r = await reconcile(deps, started || shared ? undefined : 0);
           if (!started && (r.failed || r.resumed || r.orphans)) deps.log.log('warn', 'reconciled after an unclean stop', { failed_issuing: r.failed, resumed_revocations: r.resumed, revoked_orphans: r.orphans });
         } finally {
           started = true;

@@ -20,6 +20,8 @@ export interface Dialect {
   readonly drivingJoin: string;
   /** The integer key live-grant paging walks: SQLite's rowid, PostgreSQL's identity column `n`. */
   readonly rowKey: string;
+  /** Appended to a subquery that picks rows to claim: skip rows another transaction holds (PostgreSQL); SQLite has one writer. */
+  readonly skipLocked: string;
 }
 
 export const SQLITE: Dialect = {
@@ -31,6 +33,7 @@ export const SQLITE: Dialect = {
   indexedBy: (index) => ` INDEXED BY ${index}`,
   drivingJoin: 'CROSS JOIN',
   rowKey: 'rowid',
+  skipLocked: '',
 };
 
 export const POSTGRES: Dialect = {
@@ -42,4 +45,5 @@ export const POSTGRES: Dialect = {
   indexedBy: () => '',
   drivingJoin: 'JOIN',
   rowKey: 'n',
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
 };

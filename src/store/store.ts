@@ -218,8 +218,11 @@ export interface RevocationStore {
   /**
    * Record a revocation request before anything is revoked: the record, its blocks (when
    * `record.block`, one per agent/principal named in the filter) and a `revocation.started` event.
+   * A cutoff (`filter.issued_before`) at or after `record.created_at` is raised above every
+   * matching live grant already recorded (see revocation-cutoff.ts). Returns the record as
+   * recorded: run its batches with that filter.
    */
-  createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void>;
+  createRevocation(record: RevocationRecord, event: AuditDraft): Promise<RevocationRecord>;
 
   /**
    * Revoke up to `limit` live grants matching `filter`, in one atomic operation: each becomes
@@ -262,6 +265,14 @@ export interface RevocationStore {
 export interface JobStore {
   /** Jobs due at `now`, oldest first. */
   dueJobs(now: number, limit: number): Promise<RevocationJob[]>;
+
+  /**
+   * Take up to `limit` jobs due at `now`, oldest first, for this worker alone: each is moved to
+   * `next_attempt_at = now + leaseMs` in the same statement, so no other worker (another node)
+   * takes it while this one works on it. A worker that dies holding a claim loses it when the
+   * lease passes, and the job is due again. Completing or rescheduling ends the claim.
+   */
+  claimJobs(now: number, limit: number, leaseMs: number): Promise<RevocationJob[]>;
 
   /** Open jobs of these grants, due or not (to try them at once, or to tell a revocation's receipt). */
   jobsForGrants(grantIds: readonly string[]): Promise<RevocationJob[]>;

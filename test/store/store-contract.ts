@@ -250,6 +250,22 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         expect((await store.dueJobs(T0 + 5000, 10)).map((j) => j.id)).toEqual([first!.id]);
         expect(await eventsOf('revocation.upstream')).toHaveLength(1);
       });
+
+      it('claimJobs hands each due job to one worker until its lease passes, then to the next', async () => {
+        for (let i = 0; i < 6; i++) await seedActive(store, { agent: 'claims' });
+        await store.revokeBatch({ agent: 'claims' }, revokeCtx({ time: T0 }), 10);
+        const all = (await store.dueJobs(T0, 10)).map((j) => j.id);
+        expect(all).toHaveLength(6);
+        // Three workers claim at once: every job goes to exactly one of them.
+        const claims = await Promise.all([1, 2, 3].map(() => store.claimJobs(T0, 2, 30_000)));
+        expect(claims.flat().map((j) => j.id).sort((a, b) => a - b)).toEqual([...all].sort((a, b) => a - b));
+        for (const c of claims) expect(c.map((j) => j.id)).toEqual([...c.map((j) => j.id)].sort((a, b) => a - b));
+        expect(claims.flat().every((j) => j.next_attempt_at === T0 + 30_000 && j.attempts === 0)).toBe(true);
+        expect(await store.claimJobs(T0 + 29_999, 10, 30_000)).toEqual([]);
+        // The lease passed (its worker died): the jobs are due again for anyone.
+        expect(await store.claimJobs(T0 + 30_000, 10, 30_000)).toHaveLength(6);
+        expect(await store.claimJobs(T0 + 30_000, 0, 30_000)).toEqual([]);
+      });
     });
 
     describe('listGrants', () => {
@@ -322,6 +338,23 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         await store.finishRevocation(r.id, draft('revocation.finished', T0 + 200, { detail: { revocation_id: r.id } }));
         expect((await store.readAudit(0, 10)).map((e) => e.type)).toEqual(['revocation.started', 'revocation.finished']);
         expect((await store.getRevocation(r.id))?.finished_at).toBe(T0 + 100);
+      });
+
+      it('raises a cutoff at its own time above grants already recorded, whatever their clocks said; a chosen date stays', async () => {
+        // A grant another node recorded first, stamped by a clock running ahead of this one.
+        const ahead = await seedActive(store, { agent: 'skewed', created_at: T0 + 5_000 });
+        const r = record({ filter: { agent: 'skewed', issued_before: T0 + 1 }, block: false });
+        const recorded = await store.createRevocation(r, draft('revocation.started', T0, {}));
+        expect(recorded.filter).toEqual({ agent: 'skewed', issued_before: T0 + 5_001 });
+        expect(await store.getRevocation(r.id)).toEqual(recorded);
+        expect(await store.revokeBatch(recorded.filter, revokeCtx({ revocation_id: r.id }), 10)).toMatchObject([{ id: ahead.id }]);
+        // A date before the revocation's own time is the caller's choice.
+        await seedActive(store, { agent: 'dated', created_at: T0 + 5_000 });
+        const dated = record({ id: 'rev_dated', filter: { agent: 'dated', issued_before: T0 - 1 }, block: false });
+        expect((await store.createRevocation(dated, draft('revocation.started', T0, {}))).filter).toEqual({ agent: 'dated', issued_before: T0 - 1 });
+        // Nothing matching: the cutoff stays.
+        const none = record({ id: 'rev_none', filter: { agent: 'nobody', issued_before: T0 + 1 }, block: false });
+        expect((await store.createRevocation(none, draft('revocation.started', T0, {}))).filter).toEqual({ agent: 'nobody', issued_before: T0 + 1 });
       });
 
       it('counts each batch towards its revocation as it commits', async () => {

@@ -13,6 +13,7 @@ import { countLiveQuery, listQuery, orphanedGrantsSql } from '../sqlite/grant-qu
 import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
 import type { GrantRow } from '../sqlite/grant-rows.ts';
 import { clampLimit } from '../sqlite/limits.ts';
+import { JOB_COLUMNS, claimJobsSql, oldestFirst } from '../claim-jobs.ts';
 import type {
   ApprovalListFilter,
   ApprovalPage,
@@ -48,6 +49,7 @@ import type { D1WriteOperations } from './write-operations.ts';
 /** Page caps, as on SQLite. */
 const MAX_LIST_PAGE = 1000;
 const MAX_AUDIT_PAGE = 10_000;
+const MAX_CLAIM = 1000;
 
 export interface D1StoreOptions {
   /**
@@ -63,7 +65,6 @@ export interface D1StoreOptions {
 }
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
-const JOB_COLUMNS = 'id, grant_id, provider, lease, attempts, next_attempt_at, last_error';
 
 /** Migrate `db` to this build's schema, then open the store on it. */
 export async function openD1Store(db: D1Database, opts: D1StoreOptions = {}): Promise<D1Store> {
@@ -212,8 +213,8 @@ export class SqlStore implements Store {
     return this.#risk.principalsByEmail(email, limit);
   }
 
-  async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
-    await this.#write.createRevocation(record, event);
+  async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<RevocationRecord> {
+    return this.#write.createRevocation(record, event);
   }
 
   async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
@@ -287,6 +288,13 @@ export class SqlStore implements Store {
       .bind(now, n)
       .all<RevocationJob>();
     return results;
+  }
+
+  async claimJobs(now: number, limit: number, leaseMs: number): Promise<RevocationJob[]> {
+    const n = clampLimit(limit, MAX_CLAIM);
+    if (n === 0) return [];
+    const { results } = await this.#db.prepare(claimJobsSql(this.#dialect)).bind(now + Math.max(0, leaseMs), now, n).all<RevocationJob>();
+    return oldestFirst(results);
   }
 
   async jobsForGrants(grantIds: readonly string[]): Promise<RevocationJob[]> {

@@ -1,7 +1,7 @@
 import type { SqlStatement } from './sql-database.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
-import { liveQuery } from '../sqlite/grant-queries.ts';
+import { liveQuery, newestLiveQuery } from '../sqlite/grant-queries.ts';
 import { grantEvent, withGrantFields } from '../../audit/grant-event.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
@@ -11,7 +11,8 @@ import { expectChanges, withRetries } from './guard.ts';
 import type { D1Batching } from './json-chunks.ts';
 import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
 import { insertRevocation } from './revocation-rows.ts';
-import { grantsOf, snapshot as snapshotOf } from './snapshot.ts';
+import { firstOf, grantsOf, snapshot as snapshotOf } from './snapshot.ts';
+import { boundCutoff, cutoffScope } from '../revocation-cutoff.ts';
 
 /** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
 const CREATABLE: readonly GrantStatus[] = ['issuing', 'pending_approval', 'denied'];
@@ -85,11 +86,16 @@ export function d1WriteOperations(cx: D1Batching) {
       });
     },
 
-    async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
-      await withRetries('createRevocation', async () => {
-        const { head } = await snapshot([]);
+    async createRevocation(given: RevocationRecord, event: AuditDraft): Promise<RevocationRecord> {
+      const scope = cutoffScope(given);
+      const newest = scope === null ? null : newestLiveQuery(scope, cx.dialect);
+      return withRetries('createRevocation', async () => {
+        const { results, head } = await snapshot(newest === null ? [] : [db.prepare(newest.sql).bind(...newest.params)]);
+        const record = boundCutoff(given, firstOf<{ m: number | null }>(results[0])?.m ?? null);
         const append = await appendAudit(cx, head, [event]);
+        // The audit head moving is the guard: a grant recorded since the snapshot fails this batch.
         await db.batch([...insertRevocation(db, record), ...append.statements]);
+        return record;
       });
     },
 

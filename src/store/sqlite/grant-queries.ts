@@ -28,6 +28,12 @@ export function liveQuery(filter: RevocationFilter, limit: number, dialect: Dial
   return { sql: `SELECT ${COLUMNS} FROM grants${dialect.indexedBy(w.index)} WHERE ${w.sql} LIMIT ?`, params: [...w.params, limit] };
 }
 
+/** The newest `created_at` among the live grants a revocation filter names (null when none), through the same index. */
+export function newestLiveQuery(filter: RevocationFilter, dialect: Dialect = SQLITE): BoundSql {
+  const w = liveWhere(filter, dialect);
+  return { sql: `SELECT max(created_at) AS m FROM grants${dialect.indexedBy(w.index)} WHERE ${w.sql}`, params: w.params };
+}
+
 /** How many live grants a revocation filter names, through the same index a batch would use. */
 export function countLiveQuery(filter: RevocationFilter, dialect: Dialect = SQLITE): BoundSql {
   const w = liveWhere(filter, dialect);

@@ -3,7 +3,7 @@ import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter, RiskSubject } from '../store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { LIVE_SQL } from './filter-sql.ts';
-import { ORPHANED_GRANTS_SQL, countLiveQuery, listQuery, liveQuery } from './grant-queries.ts';
+import { ORPHANED_GRANTS_SQL, countLiveQuery, listQuery, liveQuery, newestLiveQuery } from './grant-queries.ts';
 import { GRANT_COLUMNS, INSERT_GRANT_SQL, grantToRow, rowToGrant } from './grant-rows.ts';
 import type { GrantRow } from './grant-rows.ts';
 import { clampLimit } from './limits.ts';
@@ -114,6 +114,12 @@ export class SqliteGrants {
 
   orphaned(limit: number): string[] {
     return this.#cache.get<{ id: string }>(ORPHANED_GRANTS_SQL).all(limit).map((r) => r.id);
+  }
+
+  /** The newest created_at among the live grants the filter names, or null. */
+  newestLive(filter: RevocationFilter): number | null {
+    const q = newestLiveQuery(filter);
+    return this.#cache.get<{ m: number | null }>(q.sql).get(...q.params)?.m ?? null;
   }
 
   countLive(filter: RevocationFilter): number {

@@ -23,6 +23,8 @@ import type {
   RiskSubject,
   Store,
 } from '../store.ts';
+import { claimJobsSql, oldestFirst } from '../claim-jobs.ts';
+import { SQLITE } from '../dialect.ts';
 import { SqliteApprovals } from './approval-table.ts';
 import type { RiskLevel } from '../../policy/types.ts';
 import { SqliteAuditLog } from './audit-log.ts';
@@ -80,6 +82,7 @@ export class SqliteStore implements Store {
   readonly #write: WriteOperations;
   readonly #risk: SqliteRiskTables;
   readonly #ping: Statement<[], unknown>;
+  readonly #claimJobs: Statement<[number, number, number], RevocationJob>;
   readonly #probe: Statement<[number]>;
   readonly #reads: ReadCache;
   readonly #checkpointer: Checkpointer | null;
@@ -100,6 +103,7 @@ export class SqliteStore implements Store {
       ['appendAudit', 'appendAudits'],
     );
     this.#ping = db.prepare<[], unknown>('SELECT 1');
+    this.#claimJobs = db.prepare<[number, number, number], RevocationJob>(claimJobsSql(SQLITE));
     this.#probe = db.prepare<[number]>(PROBE_SQL);
   }
 
@@ -160,8 +164,8 @@ export class SqliteStore implements Store {
     return this.#write.completeCallLease(id, issued, event);
   }
 
-  async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<void> {
-    this.#write.createRevocation(record, event);
+  async createRevocation(record: RevocationRecord, event: AuditDraft): Promise<RevocationRecord> {
+    return this.#write.createRevocation(record, event);
   }
 
   async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
@@ -206,6 +210,11 @@ export class SqliteStore implements Store {
 
   async dueJobs(now: number, limit: number): Promise<RevocationJob[]> {
     return this.#jobs.due(now, clampLimit(limit, Number.MAX_SAFE_INTEGER));
+  }
+
+  async claimJobs(now: number, limit: number, leaseMs: number): Promise<RevocationJob[]> {
+    const n = clampLimit(limit, 1000);
+    return n === 0 ? [] : oldestFirst(this.#claimJobs.all(now + Math.max(0, leaseMs), now, n));
   }
 
   async completeJob(id: number, event: AuditDraft): Promise<void> {

@@ -14,6 +14,7 @@ import type { SqliteGrants } from './grant-table.ts';
 import type { SqliteJobQueue } from './job-queue.ts';
 import type { SqliteRevocations } from './revocation-table.ts';
 import type { SqliteRiskTables } from './risk-tables.ts';
+import { boundCutoff, cutoffScope } from '../revocation-cutoff.ts';
 
 export interface Tables {
   grants: SqliteGrants;
@@ -136,9 +137,12 @@ export function writeOperations(db: Database, t: Tables) {
       return false;
     }),
 
-    createRevocation: write((record: RevocationRecord, event: AuditDraft): void => {
+    createRevocation: write((given: RevocationRecord, event: AuditDraft): RevocationRecord => {
+      const scope = cutoffScope(given);
+      const record = boundCutoff(given, scope === null ? null : t.grants.newestLive(scope));
       t.revocations.insert(record);
       t.audit.append([event]);
+      return record;
     }),
 
     revokeBatch: write((filter: RevocationFilter, ctx: RevokeContext, limit: number): Grant[] => {

@@ -1,0 +1,17 @@
+import type { Config } from '../config/schema.ts';
+import { openPostgresStore } from '../store/postgres/postgres-store.ts';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+
+/** The store the config names, opened and migrated: SQLite on this node, or a PostgreSQL that several nodes share. */
+export async function openConfiguredStore(store: Config['store']): Promise<Store> {
+  if (store.sqlite) return openSqliteStore(store.sqlite.path);
+  if (store.postgres) return openPostgresStore(store.postgres.url);
+  throw new Error('store: a Node server stores in sqlite or postgres (d1 is for the Workers build)');
+}
+
+/** A --store value: a postgres:// URL, checked before anything connects. */
+export function postgresStoreFlag(url: string): Config['store'] {
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('--store takes a PostgreSQL URL (postgres://user@host:port/db)');
+  return { postgres: { url } };
+}
