@@ -14,6 +14,17 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'node', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/workerd/**'] } },
+      // The main HTTP flows again, on PostgreSQL (DATABASE_URL, which .ci/run provides; without one
+      // the project is left out). Files that reach into SQLite itself (its file, its triggers, a
+      // second connection) stay in `node` only.
+      ...(process.env.DATABASE_URL ? [{
+        test: {
+          name: 'postgres',
+          include: ['test/http/**/*.test.ts', 'test/approvals/**/*.test.ts', 'test/signals/**/*.test.ts', 'test/gateway/**/*.test.ts', 'test/authzen/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/http/fail-closed.test.ts', 'test/http/maintenance.test.ts', 'test/gateway/read-cache.test.ts'],
+          env: { TOLLGATE_TEST_STORE: 'postgres' },
+        },
+      }] : []),
       {
         plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat'], d1Databases: ['DB'] } })],
         test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], testTimeout: 30_000 },

@@ -58,7 +58,16 @@ const store = z
   .object({
     sqlite: z.object({ path: z.string().min(1) }).strict().optional(),
     d1: z.object({ binding: z.string().min(1) }).strict().optional(),
-    postgres: z.object({ url: z.string().min(1) }).strict().optional(),
+    postgres: z
+      .object({
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL'),
+        /** the schema Tollgate's tables live in (created if missing); default: the connection's search_path */
+        schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
+        /** connections this node holds at most */
+        max_connections: z.number().int().min(1).max(1000).default(10),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((s) => [s.sqlite, s.d1, s.postgres].filter(Boolean).length === 1, {

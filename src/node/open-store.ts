@@ -6,12 +6,15 @@ import type { Store } from '../store/store.ts';
 /** The store the config names, opened and migrated: SQLite on this node, or a PostgreSQL that several nodes share. */
 export async function openConfiguredStore(store: Config['store']): Promise<Store> {
   if (store.sqlite) return openSqliteStore(store.sqlite.path);
-  if (store.postgres) return openPostgresStore(store.postgres.url);
+  if (store.postgres) {
+    const { url, schema, max_connections } = store.postgres;
+    return openPostgresStore(url, { maxConnections: max_connections, ...(schema !== undefined ? { schema } : {}) });
+  }
   throw new Error('store: a Node server stores in sqlite or postgres (d1 is for the Workers build)');
 }
 
 /** A --store value: a postgres:// URL, checked before anything connects. */
 export function postgresStoreFlag(url: string): Config['store'] {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('--store takes a PostgreSQL URL (postgres://user@host:port/db)');
-  return { postgres: { url } };
+  return { postgres: { url, max_connections: 10 } };
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { hmacHex } from '../../src/approvals/webhook.ts';
@@ -20,7 +21,7 @@ permit (principal, action == Tollgate::Action::"write", resource) when { context
 async function approvalsHarness(patch?: (c: Record<string, any>) => void): Promise<Harness> {
   return harness({
     configPatch: (c) => {
-      const file = join(c.store.sqlite.path, '..', 'delegated.cedar');
+      const file = join(mkdtempSync(join(tmpdir(), 'tollgate-policy-')), 'delegated.cedar');
       writeFileSync(file, DELEGATED_WRITE);
       c.policy.files = [join(ROOT, 'config/policies/dev.cedar'), file];
       c.approvals = { ttl: '10m', groups: { 'team-a': ['bob@example.com'] } };
@@ -235,7 +236,7 @@ describe('approvals: owner rule, groups and self-approval', () => {
 
   it('a `principal` rule without a delegating human is denied outright', async () => {
     const h = await approvalsHarness((c) => {
-      const file = join(c.store.sqlite.path, '..', 'self.cedar');
+      const file = join(mkdtempSync(join(tmpdir(), 'tollgate-policy-')), 'self.cedar');
       writeFileSync(file, '@id("read-self") @approval("principal") permit (principal, action == Tollgate::Action::"read", resource == Tollgate::Resource::"demo:db");');
       c.policy.files.push(file);
     });

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/http/bearer-auth.ts';
@@ -22,7 +23,7 @@ describe('unregistered agents', () => {
     const gatewayHash = await sha256Hex(GATEWAY_KEY);
     const h = await harness({
       configPatch: (c) => {
-        const file = join(c.store.sqlite.path, '..', 'services.cedar');
+        const file = join(mkdtempSync(join(tmpdir(), 'tollgate-policy-')), 'services.cedar');
         writeFileSync(file, SERVICES);
         c.policy.files = [join(ROOT, 'config/policies/dev.cedar'), file];
         c.trust.gateway_key_hashes = [gatewayHash];

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { POSTGRES_URL, freshSchemaName } from './postgres.ts';
 import type { Hono } from 'hono';
 import { createApp } from '../../src/app.ts';
 import type { Deps } from '../../src/deps.ts';
@@ -52,7 +53,8 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
   const admin = await testIssuer('https://admin.example', 'adm-1', 'tollgate-admin', now);
   const config: Record<string, any> = {
     server: { issuer: ISSUER, port: 0, introspection_callers: ['spiffe://example.org/gateway'] },
-    store: { sqlite: { path: join(dir, 'tollgate.db') } },
+    // TOLLGATE_TEST_STORE=postgres runs the same flows on the PostgreSQL test server, in a schema of their own.
+    store: process.env.TOLLGATE_TEST_STORE === 'postgres' ? { postgres: { url: POSTGRES_URL, schema: freshSchemaName() } } : { sqlite: { path: join(dir, 'tollgate.db') } },
     signing: { keys: [{ kid: 'sig-1', alg: 'ES256', private_jwk: JSON.stringify(await privateSigningJwk('sig-1')) }], seal_key: SEAL_KEY },
     trust: {
       issuers: [
