@@ -7,6 +7,7 @@ import { benchProviders } from './providers.bench.ts';
 import { benchWorkerBundle, benchWorkerExchange } from './worker.bench.ts';
 import { benchSignals } from './signals.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
+import { benchPostgres } from './postgres.bench.ts';
 import { setupAwsStsFixture } from '../test/providers/aws-sts-fixture.ts';
 import { setupOAuthExchangeFixture } from '../test/providers/oauth-exchange-fixture.ts';
 import { setupVaultFixture } from '../test/providers/vault-fixture.ts';
@@ -32,7 +33,11 @@ const results = {
   ),
   mcp: await benchMcp(quick ? 3 : 5, quick ? 200 : 1000),
   worker: { bundle: benchWorkerBundle(), exchange: await benchWorkerExchange(quick ? 3 : 5, quick ? 50 : 200) },
+  postgres: await benchPostgres(
+    quick ? { rounds: 3, calls: 1000, exchanges: 100, revocations: 200, massCount: 10_000 } : { rounds: 5, calls: 4000, exchanges: 300, revocations: 1000, massCount: 100_000 },
+  ),
 };
+const pgr = 'skipped' in results.postgres ? null : results.postgres;
 const goals = {
   'exchange <= 1.5x crypto floor': results.exchange.exchange_vs_crypto_floor <= 1.5,
   '100k dead on every path <= 500 ms': results.mass_revocation.dead_everywhere_ms <= 500,
@@ -45,6 +50,13 @@ const goals = {
   'per-call p99 <= 250 us': results.credentials.p99_us <= 250,
   'per-call p99 during 100k revocation <= 2x baseline': results.credentials.during_revocation_p99_vs_baseline <= 2,
   'no stall > 50 ms during per-call + revocation': results.credentials.during_revocation_longest_stall_ms <= 50,
+  ...(pgr
+    ? {
+        'postgres: per-call >= 0.5x sqlite (16 in flight)': pgr.per_call_postgres_vs_sqlite >= 0.5,
+        'postgres: cross-node revocation p99 <= 100 ms': pgr.cross_node_revocation.p99_ms <= 100,
+        'postgres: 100k dead everywhere <= 500 ms': pgr.mass_revocation.dead_everywhere_ms <= 500,
+      }
+    : {}),
 };
 console.log(JSON.stringify({ ...results, goals }, null, 2));
 writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ ...results, goals }, null, 2) + '\n');

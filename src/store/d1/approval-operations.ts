@@ -43,7 +43,7 @@ export function d1ApprovalOperations(cx: D1Batching) {
         if (grant.id !== approval.grant_id) throw new Error('requestApproval: the approval must name the waiting grant');
       }
       const row = toRow(approval);
-      await withRetries('requestApproval', async () => {
+      await withRetries(cx, 'requestApproval', async () => {
         const { results, head } = await snapshot(db, grant ? refusalReads(db, grant) : []);
         if (grant) throwIfRefused(results);
         const append = await appendAudit(cx, head, [event]);
@@ -57,7 +57,7 @@ export function d1ApprovalOperations(cx: D1Batching) {
     },
 
     async updateApproval(id: string, version: number, patch: ApprovalPatch, event: AuditDraft, step: GrantStep | null): Promise<{ approval: Approval; grant: Grant | null } | null> {
-      return withRetries('updateApproval', async () => {
+      return withRetries(cx, 'updateApproval', async () => {
         const { results, head } = await snapshot(db, [
           db.prepare(`SELECT ${APPROVAL_COLUMNS.join(', ')} FROM approvals WHERE id = ?`).bind(id),
           db.prepare(`SELECT ${GRANT_COLUMNS.join(', ')} FROM grants WHERE id = (SELECT grant_id FROM approvals WHERE id = ?)`).bind(id),

@@ -19,7 +19,7 @@ export function d1CallLeaseOperations(cx: D1Batching) {
 
   return {
     async beginCallLease(lease: CallLease, event: AuditDraft): Promise<boolean> {
-      return withRetries('beginCallLease', async () => {
+      return withRetries(cx, 'beginCallLease', async () => {
         const { results, head } = await snapshot(db, [db.prepare(`SELECT ${COLUMNS} FROM grants WHERE id = ?`).bind(lease.grant_id)]);
         const [g] = grantsOf(results[0]);
         if (!g || g.status !== 'active' || g.expires_at <= lease.created_at) return false;
@@ -34,7 +34,7 @@ export function d1CallLeaseOperations(cx: D1Batching) {
     },
 
     async completeCallLease(id: string, issued: IssuedCallLease, event: AuditDraft): Promise<boolean> {
-      return withRetries('completeCallLease', async () => {
+      return withRetries(cx, 'completeCallLease', async () => {
         const { results, head } = await snapshot(db, [
           db.prepare('SELECT grant_id, provider, issued_at FROM call_leases WHERE id = ?').bind(id),
           db.prepare(`SELECT ${COLUMNS} FROM grants WHERE id = (SELECT grant_id FROM call_leases WHERE id = ?)`).bind(id),

@@ -62,6 +62,8 @@ export interface D1StoreOptions {
   maxParamBytes?: number;
   /** The SQL dialect of the database behind `db` (SQLite for D1). */
   dialect?: Dialect;
+  /** See D1Batching.serialWrites. */
+  serialWrites?: boolean;
 }
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
@@ -92,7 +94,7 @@ export class SqlStore implements Store {
     this.#db = db;
     this.#dialect = opts.dialect ?? SQLITE;
     this.#maxWriteRows = Math.max(1, opts.maxWriteRows ?? 2000);
-    const cx = { db, dialect: this.#dialect, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES };
+    const cx = { db, dialect: this.#dialect, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES, serialWrites: opts.serialWrites ?? false };
     this.#write = d1WriteOperations(cx);
     this.#approvals = d1ApprovalOperations(cx);
     this.#callLeases = d1CallLeaseOperations(cx);

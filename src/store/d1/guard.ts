@@ -51,7 +51,25 @@ export class WriteContentionError extends Error {
  * some other writer committed, so the retries make progress overall; the jittered pause keeps
  * a crowd of losers from colliding again in lockstep.
  */
-export async function withRetries<T>(operation: string, attempt: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(cx: { serialWrites?: boolean }, operation: string, attempt: () => Promise<T>): Promise<T> {
+  if (!cx.serialWrites) return retrying(operation, attempt);
+  // One operation at a time through this store: its writers queue here instead of racing each
+  // other on the audit head and failing closed after MAX_ATTEMPTS under a busy gateway's load.
+  const before = queues.get(cx) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  queues.set(cx, before.then(() => mine));
+  await before;
+  try {
+    return await retrying(operation, attempt);
+  } finally {
+    release();
+  }
+}
+
+const queues = new WeakMap<object, Promise<void>>();
+
+async function retrying<T>(operation: string, attempt: () => Promise<T>): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();

@@ -6,6 +6,12 @@ export interface D1Batching {
   db: SqlDatabase;
   dialect: Dialect;
   maxParamBytes: number;
+  /**
+   * Run this store's writing operations one at a time (PostgreSQL: a node's requests queue in
+   * process, and only other nodes' writers can make a batch conflict). Off on D1, whose one
+   * writer already serialises batches and whose isolates are many.
+   */
+  serialWrites?: boolean;
 }
 
 /** D1 refuses a string over 2 MB; a quarter of that leaves room for multi-byte text. */

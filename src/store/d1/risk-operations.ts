@@ -55,7 +55,7 @@ export function d1RiskOperations(cx: D1Batching) {
 
     async changeRisk(change: RiskChange, event: AuditDraft): Promise<{ previous: RiskLevel | null; level: RiskLevel }> {
       const { kind, id } = change.subject;
-      return withRetries('changeRisk', async () => {
+      return withRetries(cx, 'changeRisk', async () => {
         const { results, head } = await snapshot(db, [db.prepare('SELECT level FROM risk_levels WHERE kind = ? AND subject = ?').bind(kind, id)]);
         const previous = firstOf<{ level: RiskLevel }>(results[0])?.level ?? null;
         const keep = change.mode === 'raise' && previous !== null && RANK[previous] >= RANK[change.level];
@@ -93,7 +93,7 @@ export function d1RiskOperations(cx: D1Batching) {
 
     async recordSignal(issuer: string, jti: string, keepUntil: number, event: AuditDraft): Promise<boolean> {
       const now = event.time;
-      return withRetries('recordSignal', async () => {
+      return withRetries(cx, 'recordSignal', async () => {
         const { results, head } = await snapshot(db, [db.prepare('SELECT 1 FROM signal_jtis WHERE issuer = ? AND jti = ? AND keep_until > ?').bind(issuer, jti, now)]);
         if ((results[0]?.results.length ?? 0) > 0) return false;
         const append = await appendAudit(cx, head, [event]);

@@ -32,7 +32,7 @@ export function d1WriteOperations(cx: D1Batching) {
   return {
     async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
       if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
-      await withRetries('createGrant', async () => {
+      await withRetries(cx, 'createGrant', async () => {
         const { results, head } = await snapshot(refusalReads(db, grant));
         throwIfRefused(results);
         const append = await appendAudit(cx, head, [withGrantFields(event, grant)]);
@@ -42,7 +42,7 @@ export function d1WriteOperations(cx: D1Batching) {
 
     async transition(id: string, from: readonly GrantStatus[], to: GrantStatus, patch: GrantPatch, event: AuditDraft): Promise<Grant | null> {
       if (from.length === 0) return null;
-      return withRetries('transition', async () => {
+      return withRetries(cx, 'transition', async () => {
         const { results, head } = await snapshot([db.prepare(`SELECT ${COLUMNS} FROM grants WHERE id = ?`).bind(id)]);
         const [before] = grantsOf(results[0]);
         if (!before || !from.includes(before.status)) return null;
@@ -54,7 +54,7 @@ export function d1WriteOperations(cx: D1Batching) {
     },
 
     async appendAudit(event: AuditDraft): Promise<AuditEvent> {
-      return withRetries('appendAudit', async () => {
+      return withRetries(cx, 'appendAudit', async () => {
         const { head } = await snapshot([]);
         const append = await appendAudit(cx, head, [event]);
         await db.batch(append.statements);
@@ -64,7 +64,7 @@ export function d1WriteOperations(cx: D1Batching) {
 
     async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
       if (events.length === 0) return [];
-      return withRetries('appendAudits', async () => {
+      return withRetries(cx, 'appendAudits', async () => {
         const { head } = await snapshot([]);
         const append = await appendAudit(cx, head, events);
         await db.batch(append.statements);
@@ -74,7 +74,7 @@ export function d1WriteOperations(cx: D1Batching) {
 
     async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
       const who = agent ?? ''; // '' closes the task for every agent
-      await withRetries('closeTask', async () => {
+      await withRetries(cx, 'closeTask', async () => {
         const { results, head } = await snapshot([db.prepare('SELECT 1 FROM closed_tasks WHERE task_id = ? AND agent = ?').bind(taskId, who)]);
         if ((results[0]?.results.length ?? 0) > 0) return; // closed already: no second event
         const append = await appendAudit(cx, head, [event]);
@@ -89,7 +89,7 @@ export function d1WriteOperations(cx: D1Batching) {
     async createRevocation(given: RevocationRecord, event: AuditDraft): Promise<RevocationRecord> {
       const scope = cutoffScope(given);
       const newest = scope === null ? null : newestLiveQuery(scope, cx.dialect);
-      return withRetries('createRevocation', async () => {
+      return withRetries(cx, 'createRevocation', async () => {
         const { results, head } = await snapshot(newest === null ? [] : [db.prepare(newest.sql).bind(...newest.params)]);
         const record = boundCutoff(given, firstOf<{ m: number | null }>(results[0])?.m ?? null);
         const append = await appendAudit(cx, head, [event]);
@@ -102,7 +102,7 @@ export function d1WriteOperations(cx: D1Batching) {
     async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
       const q = liveQuery(filter, limit, cx.dialect); // throws on a filter that names nothing, before any I/O
       if (limit === 0) return [];
-      return withRetries('revokeBatch', async () => {
+      return withRetries(cx, 'revokeBatch', async () => {
         const { results, head } = await snapshot([db.prepare(q.sql).bind(...q.params)]);
         const before = grantsOf(results[0]);
         if (before.length === 0) return [];
@@ -133,7 +133,7 @@ export function d1WriteOperations(cx: D1Batching) {
 
     // Two runners may race to the end of one revocation (a resumed one and the original): one finishes it, once.
     async finishRevocation(id: string, event: AuditDraft): Promise<void> {
-      await withRetries('finishRevocation', async () => {
+      await withRetries(cx, 'finishRevocation', async () => {
         const { results, head } = await snapshot([db.prepare('SELECT finished_at, revoked_count FROM revocations WHERE id = ?').bind(id)]);
         const r = results[0]?.results[0] as { finished_at: number | null; revoked_count: number } | undefined;
         if (!r) throw new Error(`finishRevocation: no revocation ${id}`);
@@ -150,7 +150,7 @@ export function d1WriteOperations(cx: D1Batching) {
 
     async expireDue(now: number, limit: number): Promise<number> {
       if (limit === 0) return 0;
-      return withRetries('expireDue', async () => {
+      return withRetries(cx, 'expireDue', async () => {
         // No ORDER BY, as on SQLite: each status's range of the index already comes in expiry order.
         const { results, head } = await snapshot([
           db.prepare(`SELECT ${COLUMNS} FROM grants WHERE status IN ('active', 'pending_approval') AND expires_at <= ? LIMIT ?`).bind(now, limit),
@@ -171,7 +171,7 @@ export function d1WriteOperations(cx: D1Batching) {
 
     async failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]> {
       if (limit === 0) return [];
-      return withRetries('failStaleIssuing', async () => {
+      return withRetries(cx, 'failStaleIssuing', async () => {
         const { results, head } = await snapshot([
           db.prepare(`SELECT ${COLUMNS} FROM grants WHERE status = 'issuing' AND created_at < ? ORDER BY created_at LIMIT ?`).bind(before, limit),
         ]);
@@ -196,7 +196,7 @@ export function d1WriteOperations(cx: D1Batching) {
 
     // A job another worker already completed stays completed, and its event is not written twice.
     async completeJob(id: number, event: AuditDraft): Promise<void> {
-      await withRetries('completeJob', async () => {
+      await withRetries(cx, 'completeJob', async () => {
         const { results, head } = await snapshot([db.prepare('SELECT id FROM revocation_jobs WHERE id = ?').bind(id)]);
         if (results[0]?.results.length === 0) return;
         const append = await appendAudit(cx, head, [event]);

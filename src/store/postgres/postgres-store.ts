@@ -25,7 +25,7 @@ export class PostgresStore extends SqlStore {
   readonly #pool: pg.Pool;
 
   constructor(pool: pg.Pool) {
-    super(new PgDatabase(pool), { dialect: POSTGRES });
+    super(new PgDatabase(pool), { dialect: POSTGRES, serialWrites: true });
     this.#pool = pool;
   }
 
