@@ -4,6 +4,8 @@
 # package creates it). Usage: export DATABASE_URL="$(bash scripts/postgres-cluster.sh [port])"
 set -euo pipefail
 port="${1:-55432}"
+# A port already taken (another cluster, a second CI run) moves the cluster to the next free one.
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 [ -x "$bin/initdb" ] || { echo "postgres-cluster: no PostgreSQL server found (apt-get install -y postgresql)" >&2; exit 1; }
 dir="$(mktemp -d /tmp/tollgate-pg.XXXXXX)"

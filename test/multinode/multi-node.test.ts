@@ -279,3 +279,50 @@ describe.skipIf(POSTGRES_URL === undefined)('two dev nodes behind one address', 
     expect(out).toMatch(/"ok": true,\s*"checked": \d+/);
   });
 });
+
+describe.skipIf(POSTGRES_URL === undefined)('config/tollgate.postgres.example.yaml', () => {
+  it('serves with DATABASE_URL: exchange, introspect, healthy', { timeout: 60_000 }, async () => {
+    const db = await freshDatabase();
+    const data = mkdtempSync(join(tmpdir(), 'tollgate-pgex-'));
+    const port = await freePort();
+    const dev = await prepareDevData(data, port);
+    const node = await startNode(['--config', join(ROOT, 'config/tollgate.postgres.example.yaml')], port, {
+      DATABASE_URL: db.url,
+      TOLLGATE_DATA: data,
+      TOLLGATE_ISSUER: `http://127.0.0.1:${port}`,
+      TOLLGATE_ADMIN_KEY_HASH: dev.env.TOLLGATE_DEV_ADMIN_KEY_HASH!,
+    });
+    try {
+      const jwk = readDevKeys(data).workload;
+      const identity = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: jwk.kid!, typ: 'JWT' })
+        .setIssuer(DEV_WORKLOAD_ISSUER)
+        .setSubject(AGENT)
+        .setAudience(DEV_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('600s')
+        .sign(await importJWK(jwk, 'ES256'));
+      const r = await fetch(`${node.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: EXCHANGE, subject_token: identity, subject_token_type: JWT, scope: 'demo:reports:read', task_id: 'example' }),
+      });
+      expect(r.status, await r.clone().text()).toBe(200);
+      const { access_token } = (await r.json()) as { access_token: string };
+      const i = await fetch(`${node.url}/oauth/introspect`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dev.adminKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: access_token }),
+      });
+      expect(await i.json()).toMatchObject({ active: true, scope: 'demo:reports:read' });
+      expect((await fetch(`${node.url}/healthz/ready`)).status).toBe(200);
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      expect((await c.query(`SELECT count(*)::int AS n FROM tollgate.grants`)).rows[0]).toEqual({ n: 1 });
+      await c.end();
+    } finally {
+      await node.kill();
+      await db.drop();
+    }
+  });
+});
