@@ -33,6 +33,8 @@ export interface Deps {
    * whether a grant is still honoured. Streamable HTTP and the in-process demo are always there.
    */
   mcpConnectors?: (alive: (grant: InboundGrant) => Promise<boolean>) => UpstreamConnector[];
+  /** SHA-256 hex, synchronous where the edge has one (Node); verifying the audit chain uses it. Default: Web Crypto. */
+  sha256?: (text: string) => string;
   /** fetch for MCP upstreams (tests inject an app's fetch); default: the global one */
   mcpFetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }

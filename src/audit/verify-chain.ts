@@ -1,4 +1,4 @@
-import { canonicalEvent } from './canonical.ts';
+import { encodeLink } from './chain-link.ts';
 import { GENESIS_HASH } from './event.ts';
 import type { AuditEvent } from './event.ts';
 
@@ -12,6 +12,36 @@ export interface ChainReport {
   ok: boolean;
   checked: number;
   problems: ChainProblem[];
+  /** Set when verification started from a point verified before, instead of from the first event. */
+  from?: ChainPoint;
+}
+
+/** A position in the chain: an event's seq and its hash. */
+export interface ChainPoint {
+  seq: number;
+  hash: string;
+}
+
+/** `SEQ:HASH` (a seq and a SHA-256 hex), as verification reports report their head; null when malformed. */
+export function parseChainPoint(s: string): ChainPoint | null {
+  const m = /^([1-9][0-9]{0,15}):([0-9a-f]{64})$/.exec(s);
+  if (!m || !Number.isSafeInteger(Number(m[1]))) return null;
+  return { seq: Number(m[1]), hash: m[2]! };
+}
+
+export interface VerifyOptions {
+  /**
+   * SHA-256 hex of a text. Web Crypto by default; Node passes its own synchronous one, several
+   * times faster per event than a promise round trip each.
+   */
+  digest?: (text: string) => string | Promise<string>;
+  /**
+   * Start after this point instead of from the first event: an earlier verification covered
+   * everything up to it, so only what follows is checked (the caller kept the point, as it keeps
+   * a head). `events` must then begin right after `from.seq`; `anchor` is the stored event at
+   * `from.seq`, whose hash must still be `from.hash`.
+   */
+  from?: ChainPoint & { anchor: AuditEvent | null };
 }
 
 const MAX_PROBLEMS = 100;
@@ -38,19 +68,42 @@ const HASH_CHUNK = 256;
 export async function verifyChain(
   events: AsyncIterable<AuditEvent> | Iterable<AuditEvent>,
   head: { seq: number; hash: string } | null,
+  opts: VerifyOptions = {},
 ): Promise<ChainReport> {
+  const digest = opts.digest ?? webSha256;
+  const hashAs = (e: AuditEvent, seq: number) => {
+    const { hash: _stored, ...unhashed } = e;
+    return digest(encodeLink({ ...unhashed, seq }).canonical);
+  };
   const problems: ChainProblem[] = [];
   const report = (seq: number, kind: ChainProblem['kind'], detail: string) => {
     if (problems.length < MAX_PROBLEMS) problems.push({ seq, kind, detail });
   };
   const known = new Map<string, number>([[GENESIS_HASH, 0]]);
   const pending = new Map<string, AuditEvent>();
+  // The window forgets its oldest hash through a ring of its keys: deleting a Map's first entry
+  // again and again leaves holes its iterator must skip, which made this quadratic.
+  const ring: (string | undefined)[] = new Array(KNOWN_WINDOW);
+  let ringAt = 0;
+  const note = (hash: string, seq: number) => {
+    if (!known.has(hash)) {
+      const old = ring[ringAt];
+      if (old !== undefined) known.delete(old);
+      ring[ringAt] = hash;
+      ringAt = (ringAt + 1) % KNOWN_WINDOW;
+    }
+    known.set(hash, seq);
+  };
 
-  // Record where a hash belongs, and place any waiting event that named it as predecessor.
-  const remember = async (hash: string, seq: number): Promise<void> => {
+  // Record where a hash belongs, and place any waiting event that named it as predecessor. The
+  // common case (nothing waiting) stays synchronous: an await per event would cost more than its hash.
+  const remember = (hash: string, seq: number): void | Promise<void> => {
+    note(hash, seq);
+    if (pending.has(hash)) return placeWaiting(hash, seq);
+  };
+  const placeWaiting = async (hash: string, seq: number): Promise<void> => {
     for (let h = hash, s = seq; ; ) {
-      known.set(h, s);
-      if (known.size > KNOWN_WINDOW) known.delete(known.keys().next().value!);
+      note(h, s);
       const waiting = pending.get(h);
       if (!waiting) return;
       pending.delete(h);
@@ -69,8 +122,19 @@ export async function verifyChain(
   let maxSeq = 0;
   let last: AuditEvent | null = null;
   let prev: { seq: number; hash: string; suspect: boolean } | null = null;
+  const from = opts.from;
+  if (from) {
+    // What was verified up to `from` stands; the point itself must still be there, unchanged.
+    if (from.anchor === null || from.anchor.seq !== from.seq || from.anchor.hash !== from.hash) {
+      report(from.seq, 'broken_link', `seq ${from.seq}: the event verified before is ${from.anchor ? 'no longer the same' : 'gone'}`);
+    }
+    note(from.hash, from.seq);
+    maxSeq = from.seq;
+    last = from.anchor;
+    prev = { seq: from.seq, hash: from.hash, suspect: false };
+  }
 
-  const check = async (e: AuditEvent, ownHash: string): Promise<void> => {
+  const check = (e: AuditEvent, ownHash: string): void | Promise<void> => {
     checked++;
     if (e.seq <= maxSeq) {
       report(e.seq, 'reordered', `seq ${e.seq} comes after seq ${maxSeq}`);
@@ -86,30 +150,38 @@ export async function verifyChain(
       if (prev === null ? e.seq === 1 && e.prev_hash !== GENESIS_HASH : e.seq === prev.seq + 1 && !prev.suspect && e.prev_hash !== prev.hash) {
         report(e.seq, 'broken_link', `seq ${e.seq}: prev_hash does not match the hash of seq ${e.seq - 1} (one of them was rewritten)`);
       }
-      await remember(e.hash, e.seq);
-    } else {
-      suspect = true;
-      const pred = known.get(e.prev_hash);
-      if (pred !== undefined && pred + 1 !== e.seq && (await hashAs(e, pred + 1)) === e.hash) {
-        report(e.seq, 'reordered', `seq ${e.seq} holds event ${pred + 1} (it follows event ${pred})`);
-        await remember(e.hash, pred + 1);
-      } else if (pred === undefined && !pending.has(e.prev_hash) && pending.size < MAX_PROBLEMS) {
-        pending.set(e.prev_hash, e);
-      } else {
-        report(e.seq, 'edited', `seq ${e.seq}: content does not match its hash`);
-        // An edit usually leaves the stored hash alone, and that still names this position.
-        await remember(e.hash, e.seq);
-      }
+      prev = { seq: e.seq, hash: e.hash, suspect: false };
+      return remember(e.hash, e.seq);
     }
-    prev = { seq: e.seq, hash: e.hash, suspect };
+    return checkSuspect(e);
+  };
+
+  // An event whose content does not hash to its stored hash: edited, or a genuine one moved.
+  const checkSuspect = async (e: AuditEvent): Promise<void> => {
+    const pred = known.get(e.prev_hash);
+    if (pred !== undefined && pred + 1 !== e.seq && (await hashAs(e, pred + 1)) === e.hash) {
+      report(e.seq, 'reordered', `seq ${e.seq} holds event ${pred + 1} (it follows event ${pred})`);
+      await remember(e.hash, pred + 1);
+    } else if (pred === undefined && !pending.has(e.prev_hash) && pending.size < MAX_PROBLEMS) {
+      pending.set(e.prev_hash, e);
+    } else {
+      report(e.seq, 'edited', `seq ${e.seq}: content does not match its hash`);
+      // An edit usually leaves the stored hash alone, and that still names this position.
+      await remember(e.hash, e.seq);
+    }
+    prev = { seq: e.seq, hash: e.hash, suspect: true };
   };
 
   // Web Crypto digests are asynchronous and cheap to run side by side, but costly one at a time
   // (a promise round trip each), so hashes are computed a chunk at a time and checked in order.
   let chunk: AuditEvent[] = [];
   const flush = async () => {
-    const hashes = await Promise.all(chunk.map((e) => hashAs(e, e.seq)));
-    for (const [i, e] of chunk.entries()) await check(e, hashes[i]!);
+    const computed = chunk.map((e) => hashAs(e, e.seq));
+    const hashes = computed.every((h) => typeof h === 'string') ? (computed as string[]) : await Promise.all(computed);
+    for (let i = 0; i < chunk.length; i++) {
+      const later = check(chunk[i]!, hashes[i]!);
+      if (later) await later;
+    }
     chunk = [];
   };
   for await (const e of events) {
@@ -124,7 +196,7 @@ export async function verifyChain(
   const headProblem = checkHead(last, head);
   if (headProblem) problems.push(headProblem);
   problems.sort((a, b) => a.seq - b.seq);
-  return { ok: problems.length === 0, checked, problems };
+  return { ok: problems.length === 0, checked, problems, ...(from ? { from: { seq: from.seq, hash: from.hash } } : {}) };
 }
 
 function checkHead(last: AuditEvent | null, head: { seq: number; hash: string } | null): ChainProblem | null {
@@ -141,10 +213,8 @@ function gap(from: number, to: number): string {
   return from === to ? `seq ${from} is missing` : `seqs ${from}..${to} are missing`;
 }
 
-async function hashAs(e: AuditEvent, seq: number): Promise<string> {
-  const { hash: _stored, ...unhashed } = e;
-  const bytes = new TextEncoder().encode(canonicalEvent({ ...unhashed, seq }));
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+async function webSha256(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
   let hex = '';
   for (const b of digest) hex += b.toString(16).padStart(2, '0');
   return hex;

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { assembleDeps, grantTokenAudience } from '../assemble-deps.ts';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { Deps } from '../deps.ts';
@@ -53,6 +54,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
     providers,
     now,
     log,
+    sha256: (text) => hash('sha256', text, 'hex'),
     mcpConnectors: (alive) => [stdioUpstreams({ alive, log: (msg, fields) => log.log('info', msg, fields) })],
     ...(opts.fetch ? { mcpFetch: opts.fetch } : {}),
   });

@@ -6,7 +6,7 @@ import { draft } from '../../src/audit/event.ts';
 import type { AuditEvent } from '../../src/audit/event.ts';
 import { readAllEvents } from '../../src/audit/read-all.ts';
 import { verifyChain } from '../../src/audit/verify-chain.ts';
-import { chainLink, encodeLink } from '../../src/store/sqlite/audit-link.ts';
+import { chainLink, encodeLink } from '../../src/audit/chain-link.ts';
 import { rowToEvent } from '../../src/store/sqlite/audit-rows.ts';
 import type { AuditRow } from '../../src/store/sqlite/audit-rows.ts';
 import type { ChainReport } from '../../src/audit/verify-chain.ts';
@@ -214,3 +214,40 @@ function rehash(e: AuditEvent): string {
 function readRows(db: Sqlite.Database, from: number, to: number): AuditEvent[] {
   return db.prepare<[number, number], AuditRow>('SELECT * FROM audit_events WHERE seq BETWEEN ? AND ? ORDER BY seq').all(from, to).map(rowToEvent);
 }
+
+describe('verification from a point verified before', () => {
+  let t: TempStore;
+  beforeEach(async () => {
+    t = tempStore();
+    await fillLog(t);
+  });
+  afterEach(async () => t.cleanup());
+
+  const since = async (seq: number, hash: string, digest?: (s: string) => string) => {
+    const [anchor] = await t.store.readAudit(seq - 1, 1);
+    return verifyChain(readAllEvents(t.store, 5, seq), await t.store.auditHead(), { from: { seq, hash, anchor: anchor ?? null }, ...(digest ? { digest } : {}) });
+  };
+
+  it('checks only what follows the point, says where it started, and with Node hashing agrees with Web Crypto', async () => {
+    const first = await verifyStore(t);
+    const head = (await t.store.auditHead())!;
+    expect(first).toMatchObject({ ok: true, checked: EVENTS });
+    for (let i = 0; i < 5; i++) await t.store.appendAudit(draft('exchange.denied', T0 + i, { reason: 'later' }));
+    const next = await since(head.seq, head.hash);
+    expect(next).toEqual({ ok: true, checked: 5, problems: [], from: { seq: head.seq, hash: head.hash } });
+    const node = (s: string) => createHash('sha256').update(s).digest('hex');
+    expect(await since(head.seq, head.hash, node)).toEqual(next);
+    expect(await verifyChain(readAllEvents(t.store), await t.store.auditHead(), { digest: node })).toMatchObject({ ok: true, checked: EVENTS + 5 });
+  });
+
+  it('finds an edit after the point, and refuses a point that no longer holds', async () => {
+    const head = (await t.store.auditHead())!;
+    for (let i = 0; i < 3; i++) await t.store.appendAudit(draft('exchange.denied', T0 + i, { reason: 'later' }));
+    tamper(t, (db) => db.prepare('UPDATE audit_events SET reason = ? WHERE seq = ?').run('forged', head.seq + 2));
+    expect((await since(head.seq, head.hash)).problems).toEqual([expect.objectContaining({ seq: head.seq + 2, kind: 'edited' })]);
+    // The point itself rewritten (its stored hash changed), or named wrongly: nothing after it is trusted.
+    const wrong = await since(head.seq, 'f'.repeat(64));
+    expect(wrong.ok).toBe(false);
+    expect(wrong.problems[0]).toMatchObject({ seq: head.seq, kind: 'broken_link' });
+  });
+});

@@ -1,7 +1,7 @@
 import type { SqlDatabase, SqlStatement } from './sql-database.ts';
 import { GENESIS_HASH } from '../../audit/event.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
-import { chainLink, encodeLink } from '../sqlite/audit-link.ts';
+import { chainLink, encodeLink } from '../../audit/chain-link.ts';
 import { AUDIT_COLUMNS } from '../sqlite/audit-rows.ts';
 import type { Dialect } from '../dialect.ts';
 import { expectChanges } from './guard.ts';

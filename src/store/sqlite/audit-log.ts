@@ -2,7 +2,7 @@ import { hash as digest } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { GENESIS_HASH } from '../../audit/event.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
-import { chainLink, encodeLink } from './audit-link.ts';
+import { chainLink, encodeLink } from '../../audit/chain-link.ts';
 import { AUDIT_COLUMNS, rowToEvent } from './audit-rows.ts';
 import type { AuditRow } from './audit-rows.ts';
 import { clampLimit } from './limits.ts';

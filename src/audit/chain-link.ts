@@ -1,5 +1,5 @@
-import { stableStringify } from '../../audit/canonical.ts';
-import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
+import { stableStringify } from './canonical.ts';
+import type { AuditDraft, AuditEvent } from './event.ts';
 
 /** An event placed in the chain, before its hash is known. */
 export type Link = Omit<AuditEvent, 'hash'>;
