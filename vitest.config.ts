@@ -5,6 +5,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
 process.env.WRANGLER_SEND_METRICS ??= 'false';
 
+// `tollgate` and `tollgate/client` resolve to the TypeScript sources in the checkout (the package's
+// `tollgate-source` export condition); an installed package resolves them to the compiled dist/.
+// The rest are vitest's own defaults for Node (Vite's server conditions without `module`).
+const ssr = { resolve: { conditions: ['tollgate-source', 'node', 'development|production'] } };
+
 /**
  * Two projects, one `vitest run`: `node` runs the Node tests; `workerd` runs test/workerd/ inside
  * the Workers runtime (a local D1 database bound as DB), where the Store contract suite runs
@@ -13,7 +18,7 @@ process.env.WRANGLER_SEND_METRICS ??= 'false';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'node', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/workerd/**'] } },
+      { ssr, test: { name: 'node', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/workerd/**'] } },
       {
         plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat'], d1Databases: ['DB'] } })],
         test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], testTimeout: 30_000 },
