@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMPILED_CLI, devToken, startDevProcess } from './dev-process.ts';
+import { COMPILED_CLI, devTokenMinter, startDevProcess } from './dev-process.ts';
 
 /**
  * Wall time of CLI commands as a user runs them (compiled JavaScript, a fresh process each), by
@@ -11,7 +11,7 @@ import { COMPILED_CLI, devToken, startDevProcess } from './dev-process.ts';
 export async function benchCli(runs: number) {
   const server = await startDevProcess();
   try {
-    const token = devToken(server.data, 'spiffe://dev.local/agent/demo');
+    const token = await (await devTokenMinter(server.data))('spiffe://dev.local/agent/demo');
     const node = process.execPath;
     const commands = [
       `${node} -e 1`,
