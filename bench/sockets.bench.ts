@@ -45,17 +45,9 @@ export async function benchSockets(opts: SocketsOptions) {
   try {
     const mint = await devTokenMinter(tollgate.data);
     const grantTokens = await perCallGrants(tollgate, mint, 64);
-    const perCallBodies = grantTokens.map((token) => JSON.stringify({ token, action: 'read', tool: 'reports.get', arguments_digest: 'sha256:' + 'ab'.repeat(32) }));
-    const perCallHeaders = { authorization: `Bearer ${tollgate.gatewayKey}`, 'content-type': 'application/json' };
+    const { headers: perCallHeaders, bodies: perCallBodies } = perCallRequest(tollgate.gatewayKey, grantTokens);
     const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
-    const exchangeBodies = async () => {
-      const out: string[] = [];
-      for (let i = 0; i < opts.exchangeTokens; i++) {
-        const subject = await mint(`spiffe://dev.local/agent/bench-${i % 64}`);
-        out.push(new URLSearchParams({ grant_type: TOKEN_EXCHANGE, subject_token: subject, subject_token_type: JWT_TYPE, scope: 'demo:reports:read', task_id: `bench-${i % 100}` }).toString());
-      }
-      return out;
-    };
+    const exchangeBodies = () => exchangeForms(mint, opts.exchangeTokens);
 
     const job = (url: string, headers: Record<string, string>, bodies: string[], seconds = opts.seconds) => ({ url, headers, bodies, connections: opts.connections, seconds });
     // Warm both up (JIT, caches) before anything is counted.
@@ -112,7 +104,7 @@ interface Measured {
 }
 
 /** One autocannon run pinned to `cpu`, with the server's CPU time over exactly that run. */
-async function load(serverPid: number, cpu: number, job: object): Promise<Measured> {
+export async function load(serverPid: number, cpu: number, job: object): Promise<Measured> {
   const file = join(mkdtempSync(join(tmpdir(), 'tollgate-load-')), 'job.json');
   writeFileSync(file, JSON.stringify(job));
   const child = spawn('taskset', ['-c', String(cpu), process.execPath, join(ROOT, 'bench/sockets-load.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -137,8 +129,25 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** `n` token-exchange forms, each with a fresh workload token of one of 64 agents. */
+export async function exchangeForms(mint: (agent: string) => Promise<string>, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const subject = await mint(`spiffe://dev.local/agent/bench-${i % 64}`);
+    out.push(new URLSearchParams({ grant_type: TOKEN_EXCHANGE, subject_token: subject, subject_token_type: JWT_TYPE, scope: 'demo:reports:read', task_id: `bench-${i % 100}` }).toString());
+  }
+  return out;
+}
+
+export function perCallRequest(gatewayKey: string, grantTokens: string[]) {
+  return {
+    headers: { authorization: `Bearer ${gatewayKey}`, 'content-type': 'application/json' },
+    bodies: grantTokens.map((token) => JSON.stringify({ token, action: 'read', tool: 'reports.get', arguments_digest: 'sha256:' + 'ab'.repeat(32) })),
+  };
+}
+
 /** One grant token per agent, each through a real exchange over HTTP. */
-async function perCallGrants(t: DevProcess, mint: (agent: string) => Promise<string>, n: number): Promise<string[]> {
+export async function perCallGrants(t: DevProcess, mint: (agent: string) => Promise<string>, n: number): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const body = new URLSearchParams({ grant_type: TOKEN_EXCHANGE, subject_token: await mint(`spiffe://dev.local/agent/gw-bench-${i}`), subject_token_type: JWT_TYPE, scope: 'demo:reports:read', task_id: `gw-bench-${i}` });
