@@ -59,7 +59,7 @@ const goals = {
 };
 // The same hot paths in process and over real sockets, side by side.
 const inProcessVsHttp = {
-  per_call_vs_bare_hono: { in_process: results.credentials.per_call_vs_bare_hono, over_http: results.sockets.per_call_vs_bare_hono },
+  per_call_vs_bare_hono: { in_process: results.credentials.per_call_vs_bare_hono, over_http: results.sockets.per_call_vs_bare_hono, over_http_by_cpu: results.sockets.per_call_vs_bare_hono_by_cpu },
   per_call_p99_ms: { in_process: results.credentials.p99_us / 1000, over_http: results.sockets.per_call.p99_ms },
   exchange_cpu_us: { in_process: results.exchange.exchange_cpu_us, over_http: results.sockets.exchange.cpu_us_per_request },
   exchange_vs_crypto_floor: { in_process: results.exchange.exchange_vs_crypto_floor, over_http: results.sockets.exchange_vs_crypto_floor },
