@@ -45,7 +45,7 @@ function summarise(profile: { nodes: ProfileNode[] }) {
   }
   const share = (m: Map<string, number>, top: number) =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
-  return { by_origin: share(byOrigin, 15), by_function: share(byFunction, 30) };
+  return { by_origin: share(byOrigin, 15), by_function: share(byFunction, Number(process.env.TOP ?? 30)) };
 }
 
 function origin(url: string, fn: string): string {
