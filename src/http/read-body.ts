@@ -1,10 +1,10 @@
-import { BodyTooLarge, readBoundedText } from '../lib/read-bounded.ts';
+import { BodyTooLarge, readBoundedRequestText } from '../lib/read-bounded.ts';
 import { OAuthError } from './oauth-error.ts';
 
 /** Reads at most `max` bytes of the body; a larger body is refused with 413 before it is buffered whole. */
 export async function readBodyText(req: Request, max: number): Promise<string> {
   try {
-    return await readBoundedText(req, max);
+    return await readBoundedRequestText(req, max);
   } catch (e) {
     if (e instanceof BodyTooLarge) throw new OAuthError('payload_too_large', `request body exceeds ${max} bytes`);
     if (e instanceof TypeError) throw new OAuthError('invalid_request', 'request body is not UTF-8');

@@ -38,5 +38,22 @@ export async function readBoundedText(res: Request | Response, limit: number): P
   return UTF8.decode(all);
 }
 
+/**
+ * A request body as UTF-8, at most `limit` bytes, as readBoundedText. When the request declares a
+ * Content-Length within the limit, the runtime's own whole-body reader is used (on Node it reads
+ * the socket directly, without building a web stream per request): the HTTP parser (Node's llhttp,
+ * workerd) never delivers more body than the declared length. The length read is checked again,
+ * so a Request built in process with a false header is still refused.
+ */
+export async function readBoundedRequestText(req: Request, limit: number): Promise<string> {
+  const declared = req.headers.get('content-length');
+  if (declared === null || !DECIMAL.test(declared) || Number(declared) > limit) return readBoundedText(req, limit);
+  const bytes = await req.arrayBuffer();
+  if (bytes.byteLength > limit) throw new BodyTooLarge();
+  return UTF8.decode(bytes);
+}
+
+const DECIMAL = /^[0-9]{1,15}$/;
+
 // One decoder for every body: decode() without `stream` keeps no state between calls.
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // The `tollgate` command. Each subcommand lives in commands/ and prints its own --help.
-import { ConfigError } from '../config/parse-config.ts';
 import { commands } from './commands/index.ts';
 import { CliError } from './commands/cli-error.ts';
 
@@ -31,12 +30,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     console.error(`tollgate: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
     return 2;
   }
-  return command(rest);
+  return (await command())(rest);
 }
 
 main(process.argv.slice(2)).then(
@@ -44,8 +43,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof ConfigError || e instanceof CliError) console.error(`tollgate: ${e.message}`);
-    else console.error(`tollgate: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`tollgate: ${e instanceof Error ? e.message : String(e)}`);
     process.exitCode = e instanceof CliError ? e.exitCode : 1;
   },
 );

@@ -1,33 +1,21 @@
-import { approvalsCommand } from './approvals.ts';
-import { auditCommand } from './audit.ts';
-import { devTokenCommand } from './dev-token.ts';
-import { exchangeCommand } from './exchange.ts';
-import { grantsCommand } from './grants.ts';
-import { introspectCommand } from './introspect.ts';
-import { policyCommand } from './policy.ts';
-import { revokeCommand } from './revoke.ts';
-import { riskCommand } from './risk.ts';
-import { secretCommand } from './secret.ts';
-import { serveCommand } from './serve.ts';
-import { taskCommand } from './task.ts';
-import { workerConfigCommand } from './worker-config.ts';
-import { mcpGatewayCommand } from './mcp-gateway.ts';
-import { mcpCommand } from './mcp.ts';
+// Each command is imported only when it runs: `tollgate --help` or `tollgate introspect` must not pay
+// for Cedar, SQLite, the AWS SDK or the MCP SDK that other commands load.
+type Command = (argv: string[]) => Promise<number>;
 
-export const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  serve: serveCommand,
-  'dev-token': devTokenCommand,
-  exchange: exchangeCommand,
-  introspect: introspectCommand,
-  grants: grantsCommand,
-  revoke: revokeCommand,
-  risk: riskCommand,
-  task: taskCommand,
-  approvals: approvalsCommand,
-  audit: auditCommand,
-  policy: policyCommand,
-  secret: secretCommand,
-  'worker-config': workerConfigCommand,
-  'mcp-gateway': mcpGatewayCommand,
-  mcp: mcpCommand,
+export const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.ts')).serveCommand,
+  'dev-token': async () => (await import('./dev-token.ts')).devTokenCommand,
+  exchange: async () => (await import('./exchange.ts')).exchangeCommand,
+  introspect: async () => (await import('./introspect.ts')).introspectCommand,
+  grants: async () => (await import('./grants.ts')).grantsCommand,
+  revoke: async () => (await import('./revoke.ts')).revokeCommand,
+  risk: async () => (await import('./risk.ts')).riskCommand,
+  task: async () => (await import('./task.ts')).taskCommand,
+  approvals: async () => (await import('./approvals.ts')).approvalsCommand,
+  audit: async () => (await import('./audit.ts')).auditCommand,
+  policy: async () => (await import('./policy.ts')).policyCommand,
+  secret: async () => (await import('./secret.ts')).secretCommand,
+  'worker-config': async () => (await import('./worker-config.ts')).workerConfigCommand,
+  'mcp-gateway': async () => (await import('./mcp-gateway.ts')).mcpGatewayCommand,
+  mcp: async () => (await import('./mcp.ts')).mcpCommand,
 };
