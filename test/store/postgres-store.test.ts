@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { draft } from '../../src/audit/event.ts';
 import { verifyChain } from '../../src/audit/verify-chain.ts';
 import { numberPlaceholders } from '../../src/store/postgres/pg-database.ts';
+import { loadPgMigrations } from '../../src/store/postgres/migrate.ts';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { POSTGRES_URL, dropSchema, freshPostgresStore, freshSchemaName } from '../support/postgres.ts';
 import { describeApprovalContract, describeRefusalContract } from './approval-contract.ts';
 import { describeRiskStoreContract } from './risk-contract.ts';
+import { describeAuditRetentionContract } from './audit-retention-contract.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { T0, revokeCtx, seedActive } from './grant-fixtures.ts';
 
@@ -18,6 +20,7 @@ describe.skipIf(POSTGRES_URL === undefined)('postgres', () => {
   describeApprovalContract('postgres', fresh);
   describeRefusalContract('postgres', fresh);
   describeRiskStoreContract('postgres', fresh);
+  describeAuditRetentionContract('postgres', fresh);
 
   describe('postgres driver', () => {
     it('numbers placeholders outside quoted text only', () => {
@@ -38,7 +41,7 @@ describe.skipIf(POSTGRES_URL === undefined)('postgres', () => {
         const c = new pgc.default.Client({ connectionString: POSTGRES_URL });
         await c.connect();
         const { rows } = await c.query(`SELECT version FROM ${schema}.schema_migrations`);
-        expect(rows).toEqual([{ version: 1 }]);
+        expect(rows).toEqual(loadPgMigrations().map((m) => ({ version: m.version })));
         await c.query(`INSERT INTO ${schema}.schema_migrations VALUES (99, 'future', 0)`);
         await c.end();
         await expect(openPostgresStore(POSTGRES_URL!, { schema })).rejects.toThrow(/newer than this build/);
