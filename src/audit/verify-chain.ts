@@ -4,7 +4,8 @@ import type { AuditEvent } from './event.ts';
 
 export interface ChainProblem {
   seq: number;
-  kind: 'edited' | 'missing' | 'reordered' | 'broken_link' | 'head_mismatch';
+  /** `checkpoint`: a checkpoint whose signature or claims do not hold (retention) */
+  kind: 'edited' | 'missing' | 'reordered' | 'broken_link' | 'head_mismatch' | 'checkpoint';
   detail: string;
 }
 
