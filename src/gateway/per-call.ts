@@ -155,9 +155,13 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   if (grant.token_type !== TOKEN_TYPE.jwt) throw new OAuthError('invalid_grant', 'this grant was handed out as its upstream credential');
   if (call.resource !== null && call.resource !== grant.resource) throw new OAuthError('insufficient_scope', 'the grant is for another resource');
   if (!grant.actions.includes(call.action)) throw new OAuthError('insufficient_scope', `the grant does not allow ${call.action}`);
-  if (await storeCall(() => deps.store.isBlocked(grant.agent, grant.principal))) throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
-
   const agent = deps.agents.lookup(grant.agent);
+  // Both reads go out at once: on a store over the network (PostgreSQL) that is one round trip, not two.
+  const blocked = storeCall(() => deps.store.isBlocked(grant.agent, grant.principal));
+  const recorded = storeCall(() => currentRisk(deps, grant.agent, agent?.risk ?? 'low', grant.principal));
+  recorded.catch(() => {}); // awaited below unless a refusal comes first
+  if (await blocked) throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
+
   const resource = deps.resources.get(grant.resource);
   // Granted without a registration (a permit marked @unregistered("allow")): the same must hold now.
   if (!agent && grant.owner !== UNREGISTERED_OWNER) throw new OAuthError('access_denied', 'agent is no longer registered');
@@ -166,7 +170,7 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   if (!provider) throw new OAuthError('temporarily_unavailable', 'provider not available');
   if (provider.needsSubjectToken) throw new OAuthError('invalid_grant', "this resource's credential is the human's own: it cannot be issued per call");
 
-  const risk = await storeCall(() => currentRisk(deps, grant.agent, agent?.risk ?? 'low', grant.principal));
+  const risk = await recorded;
   const decision = decideAction(
     parts.policy,
     { agentId: grant.agent, owner: grant.owner, trustDomain: trustDomainOf(grant.agent), principal: grant.principal },

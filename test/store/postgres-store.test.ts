@@ -47,6 +47,20 @@ describe.skipIf(POSTGRES_URL === undefined)('postgres', () => {
       }
     });
 
+    it('stores hostile text exactly: values inlined in a batch are escaped, never SQL', async () => {
+      const t = await freshPostgresStore();
+      try {
+        const nasty = `it's'); DROP TABLE grants; -- \\ \\' $1 ? "q" \u{1F600} \u00e9`;
+        const g = await seedActive(t.store, { intent: nasty, task_id: nasty });
+        expect((await t.store.getGrant(g.id))?.intent).toBe(nasty);
+        const [e] = await t.store.appendAudits([draft('exchange.denied', T0, { reason: nasty, detail: { nasty } })]);
+        expect((await t.store.readAudit(e!.seq - 1, 1))[0]).toEqual(e);
+        expect((await verifyChain(await t.store.readAudit(0, 100), await t.store.auditHead())).ok).toBe(true);
+      } finally {
+        await t.cleanup();
+      }
+    });
+
     it('keeps the audit log append-only in the database itself', async () => {
       const t = await freshPostgresStore();
       try {
