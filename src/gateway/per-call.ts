@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { draft, type AuditDraft, type AuditEventType } from '../audit/event.ts';
 import type { Grant } from '../grants/grant.ts';
+import { frozenBy, frozenError } from '../grants/freeze.ts';
 import { liveGrant } from '../grants/live-grant.ts';
 import { storeCall } from '../grants/store-call.ts';
 import { OAuthError } from '../http/oauth-error.ts';
@@ -158,9 +159,13 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   const agent = deps.agents.lookup(grant.agent);
   // Both reads go out at once: on a store over the network (PostgreSQL) that is one round trip, not two.
   const blocked = storeCall(() => deps.store.isBlocked(grant.agent, grant.principal));
+  const freezes = storeCall(() => deps.store.activeFreezes());
   const recorded = storeCall(() => currentRisk(deps, grant.agent, agent?.risk ?? 'low', grant.principal));
-  recorded.catch(() => {}); // awaited below unless a refusal comes first
+  freezes.catch(() => {}); // both awaited below unless a refusal comes first
+  recorded.catch(() => {});
   if (await blocked) throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
+  const frozen = frozenBy(await freezes, grant);
+  if (frozen) throw frozenError(frozen);
 
   const resource = deps.resources.get(grant.resource);
   // Granted without a registration (a permit marked @unregistered("allow")): the same must hold now.

@@ -48,10 +48,11 @@ export class OAuthError extends Error {
   readonly code: OAuthErrorCode;
   readonly status: number;
   readonly extra: Record<string, string>;
-  constructor(code: OAuthErrorCode, description: string, extra: Record<string, string> = {}, cause?: unknown) {
+  /** `status` overrides the code's usual one where the standard code fits but its status does not (a freeze). */
+  constructor(code: OAuthErrorCode, description: string, extra: Record<string, string> = {}, cause?: unknown, status?: number) {
     super(description, cause === undefined ? undefined : { cause });
     this.code = code;
-    this.status = STATUS[code];
+    this.status = status ?? STATUS[code];
     this.extra = extra;
   }
 

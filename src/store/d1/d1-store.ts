@@ -41,6 +41,8 @@ import { d1ApprovalOperations } from './approval-operations.ts';
 import { d1CallLeaseOperations } from './call-lease-operations.ts';
 import { migrateD1 } from './migrate.ts';
 import { d1RiskOperations } from './risk-operations.ts';
+import { d1FreezeOperations } from './freeze-operations.ts';
+import type { Freeze } from '../../grants/freeze.ts';
 import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from '../sqlite/revocation-rows.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import { d1WriteOperations } from './write-operations.ts';
@@ -88,6 +90,7 @@ export class SqlStore implements Store {
   readonly #approvals: ReturnType<typeof d1ApprovalOperations>;
   readonly #callLeases: ReturnType<typeof d1CallLeaseOperations>;
   readonly #risk: ReturnType<typeof d1RiskOperations>;
+  readonly #freezes: ReturnType<typeof d1FreezeOperations>;
   readonly #maxWriteRows: number;
 
   constructor(db: SqlDatabase, opts: D1StoreOptions = {}) {
@@ -99,6 +102,7 @@ export class SqlStore implements Store {
     this.#approvals = d1ApprovalOperations(cx);
     this.#callLeases = d1CallLeaseOperations(cx);
     this.#risk = d1RiskOperations(cx);
+    this.#freezes = d1FreezeOperations(cx);
   }
 
   async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
@@ -327,6 +331,18 @@ export class SqlStore implements Store {
 
   async auditHead(): Promise<{ seq: number; hash: string } | null> {
     return toHead(await this.#db.prepare(HEAD_SQL).first<AuditHead>());
+  }
+
+  async freeze(freeze: Freeze, event: AuditDraft): Promise<void> {
+    await this.#freezes.freeze(freeze, event);
+  }
+
+  async liftFreeze(id: string, by: string, time: number, event: AuditDraft): Promise<boolean> {
+    return this.#freezes.liftFreeze(id, by, time, event);
+  }
+
+  async activeFreezes(): Promise<Freeze[]> {
+    return this.#freezes.activeFreezes();
   }
 
   async ping(): Promise<void> {
