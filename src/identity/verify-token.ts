@@ -1,6 +1,7 @@
 import { errors, jwtVerify } from 'jose';
 import type { CryptoKey, JWTPayload, JWTVerifyOptions } from 'jose';
 import type { CompiledIssuer } from './compile-issuer.ts';
+import { checkExplicitType } from './explicit-type.ts';
 import { IdentityError } from './identity-error.ts';
 import type { InspectedToken } from './inspect-token.ts';
 import { fromJoseError } from './map-jose-error.ts';
@@ -51,8 +52,8 @@ export async function verifyWithIssuer(
     clockTolerance: opts.clockSkewSeconds,
     requiredClaims: [...(isSet ? REQUIRED_CLAIMS.signals : REQUIRED_CLAIMS.identity)],
     currentDate: new Date(nowMs),
-    ...(cfg.typ !== undefined ? { typ: cfg.typ } : {}),
   };
+  checkExplicitType(inspected.header.typ, cfg.typ, cfg.kind);
   const payload = await verifyJose(token, issuer, options);
 
   // jose has checked exp/nbf and the types of iat/nbf/exp; what follows it does not do.
