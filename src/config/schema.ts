@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACTION_CLASSES } from '../grants/action-class.ts';
 import { parseDuration } from './duration.ts';
 import { mcpSection } from './mcp-schema.ts';
+import { ASSERTABLE_CLAIMS } from '../identity/vouched-claims.ts';
 
 const duration = z
   .union([z.string(), z.number()])
@@ -103,6 +104,8 @@ const trustedIssuer = z
       .min(1),
     /** the `typ` header this issuer always sets (e.g. "JWT", "at+jwt"); checked when given */
     typ: z.string().optional(),
+    /** human issuers: the claims about a person this issuer may vouch for in approvals and signals (default none) */
+    asserts: z.array(z.enum(ASSERTABLE_CLAIMS)).max(ASSERTABLE_CLAIMS.length).default([]),
     /** SPIFFE trust domains whose IDs this issuer may assert as `sub` (workload issuers) */
     spiffe_trust_domains: z.array(z.string().min(1)).max(64).optional(),
     /** signals transmitters: the names of the human and workload issuers whose subjects this one may name (default: all) */
@@ -166,7 +169,7 @@ const approvals = z
   .object({
     /** how long a request may wait for its human; never longer than the grant or task it serves */
     ttl: duration.default(900),
-    /** `group:NAME` approvers: the humans (iss#sub or verified email) in each group */
+    /** `group:NAME` approvers: the humans in each group (iss#sub, an email an issuer that asserts `email` verified, or `<issuer name>:<group>` for that issuer's group) */
     groups: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.array(z.string().min(1).max(320)).max(1000)).default({}),
     /** told about every approval that starts waiting; the body is signed with `secret` (HMAC-SHA256) */
     webhook: z
@@ -229,6 +232,7 @@ export const configSchema = z
       names.add(t.name);
     });
     c.trust.issuers.forEach((t, i) => {
+      if (t.asserts.length > 0 && t.kind !== 'human') ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'asserts'], message: 'only human issuers vouch for a person\'s email or groups' });
       if (!t.speaks_for) return;
       if (t.kind !== 'signals') ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'speaks_for'], message: 'only signals transmitters speak for other issuers' });
       t.speaks_for.forEach((name, j) => {

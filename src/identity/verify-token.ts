@@ -7,6 +7,7 @@ import type { InspectedToken } from './inspect-token.ts';
 import { fromJoseError } from './map-jose-error.ts';
 import { parseSpiffeId, type SpiffeId } from './spiffe-id.ts';
 import type { VerifiedToken } from './verified-token.ts';
+import { vouchedClaims } from './vouched-claims.ts';
 
 /**
  * Longest lifetime (exp − iat) accepted for any token. Workload and ID tokens live minutes to
@@ -78,6 +79,7 @@ export async function verifyWithIssuer(
     agentId: spiffeId ? spiffeId.toString() : `${cfg.issuer}#${subject}`,
     expiresAt: (exp ?? (iat ?? nowSec) + MAX_TOKEN_LIFETIME_SECONDS) * 1000,
     claims: payload,
+    vouched: vouchedClaims(payload, cfg.name, cfg.asserts),
   };
 }
 
