@@ -60,7 +60,7 @@ describe('POST /v1/credentials: serving', () => {
     expect(b.access_token).not.toBe(a.access_token);
     expect(h.upstream.issued).toHaveLength(2);
 
-    await h.form('/oauth/revoke', { token });
+    await h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await h.agentToken()}` });
     // The first credential is still within its 30 s life, so both are revoked upstream (the
     // revocation tries one at once; the worker does the rest).
     await runRevocationJobs(h.deps);
@@ -100,7 +100,7 @@ describe('POST /v1/credentials: refusals', () => {
     const h = await gatewayHarness();
     const token = await h.grantToken('up:files:read');
     expect((await h.call({ token, action: 'read' })).status).toBe(200);
-    expect((await h.form('/oauth/revoke', { token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
     const res = await h.call({ token, action: 'read' });
     const body = await res.json();
     expect(res.status).toBe(400);

@@ -122,7 +122,7 @@ describe('Worker (workerd, D1): per-call credentials for gateways', () => {
     expect((await call({ token: g.access_token, action: 'read' }, null)).status).toBe(401);
     expect((await call({ token: g.access_token, action: 'read' }, 'tgw_wrong-key-0123456789abcdef')).status).toBe(401);
 
-    expect((await h.form('/oauth/revoke', { token: g.access_token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token: g.access_token }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
     const dead = await call({ token: g.access_token, action: 'read' });
     expect(dead.status).toBe(400);
     expect(await dead.json()).toMatchObject({ error: 'invalid_grant' });
