@@ -35,6 +35,22 @@ const limits = z
   .strict()
   .prefault({});
 
+/** Node's HTTP server (src/node/http-limits.ts); on Workers the platform holds connections. */
+const connections = z
+  .object({
+    /** open connections at most; more are closed as they arrive */
+    max: z.number().int().min(1).max(1_000_000).default(1024),
+    /** the request line and headers must arrive within this (slowloris) */
+    headers_timeout: duration.default(10),
+    /** the whole request, body included, must arrive within this; the response is not bounded by it */
+    request_timeout: duration.default(30),
+    /** an idle keep-alive connection is closed after this */
+    keep_alive_timeout: duration.default(5),
+  })
+  .strict()
+  .refine((c) => c.headers_timeout >= 1 && c.request_timeout >= 1 && c.keep_alive_timeout >= 1, { message: 'timeouts are at least 1s' })
+  .prefault({});
+
 const server = z
   .object({
     issuer: url,
@@ -45,6 +61,7 @@ const server = z
     /** subjects (SPIFFE IDs or iss#sub) of workload tokens allowed to call introspection; admins always may */
     introspection_callers: z.array(z.string().min(1)).max(1000).default([]),
     limits,
+    connections,
     sweep_interval: duration.default(15),
     job_interval: duration.default(5),
     revocation_batch: z.number().int().min(1).max(50_000).default(250),
