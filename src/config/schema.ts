@@ -35,6 +35,28 @@ const limits = z
   .strict()
   .prefault({});
 
+/** A token bucket: `burst` at once, refilled at `per_minute`; `per_minute: 0` turns the rule off. */
+const rate = (per_minute: number, burst: number) =>
+  z
+    .object({ per_minute: z.number().int().min(0).max(10_000_000).default(per_minute), burst: z.number().int().min(1).max(1_000_000).default(burst) })
+    .strict()
+    .prefault({});
+
+/** Per-identity quotas by endpoint class (src/quotas/); generous defaults, in memory per node. */
+const quotas = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** most buckets kept per rule; the least recently used is dropped past it */
+    max_keys: z.number().int().min(100).max(10_000_000).default(100_000),
+    token: z.object({ agent: rate(1200, 300), principal: rate(1200, 300) }).strict().prefault({}),
+    call: z.object({ agent: rate(60_000, 5000), principal: rate(60_000, 5000) }).strict().prefault({}),
+    approval: z.object({ agent: rate(30, 10) }).strict().prefault({}),
+    /** requests that did not authenticate (401, or an identity token refused), per client address */
+    unauthenticated: z.object({ address: rate(300, 100) }).strict().prefault({}),
+  })
+  .strict()
+  .prefault({});
+
 /** Node's HTTP server (src/node/http-limits.ts); on Workers the platform holds connections. */
 const connections = z
   .object({
@@ -62,6 +84,7 @@ const server = z
     introspection_callers: z.array(z.string().min(1)).max(1000).default([]),
     limits,
     connections,
+    quotas,
     sweep_interval: duration.default(15),
     job_interval: duration.default(5),
     revocation_batch: z.number().int().min(1).max(50_000).default(250),
@@ -188,6 +211,9 @@ const approvals = z
     ttl: duration.default(900),
     /** `group:NAME` approvers: the humans in each group (iss#sub, an email an issuer that asserts `email` verified, or `<issuer name>:<group>` for that issuer's group) */
     groups: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.array(z.string().min(1).max(320)).max(1000)).default({}),
+    /** waiting (pending, unexpired) approvals an agent may have open at once, and per task; past them 429 */
+    max_pending_per_agent: z.number().int().min(1).max(100).default(20),
+    max_pending_per_task: z.number().int().min(1).max(20).default(5),
     /** told about every approval that starts waiting; the body is signed with `secret` (HMAC-SHA256) */
     webhook: z
       .object({

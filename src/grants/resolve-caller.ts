@@ -93,7 +93,8 @@ async function verifyInput(deps: Deps, token: string, name: string, kinds: ('wor
     if (e instanceof IdentityError) {
       if (e.code === 'keys_unavailable') throw new OAuthError('temporarily_unavailable', `${name}: issuer keys unavailable`);
       if (e.code === 'token_too_large') throw new OAuthError('payload_too_large', `${name} is too large`);
-      throw new OAuthError(refusal, `${name}: ${e.code}`);
+      // The cause marks it as an identity that did not verify (the address quota counts those).
+      throw new OAuthError(refusal, `${name}: ${e.code}`, {}, e);
     }
     throw e;
   }
