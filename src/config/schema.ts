@@ -46,7 +46,7 @@ const rate = (per_minute: number, burst: number) =>
 const quotas = z
   .object({
     enabled: z.boolean().default(true),
-    /** most buckets kept per rule; the least recently used is dropped past it */
+    /** most buckets kept per rule; the oldest is dropped past it (that key starts a fresh burst) */
     max_keys: z.number().int().min(100).max(10_000_000).default(100_000),
     token: z.object({ agent: rate(1200, 300), principal: rate(1200, 300) }).strict().prefault({}),
     call: z.object({ agent: rate(60_000, 5000), principal: rate(60_000, 5000) }).strict().prefault({}),

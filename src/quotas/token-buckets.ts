@@ -13,8 +13,8 @@ interface Bucket {
 /**
  * Token buckets by key, in memory: each key may spend `burst` at once and regains `per_minute`
  * a minute. `take` costs a Map lookup and a little arithmetic (the per-call path calls it on every
- * call). At most `maxKeys` buckets are kept; past that the longest-untouched is dropped, which at
- * worst hands that key a fresh burst, never refuses someone wrongly.
+ * call). At most `maxKeys` buckets are kept; past that the oldest is dropped, which at worst hands
+ * that key a fresh burst, never refuses someone wrongly.
  */
 export class TokenBuckets {
   readonly #rule: RateRule;
@@ -57,12 +57,10 @@ export class TokenBuckets {
     if (b) {
       b.tokens = Math.min(this.#rule.burst, b.tokens + Math.max(0, now - b.at) * this.#perMs);
       b.at = now;
-      // Re-inserting keeps the Map in least-recently-used order for eviction.
-      this.#buckets.delete(key);
-    } else {
-      if (this.#buckets.size >= this.#maxKeys) this.#buckets.delete(this.#buckets.keys().next().value!);
-      b = { tokens: this.#rule.burst, at: now };
+      return b;
     }
+    if (this.#buckets.size >= this.#maxKeys) this.#buckets.delete(this.#buckets.keys().next().value!);
+    b = { tokens: this.#rule.burst, at: now };
     this.#buckets.set(key, b);
     return b;
   }
