@@ -75,7 +75,7 @@ describe('approvers are bound to the issuer that vouches for them', () => {
   });
 
   it('config refuses asserts on an issuer that is not human', async () => {
-    await expect(harness({ configPatch: (c) => (c.trust.issuers[0].asserts = ['email']) })).rejects.toThrow(/asserts/);
+    await expect(harness({ configPatch: (c) => (c.trust.issuers[0].asserts = ['email']) })).rejects.toThrow(/only human issuers vouch/);
   });
 });
 

@@ -48,6 +48,9 @@ describe('RFC 7009 §2.1: revocation by the client the token was issued to', () 
   it('the agent it was issued to revokes it, with an RFC 7523 client assertion or its workload token as bearer', async () => {
     const one = await grantOf('owner');
     const two = await grantOf('owner', { task_id: 't-owner-2' });
+    // Another agent's attempt first: nothing happens.
+    await revokeAs(one.access_token, {}, { client_assertion_type: ASSERTION, client_assertion: await h.agentToken('thief') });
+    expect(await status(one.grant_id)).toBe('active');
     expect((await revokeAs(one.access_token, {}, { client_assertion_type: ASSERTION, client_assertion: await h.agentToken('owner') })).status).toBe(200);
     expect((await revokeAs(two.access_token, bearer(await h.agentToken('owner')))).status).toBe(200);
     expect(await status(one.grant_id)).toBe('revoked');
@@ -63,9 +66,12 @@ describe('RFC 7009 §2.1: revocation by the client the token was issued to', () 
     expect(await status(body.grant_id)).toBe('revoked');
   });
 
-  it('gateways and admins revoke any token', async () => {
+  it('gateways and admins revoke any token; an agent only its own', async () => {
     const a = await grantOf('one');
     const b = await grantOf('two');
+    await revokeAs(a.access_token, bearer(await h.agentToken('two')));
+    await revokeAs(b.access_token, bearer(await h.agentToken('one')));
+    expect([await status(a.grant_id), await status(b.grant_id)]).toEqual(['active', 'active']);
     expect((await revokeAs(a.access_token, bearer(GATEWAY_KEY))).status).toBe(200);
     expect((await revokeAs(b.access_token, bearer(ADMIN_KEY))).status).toBe(200);
     expect(await status(a.grant_id)).toBe('revoked');
