@@ -15,11 +15,15 @@ const UNSAFE: Record<string, string> = {
 const RAW_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('a hostile agent cannot put control or bidi characters in what a human reads', () => {
-  it.each(Object.entries(UNSAFE))('intent with %s is refused', async (_name, c) => {
+  it('an intent with any of them is refused (TAB, CR, LF and the bidi controls included)', async () => {
     const h = await harness();
-    const res = await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:read', intent: `fix typo${c}APPROVE ALL` });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('intent') });
+    for (const [name, c] of Object.entries(UNSAFE)) {
+      const res = await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:read', intent: `fix typo${c}APPROVE ALL` });
+      expect(res.status, name).toBe(400);
+      expect(await res.json(), name).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('intent') });
+    }
+    // Plain text with spaces and non-Latin letters is fine.
+    expect((await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:read', intent: 'résumé der Q3-Berichte, 第三季度' })).status).toBe(200);
   });
 
   it('task ids and per-call tool names refuse each of them too, on /v1/credentials and AuthZEN', async () => {
