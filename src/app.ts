@@ -3,7 +3,7 @@ import type { Deps } from './deps.ts';
 import { requestIdFrom, type AppEnv } from './http/env.ts';
 import { OAuthError } from './http/oauth-error.ts';
 import { RequestMetrics } from './metrics/registry.ts';
-import { addressQuota } from './http/client-address.ts';
+import { addressQuota } from './http/address-quota.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
 import { registerAudit } from './http/routes/audit.ts';
 import { registerCredentials } from './http/routes/credentials.ts';
