@@ -3,6 +3,7 @@ import type { Deps } from './deps.ts';
 import { requestIdFrom, type AppEnv } from './http/env.ts';
 import { OAuthError } from './http/oauth-error.ts';
 import { RequestMetrics } from './metrics/registry.ts';
+import { addressQuota } from './http/address-quota.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
 import { registerAudit } from './http/routes/audit.ts';
 import { registerCredentials } from './http/routes/credentials.ts';
@@ -35,6 +36,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     c.header('x-content-type-options', 'nosniff');
     metrics.observe(c.req.method, routeOf(c.req.matchedRoutes), c.res.status, (performance.now() - start) / 1000);
   });
+  app.use('*', addressQuota(deps));
   for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerFreeze, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials, registerMcp, registerAuthorize, registerAuthzen]) {
     register(app, deps);
   }

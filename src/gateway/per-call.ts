@@ -5,6 +5,7 @@ import { frozenBy, frozenError } from '../grants/freeze.ts';
 import { liveGrant } from '../grants/live-grant.ts';
 import { storeCall } from '../grants/store-call.ts';
 import { OAuthError } from '../http/oauth-error.ts';
+import { QuotaExceeded } from '../quotas/quota-exceeded.ts';
 import { actDepth } from '../identity/delegation.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
 import { decideAction } from '../policy/decide-action.ts';
@@ -80,7 +81,8 @@ async function audited<T>(deps: Deps, parts: PerCallParts, rec: CallRecord, run:
   try {
     served = await run(rec);
   } catch (e) {
-    if (!(e instanceof OAuthError)) throw e;
+    // A quota refusal is back-pressure, not a decision: counted in /metrics, never one audit row per refused call.
+    if (!(e instanceof OAuthError) || e instanceof QuotaExceeded) throw e;
     const refusal = eventFor(deps, rec, refusalType(e), e.status < 500 ? refusalDecision(e) : null, reasonOf(e), {});
     if (e.status >= 500) {
       await parts.audit(refusal).catch(() => undefined); // the store may be what failed
@@ -143,6 +145,9 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   const check = await parts.checkToken(call.token);
   if (check.refusal) throw new OAuthError('invalid_grant', `grant token refused: ${check.refusal}`);
   const now = deps.now();
+  // Charged to the agent the grant is for (and the human it acts for), before any store read.
+  const { client_id: agentId, sub } = check.claims;
+  deps.quotas.charge('call', { agent: agentId, principal: sub !== agentId ? sub : null }, now);
   const grant = await storeCall(() => liveGrant(deps.store, check.claims.grant_id, now));
   if (!grant) {
     parts.credentials.forget(check.claims.grant_id, ['read', 'write', 'delete', 'admin']);

@@ -31,6 +31,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
   const req = parseExchangeRequest(params, limits);
   const caller = await resolveCaller(deps, req.subjectToken, req.actorToken, { assertion: req.grantType === JWT_BEARER_GRANT });
   checkDepth(caller.act, limits.max_delegation_depth);
+  deps.quotas.charge('token', { agent: caller.agentId, principal: caller.principal }, deps.now());
   // RFC 8707: a `resource` naming an MCP server's canonical URI stands for that server's catalog
   // resource, and the grant token's audience is exactly that URI (nothing broader).
   const mcp = req.resource !== undefined ? mcpTargets(deps.config).get(req.resource) : undefined;

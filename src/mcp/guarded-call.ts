@@ -6,6 +6,8 @@ import { argumentsDigest } from './arguments-digest.ts';
 import { CallRefused, type CallAuthority, type InboundGrant } from './call-authority.ts';
 import { classify, type CatalogKind } from './catalog.ts';
 import type { Upstreams } from './upstream.ts';
+import { inertText } from '../lib/inert-text.ts';
+import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../lib/unsafe-text.ts';
 
 /** What the gateway shares across requests. */
 export interface GatewayCore {
@@ -34,12 +36,10 @@ export interface Refusal {
 export type Guarded<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
 
 const METHOD: Record<CatalogKind, string> = { tool: 'tools/call', resource: 'resources/read', prompt: 'prompts/get' };
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /** A name an agent sent, fit for an audit line or a message: no control characters, bounded. */
 export function printable(name: string): string {
-  return name.replace(CONTROL, '?').slice(0, 200);
+  return inertText(name, 200);
 }
 
 /**
@@ -63,6 +63,7 @@ export async function guardedCall<T>(core: GatewayCore, scope: CallScope, kind: 
   } catch (e) {
     return refuse(`the arguments are not JSON Tollgate can digest (${(e as Error).message})`, c?.action ?? null, null);
   }
+  if (hasUnsafeText(name)) return refuse(`the ${kind} name ${UNSAFE_TEXT_MESSAGE}: denied`, c?.action ?? null, digest);
   if (!c) return refuse(`${kind} ${printable(name)} is not classified in Tollgate's catalog for this server: denied`, null, digest);
 
   const key = ApprovalMemory.key(grant.grantId, tool, digest);

@@ -76,7 +76,7 @@ describe('JWT bearer grant (RFC 7523) for workload identity', () => {
     expect(grant).toMatchObject({ status: 'active', agent: 'spiffe://example.org/agent/jb-1', task_id: 'task-jb' });
     const audit = (await (await h.adminRequest('/v1/audit?after=0&limit=10000')).text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(audit.filter((e) => e.grant_id === body.grant_id).map((e) => e.type)).toEqual(['grant.issuing', 'grant.active']);
-    expect((await h.form('/oauth/revoke', { token: body.access_token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token: body.access_token }, { authorization: `Bearer ${await h.agentToken('jb-1')}` })).status).toBe(200);
     const intro = await (await h.adminRequest('/oauth/introspect', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${body.access_token}` })).json();
     expect(intro).toEqual({ active: false });
   });

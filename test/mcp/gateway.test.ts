@@ -213,7 +213,7 @@ describe('grant end', () => {
     expect(who.env_keys).not.toContain('TOLLGATE_CONFIG');
     expect(alive(who.pid)).toBe(true);
 
-    expect((await m.h.form('/oauth/revoke', { token })).status).toBe(200);
+    expect((await m.h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await m.h.agentToken()}` })).status).toBe(200);
     // The watcher stops the process without any further call.
     await until(() => !alive(who.pid));
     const res = await rawCall(token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, {}, LOCAL_URI);

@@ -5,10 +5,11 @@ import { storeCall } from '../../grants/store-call.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { readJson } from '../read-body.ts';
+import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../../lib/unsafe-text.ts';
 
 const id = z.string().min(1).max(2048);
-// A reason is read by people on call: printable text only.
-const reason = z.string().min(1).max(500).regex(/^[^\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/u, 'no control or bidi characters');
+// A reason is read by people on call, on the console and in the audit log: one inert line.
+const reason = z.string().min(1).max(500).refine((s) => !hasUnsafeText(s), UNSAFE_TEXT_MESSAGE);
 
 const body = z.object({ reason, agent: id.optional(), owner: id.optional(), resource: id.optional(), provider: id.optional() }).strict();
 
