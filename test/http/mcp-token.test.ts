@@ -12,7 +12,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await harness({
     configPatch: (c) => {
-      c.approvals = { ttl: '10m', groups: { 'team-a': ['bob@example.com'] } };
+      c.approvals = { ttl: '10m', groups: { 'team-a': ['https://idp.example#bob'] } };
       c.mcp = {
         servers: {
           reports: { resource: 'demo:reports', upstream: { builtin: 'demo' }, tools: { get: { action: 'read' } } },
