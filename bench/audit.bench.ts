@@ -24,7 +24,8 @@ const PER_MILLION = 1_000_000;
  * pass timed).
  */
 export async function benchAudit(opts: { calls: number }) {
-  const h = await harness(await gatewayConfig());
+  // Quotas off: this measures the log's bytes, not a per-agent budget refusing the sample.
+  const h = await harness(await gatewayConfig({ quotasOff: true }));
   h.clock.now = Date.now();
   const tokens = await grantTokens(h, 32);
   const db = (h.deps.store as unknown as { db: Database.Database }).db;

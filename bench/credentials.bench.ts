@@ -41,16 +41,32 @@ export async function benchCredentials(opts: { rounds: number; calls: number; in
     const res = await bare.request('/v1/credentials', { method: 'POST', headers, body: body(i) });
     await res.arrayBuffer();
   };
+  // The same Tollgate with quotas off (they are on by default): what the per-identity check costs a call.
+  const off = await harness(await gatewayConfig({ quotasOff: true }));
+  off.clock.now = Date.now();
+  const offTick = setInterval(() => (off.clock.now = Date.now()), 50);
+  const offTokens = await grantTokens(off, 64);
+  const offBody = (i: number) => JSON.stringify({ token: offTokens[i % offTokens.length]!, action: 'read', tool: 'reports.get', arguments_digest: 'sha256:' + 'ab'.repeat(32) });
+  const quotasOffCall = async (i: number) => {
+    const res = await off.app.request('/v1/credentials', { method: 'POST', headers, body: offBody(i) });
+    if (res.status !== 200) failures++;
+    await res.arrayBuffer();
+  };
 
   // Throughput, interleaved.
-  for (const fn of [perCall, bareCall]) await throughput(fn, Math.min(opts.calls, 500), opts.inFlight);
-  const rps: Record<string, number[]> = { per_call: [], bare_hono: [] };
+  for (const fn of [perCall, bareCall, quotasOffCall]) await throughput(fn, Math.min(opts.calls, 500), opts.inFlight);
+  const rps: Record<string, number[]> = { per_call: [], bare_hono: [], quotas_off: [] };
   for (let r = 0; r < opts.rounds; r++) {
     rps.per_call!.push(await throughput(perCall, opts.calls, opts.inFlight));
     rps.bare_hono!.push(await throughput(bareCall, opts.calls, opts.inFlight));
+    rps.quotas_off!.push(await throughput(quotasOffCall, opts.calls, opts.inFlight));
   }
   const perCallRps = median(rps.per_call!);
   const bareRps = median(rps.bare_hono!);
+  const quotasOffRps = median(rps.quotas_off!);
+  clearInterval(offTick);
+  await off.deps.store.close();
+  const chargeNs = quotaChargeNs(h);
 
   // Latency, one call at a time.
   const baseline = await latencies(perCall, opts.latencyCalls);
@@ -67,6 +83,9 @@ export async function benchCredentials(opts: { rounds: number; calls: number; in
     per_call_rps: Math.round(perCallRps),
     bare_hono_rps: Math.round(bareRps),
     per_call_vs_bare_hono: round(perCallRps / bareRps, 2),
+    per_call_quotas_off_rps: Math.round(quotasOffRps),
+    per_call_quotas_on_vs_off: round(perCallRps / quotasOffRps, 2),
+    quota_charge_ns: round(chargeNs),
     p50_us: round(percentile(baseline, 0.5) * 1000),
     p99_us: round(baseP99 * 1000),
     mass_revocation_grants: opts.massCount,
@@ -78,9 +97,24 @@ export async function benchCredentials(opts: { rounds: number; calls: number; in
   };
 }
 
-export async function gatewayConfig() {
+export async function gatewayConfig(o: { quotasOff?: boolean } = {}) {
   const hash = await sha256Hex(GATEWAY_KEY);
-  return { configPatch: (c: Record<string, any>) => void (c.trust.gateway_key_hashes = [hash]) };
+  return {
+    configPatch: (c: Record<string, any>) => {
+      c.trust.gateway_key_hashes = [hash];
+      if (o.quotasOff) c.server.quotas = { enabled: false };
+    },
+  };
+}
+
+/** One per-call quota charge (agent and principal buckets) on its own, over 64 agents, in nanoseconds. */
+function quotaChargeNs(h: Harness): number {
+  const agents = Array.from({ length: 64 }, (_, i) => ({ agent: `spiffe://example.org/agent/q-${i}`, principal: i % 2 ? `https://idp.example#p-${i}` : null }));
+  const n = 200_000;
+  const t0 = performance.now();
+  // A clock that moves a little each call keeps the buckets refilling, as in steady traffic.
+  for (let i = 0; i < n; i++) h.deps.quotas.charge('call', agents[i & 63]!, 1_000_000 + i);
+  return ((performance.now() - t0) * 1e6) / n;
 }
 
 export async function grantTokens(h: Harness, n: number): Promise<string[]> {

@@ -57,6 +57,7 @@ const goals = {
     results.signals['session-revoked'].longest_stall_ms <= 50 && results.signals['credential-change'].longest_stall_ms <= 50,
   'per-call >= 0.6x bare Hono': results.credentials.per_call_vs_bare_hono >= 0.6,
   'per-call p99 <= 250 us': results.credentials.p99_us <= 250,
+  'per-call with quotas on >= 0.95x quotas off': results.credentials.per_call_quotas_on_vs_off >= 0.95,
   'per-call p99 during 100k revocation <= 2x baseline': results.credentials.during_revocation_p99_vs_baseline <= 2,
   'no stall > 50 ms during per-call + revocation': results.credentials.during_revocation_longest_stall_ms <= 50,
   ...(pgr

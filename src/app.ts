@@ -3,6 +3,7 @@ import type { Deps } from './deps.ts';
 import { requestIdFrom, type AppEnv } from './http/env.ts';
 import { OAuthError } from './http/oauth-error.ts';
 import { RequestMetrics } from './metrics/registry.ts';
+import { addressQuota } from './http/address-quota.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
 import { registerAudit } from './http/routes/audit.ts';
 import { registerCredentials } from './http/routes/credentials.ts';
@@ -20,6 +21,7 @@ import { registerWellKnown } from './http/routes/well-known.ts';
 import { registerMcp } from './http/routes/mcp.ts';
 import { registerAuthorize } from './http/routes/authorize.ts';
 import { registerAuthzen } from './http/routes/authzen.ts';
+import { registerFreeze } from './http/routes/freeze.ts';
 
 /** The whole HTTP surface; every dependency comes in through `deps`, so Node and Workers share it. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -34,7 +36,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     c.header('x-content-type-options', 'nosniff');
     metrics.observe(c.req.method, routeOf(c.req.matchedRoutes), c.res.status, (performance.now() - start) / 1000);
   });
-  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials, registerMcp, registerAuthorize, registerAuthzen]) {
+  app.use('*', addressQuota(deps));
+  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerFreeze, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials, registerMcp, registerAuthorize, registerAuthzen]) {
     register(app, deps);
   }
   const health = storeHealth(deps);

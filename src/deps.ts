@@ -8,6 +8,7 @@ import type { Provider } from '../providers/provider.ts';
 import type { Store } from './store/store.ts';
 import type { UpstreamConnector } from './mcp/upstream.ts';
 import type { InboundGrant } from './mcp/call-authority.ts';
+import type { Quotas } from './quotas/quotas.ts';
 
 /** Everything the core needs, injected: the same core runs on Node and Workers with different edges. */
 export interface Deps {
@@ -21,6 +22,13 @@ export interface Deps {
   grantTokens: Provider;
   resources: ReadonlyMap<string, ResourceConfig>;
   agents: AgentRegistry;
+  /** per-identity quotas (in memory on this node or isolate) */
+  quotas: Quotas;
+  /**
+   * The client's network address for quotas on unauthenticated requests, from what the edge knows
+   * (Node: the socket; Workers: cf-connecting-ip). Absent or null: no address quota applies.
+   */
+  clientAddress?: (req: Request, env: unknown) => string | null;
   now: () => number;
   log: Logger;
   /**

@@ -1,5 +1,7 @@
 // Structured JSON-lines logging. Values are stripped of control characters so a hostile
 // claim or parameter cannot forge log lines; callers pass fingerprints, never secrets.
+import { inertJson } from './lib/inert-json.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -11,7 +13,7 @@ export function createLogger(write: (line: string) => void, minLevel: LogLevel =
   return {
     log(level, msg, fields = {}) {
       if (order[level] < order[minLevel]) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level, msg: clean(msg), ...sanitize(fields) }));
+      write(inertJson({ time: new Date().toISOString(), level, msg: clean(msg), ...sanitize(fields) }));
     },
   };
 }

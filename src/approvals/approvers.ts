@@ -1,24 +1,19 @@
 import type { Config } from '../config/schema.ts';
 import type { VerifiedToken } from '../identity/trust-registry.ts';
-import { verifiedEmail } from '../signals/principal-email.ts';
 import type { Approval } from './approval.ts';
-
-const MAX_GROUPS_CLAIM = 256;
 
 /** A human approver as their verified token describes them. */
 export interface Human {
   /** `iss#sub`, the id approvals record */
   id: string;
-  /** lower-cased; only when the issuer did not say it is unverified */
+  /** lower-cased; only what the issuer may vouch for (identity/vouched-claims.ts) */
   email: string | null;
-  /** the token's `groups` claim */
+  /** `<issuer name>:<group>`, only from an issuer that may vouch for groups */
   groups: string[];
 }
 
 export function humanFrom(t: VerifiedToken): Human {
-  const c = t.claims;
-  const groups = Array.isArray(c.groups) ? c.groups.slice(0, MAX_GROUPS_CLAIM).filter((g): g is string => typeof g === 'string') : [];
-  return { id: `${t.issuer}#${t.subject}`, email: verifiedEmail(c), groups };
+  return { id: `${t.issuer}#${t.subject}`, email: t.vouched.email, groups: t.vouched.groups };
 }
 
 /**
@@ -41,8 +36,9 @@ export function resolveApprovers(
 
 /**
  * The rules of `approval` this human may answer. An approver entry names a human by `iss#sub`
- * or verified email, or a group (`group:NAME`, or an owner that is a team): membership comes
- * from config `approvals.groups` or the token's `groups` claim.
+ * or by an email a vouching issuer verified, or a group (`group:NAME`, or an owner that is a
+ * team): membership comes from config `approvals.groups`, or, for a group named with its issuer
+ * (`<issuer name>:<group>`), from the `groups` claim of that issuer alone.
  */
 export function rulesFor(approval: Pick<Approval, 'rules' | 'approvers'>, human: Human, groups: Config['approvals']['groups']): string[] {
   return approval.rules.filter((rule) => (approval.approvers[rule] ?? []).some((entry) => names(entry, human, groups)));
@@ -52,7 +48,8 @@ function names(entry: string, h: Human, groups: Config['approvals']['groups']): 
   if (entry === h.id) return true;
   if (h.email !== null && entry.toLowerCase() === h.email) return true;
   const group = entry.startsWith('group:') ? entry.slice('group:'.length) : entry;
+  // h.groups are `<issuer name>:<group>`: only an entry naming that issuer's group matches one.
   if (h.groups.includes(group)) return true;
   const members = Object.hasOwn(groups, group) ? groups[group]! : [];
-  return members.some((m) => m === h.id || (h.email !== null && m.toLowerCase() === h.email));
+  return members.some((m) => m === h.id || (h.email !== null && m.toLowerCase() === h.email) || h.groups.includes(m));
 }

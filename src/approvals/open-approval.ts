@@ -7,6 +7,7 @@ import { storeCall } from '../grants/store-call.ts';
 import { OAuthError } from '../http/oauth-error.ts';
 import { newApprovalId, type Approval, type ApprovalKind } from './approval.ts';
 import { resolveApprovers } from './approvers.ts';
+import { foldOrAdmit } from './pending-approvals.ts';
 import { notifyApprovalWaiting } from './webhook.ts';
 
 export interface NewApproval {
@@ -27,12 +28,15 @@ export interface NewApproval {
 }
 
 /**
- * Open a request for a human decision and tell the webhook. Fails closed with access_denied when
+ * Open a request for a human decision and tell the webhook; a repeat of one still waiting is
+ * that one, and too many waiting is 429 (pending-approvals.ts). Fails closed with access_denied when
  * a rule names nobody who could answer it (`principal` without a delegating human).
  */
 export async function openApproval(deps: Deps, n: NewApproval): Promise<Approval> {
-  const now = deps.now();
   const g = n.grant;
+  const folded = await foldOrAdmit(deps, { kind: n.kind, agent: g.agent, task_id: g.task_id, requestHash: n.requestHash });
+  if (folded) return folded;
+  const now = deps.now();
   const rules = n.obligation.split(',').filter(Boolean);
   const approvers = resolveApprovers(rules, { owner: g.owner, agentApprovers: deps.agents.lookup(g.agent)?.approvers ?? [], principal: g.principal });
   const unanswerable = rules.filter((r) => approvers[r]!.length === 0);

@@ -1,6 +1,8 @@
 import type { Deps } from '../deps.ts';
 import type { Approval } from './approval.ts';
 import { approvalView } from './view.ts';
+import { inertJson } from '../lib/inert-json.ts';
+import { inertText } from '../lib/inert-text.ts';
 
 const ATTEMPTS = 3;
 const BACKOFF_MS = [0, 1000, 5000];
@@ -15,8 +17,9 @@ export async function notifyApprovalWaiting(deps: Deps, approval: Approval, slee
   const hook = deps.config.approvals.webhook;
   if (!hook) return false;
   const base = deps.config.server.issuer.replace(/\/$/, '');
-  const body = JSON.stringify({
+  const body = inertJson({
     type: 'approval.requested',
+    text: noticeText(approval),
     approval: approvalView(approval, deps.now()),
     links: {
       self: `${base}/v1/approvals/${approval.id}`,
@@ -47,6 +50,15 @@ export async function notifyApprovalWaiting(deps: Deps, approval: Approval, slee
     }
   }
   return false;
+}
+
+/** One line for a chat message; every part an agent or IdP chose is inert. */
+function noticeText(a: Approval): string {
+  const t = (s: string) => inertText(s, 512);
+  const who = a.principal ? `${t(a.agent)} (for ${t(a.principal)})` : t(a.agent);
+  const what = a.tool ? ` through ${t(a.tool)}` : '';
+  const why = a.intent ? `: "${t(a.intent)}"` : '';
+  return `${who} asks to ${a.actions.join(', ')} on ${t(a.resource)}${what}, task ${t(a.task_id)}${why}`;
 }
 
 export async function hmacHex(secret: string, message: string): Promise<string> {

@@ -22,6 +22,8 @@ export type AuditEventType =
   | 'signal.accepted'
   | 'signal.rejected'
   | 'risk.changed'
+  | 'freeze.started'
+  | 'freeze.lifted'
   // POST /v1/credentials: one event per gateway call, and the lease of a credential it issued.
   | 'credential.issued'
   | 'credential.denied'

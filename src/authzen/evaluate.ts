@@ -47,7 +47,8 @@ export async function evaluate(deps: Deps, gateway: string, e: Evaluation, reque
     }
     return await policyOnly(deps, gateway, e, resourceId, requestId);
   } catch (err) {
-    if (!(err instanceof OAuthError) || err.status >= 500) throw err;
+    // 5xx and 429 (a quota) are answers about Tollgate, not decisions: the PEP sees them as HTTP.
+    if (!(err instanceof OAuthError) || err.status >= 500 || err.status === 429) throw err;
     const approvalId = err.extra.approval_id;
     return {
       decision: false,

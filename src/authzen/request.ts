@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTION_CLASSES } from '../grants/action-class.ts';
+import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../lib/unsafe-text.ts';
 
 /**
  * OpenID AuthZEN Authorization API 1.0 requests, as Tollgate reads them (the MCP profile's
@@ -22,7 +23,7 @@ const action = z.object({ name: z.enum(ACTION_CLASSES), properties: z.record(z.s
 const resource = z.object({ type: text(64), id: text(2048), properties: z.record(z.string(), z.unknown()).optional() }).loose();
 
 const context = z.object({
-  tool: text(256).regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/).optional(),
+  tool: text(256).refine((v) => !hasUnsafeText(v), `tool ${UNSAFE_TEXT_MESSAGE}`).optional(),
   arguments_digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
   classification: z.string().regex(/^[\x21-\x7e]{1,64}$/).optional(),
   task_id: z.string().regex(/^[\x21-\x7e]{1,512}$/).optional(),

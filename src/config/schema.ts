@@ -3,6 +3,7 @@ import { ACTION_CLASSES } from '../grants/action-class.ts';
 import { parseDuration } from './duration.ts';
 import { mcpSection } from './mcp-schema.ts';
 import { auditSection } from './audit-schema.ts';
+import { ASSERTABLE_CLAIMS } from '../identity/vouched-claims.ts';
 
 const duration = z
   .union([z.string(), z.number()])
@@ -35,6 +36,44 @@ const limits = z
   .strict()
   .prefault({});
 
+/** A token bucket: `burst` at once, refilled at `per_minute`; `per_minute: 0` turns the rule off. */
+const rate = (per_minute: number, burst: number) =>
+  z
+    .object({ per_minute: z.number().int().min(0).max(10_000_000).default(per_minute), burst: z.number().int().min(1).max(1_000_000).default(burst) })
+    .strict()
+    .prefault({});
+
+/** Per-identity quotas by endpoint class (src/quotas/); generous defaults, in memory per node. */
+const quotas = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** most buckets kept per rule; the oldest is dropped past it (that key starts a fresh burst) */
+    max_keys: z.number().int().min(100).max(10_000_000).default(100_000),
+    token: z.object({ agent: rate(1200, 300), principal: rate(1200, 300) }).strict().prefault({}),
+    call: z.object({ agent: rate(60_000, 5000), principal: rate(60_000, 5000) }).strict().prefault({}),
+    approval: z.object({ agent: rate(30, 10) }).strict().prefault({}),
+    /** requests that did not authenticate (401, or an identity token refused), per client address */
+    unauthenticated: z.object({ address: rate(300, 100) }).strict().prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+/** Node's HTTP server (src/node/http-limits.ts); on Workers the platform holds connections. */
+const connections = z
+  .object({
+    /** open connections at most; more are closed as they arrive */
+    max: z.number().int().min(1).max(1_000_000).default(1024),
+    /** the request line and headers must arrive within this (slowloris) */
+    headers_timeout: duration.default(10),
+    /** the whole request, body included, must arrive within this; the response is not bounded by it */
+    request_timeout: duration.default(30),
+    /** an idle keep-alive connection is closed after this */
+    keep_alive_timeout: duration.default(5),
+  })
+  .strict()
+  .refine((c) => c.headers_timeout >= 1 && c.request_timeout >= 1 && c.keep_alive_timeout >= 1, { message: 'timeouts are at least 1s' })
+  .prefault({});
+
 const server = z
   .object({
     issuer: url,
@@ -45,6 +84,8 @@ const server = z
     /** subjects (SPIFFE IDs or iss#sub) of workload tokens allowed to call introspection; admins always may */
     introspection_callers: z.array(z.string().min(1)).max(1000).default([]),
     limits,
+    connections,
+    quotas,
     sweep_interval: duration.default(15),
     job_interval: duration.default(5),
     /** how often stale issuing rows, unfinished revocations (another node's too) and orphans are looked for */
@@ -115,6 +156,8 @@ const trustedIssuer = z
       .min(1),
     /** the `typ` header this issuer always sets (e.g. "JWT", "at+jwt"); checked when given */
     typ: z.string().optional(),
+    /** human issuers: the claims about a person this issuer may vouch for in approvals and signals (default none) */
+    asserts: z.array(z.enum(ASSERTABLE_CLAIMS)).max(ASSERTABLE_CLAIMS.length).default([]),
     /** SPIFFE trust domains whose IDs this issuer may assert as `sub` (workload issuers) */
     spiffe_trust_domains: z.array(z.string().min(1)).max(64).optional(),
     /** signals transmitters: the names of the human and workload issuers whose subjects this one may name (default: all) */
@@ -178,8 +221,11 @@ const approvals = z
   .object({
     /** how long a request may wait for its human; never longer than the grant or task it serves */
     ttl: duration.default(900),
-    /** `group:NAME` approvers: the humans (iss#sub or verified email) in each group */
+    /** `group:NAME` approvers: the humans in each group (iss#sub, an email an issuer that asserts `email` verified, or `<issuer name>:<group>` for that issuer's group) */
     groups: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.array(z.string().min(1).max(320)).max(1000)).default({}),
+    /** waiting (pending, unexpired) approvals an agent may have open at once, and per task; past them 429 */
+    max_pending_per_agent: z.number().int().min(1).max(100).default(20),
+    max_pending_per_task: z.number().int().min(1).max(20).default(5),
     /** told about every approval that starts waiting; the body is signed with `secret` (HMAC-SHA256) */
     webhook: z
       .object({
@@ -243,6 +289,7 @@ export const configSchema = z
       names.add(t.name);
     });
     c.trust.issuers.forEach((t, i) => {
+      if (t.asserts.length > 0 && t.kind !== 'human') ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'asserts'], message: 'only human issuers vouch for a person\'s email or groups' });
       if (!t.speaks_for) return;
       if (t.kind !== 'signals') ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'speaks_for'], message: 'only signals transmitters speak for other issuers' });
       t.speaks_for.forEach((name, j) => {

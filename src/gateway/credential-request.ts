@@ -3,6 +3,7 @@ import { isActionClass, type ActionClass } from '../grants/action-class.ts';
 import { OAuthError } from '../http/oauth-error.ts';
 import { readJson, safeName } from '../http/read-body.ts';
 import { APPROVAL_ID } from '../approvals/approval.ts';
+import { hasUnsafeText } from '../lib/unsafe-text.ts';
 
 /** The contract's bound on a POST /v1/credentials body. */
 export const MAX_CREDENTIAL_BODY_BYTES = 16_384;
@@ -26,8 +27,6 @@ const FIELDS = new Set(['token', 'action', 'resource', 'tool', 'arguments_digest
 const CLASSIFICATION = /^[\x21-\x7e]{1,64}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const RESOURCE = /^[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9._/-]+)*$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Reads and checks the body; anything malformed or out of bounds is 400 invalid_request. */
 export async function readCredentialRequest(req: Request, limits: Limits): Promise<CredentialRequest> {
@@ -52,7 +51,7 @@ export async function readCredentialRequest(req: Request, limits: Limits): Promi
     token,
     action,
     resource: optional(o, 'resource', (v) => v.length <= 256 && RESOURCE.test(v)),
-    tool: optional(o, 'tool', (v) => v.length <= 256 && !CONTROL.test(v)),
+    tool: optional(o, 'tool', (v) => v.length <= 256 && !hasUnsafeText(v)),
     argumentsDigest: optional(o, 'arguments_digest', (v) => DIGEST.test(v)),
     approvalId: optional(o, 'approval_id', (v) => APPROVAL_ID.test(v)),
     classification: optional(o, 'classification', (v) => CLASSIFICATION.test(v)),

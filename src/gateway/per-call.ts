@@ -1,9 +1,11 @@
 import type { Deps } from '../deps.ts';
 import { draft, type AuditDraft, type AuditEventType } from '../audit/event.ts';
 import type { Grant } from '../grants/grant.ts';
+import { frozenBy, frozenError } from '../grants/freeze.ts';
 import { liveGrant } from '../grants/live-grant.ts';
 import { storeCall } from '../grants/store-call.ts';
 import { OAuthError } from '../http/oauth-error.ts';
+import { QuotaExceeded } from '../quotas/quota-exceeded.ts';
 import { actDepth } from '../identity/delegation.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
 import { decideAction } from '../policy/decide-action.ts';
@@ -79,7 +81,8 @@ async function audited<T>(deps: Deps, parts: PerCallParts, rec: CallRecord, run:
   try {
     served = await run(rec);
   } catch (e) {
-    if (!(e instanceof OAuthError)) throw e;
+    // A quota refusal is back-pressure, not a decision: counted in /metrics, never one audit row per refused call.
+    if (!(e instanceof OAuthError) || e instanceof QuotaExceeded) throw e;
     const refusal = eventFor(deps, rec, refusalType(e), e.status < 500 ? refusalDecision(e) : null, reasonOf(e), {});
     if (e.status >= 500) {
       await parts.audit(refusal).catch(() => undefined); // the store may be what failed
@@ -142,6 +145,9 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   const check = await parts.checkToken(call.token);
   if (check.refusal) throw new OAuthError('invalid_grant', `grant token refused: ${check.refusal}`);
   const now = deps.now();
+  // Charged to the agent the grant is for (and the human it acts for), before any store read.
+  const { client_id: agentId, sub } = check.claims;
+  deps.quotas.charge('call', { agent: agentId, principal: sub !== agentId ? sub : null }, now);
   const grant = await storeCall(() => liveGrant(deps.store, check.claims.grant_id, now));
   if (!grant) {
     parts.credentials.forget(check.claims.grant_id, ['read', 'write', 'delete', 'admin']);
@@ -155,9 +161,17 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   if (grant.token_type !== TOKEN_TYPE.jwt) throw new OAuthError('invalid_grant', 'this grant was handed out as its upstream credential');
   if (call.resource !== null && call.resource !== grant.resource) throw new OAuthError('insufficient_scope', 'the grant is for another resource');
   if (!grant.actions.includes(call.action)) throw new OAuthError('insufficient_scope', `the grant does not allow ${call.action}`);
-  if (await storeCall(() => deps.store.isBlocked(grant.agent, grant.principal))) throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
-
   const agent = deps.agents.lookup(grant.agent);
+  // Both reads go out at once: on a store over the network (PostgreSQL) that is one round trip, not two.
+  const blocked = storeCall(() => deps.store.isBlocked(grant.agent, grant.principal));
+  const freezes = storeCall(() => deps.store.activeFreezes());
+  const recorded = storeCall(() => currentRisk(deps, grant.agent, agent?.risk ?? 'low', grant.principal));
+  freezes.catch(() => {}); // both awaited below unless a refusal comes first
+  recorded.catch(() => {});
+  if (await blocked) throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
+  const frozen = frozenBy(await freezes, grant);
+  if (frozen) throw frozenError(frozen);
+
   const resource = deps.resources.get(grant.resource);
   // Granted without a registration (a permit marked @unregistered("allow")): the same must hold now.
   if (!agent && grant.owner !== UNREGISTERED_OWNER) throw new OAuthError('access_denied', 'agent is no longer registered');
@@ -166,7 +180,7 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   if (!provider) throw new OAuthError('temporarily_unavailable', 'provider not available');
   if (provider.needsSubjectToken) throw new OAuthError('invalid_grant', "this resource's credential is the human's own: it cannot be issued per call");
 
-  const risk = await storeCall(() => currentRisk(deps, grant.agent, agent?.risk ?? 'low', grant.principal));
+  const risk = await recorded;
   const decision = decideAction(
     parts.policy,
     { agentId: grant.agent, owner: grant.owner, trustDomain: trustDomainOf(grant.agent), principal: grant.principal },

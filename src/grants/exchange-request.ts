@@ -1,6 +1,7 @@
 import { APPROVAL_ID } from '../approvals/approval.ts';
 import type { Limits } from '../config/schema.ts';
 import { OAuthError } from '../http/oauth-error.ts';
+import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../lib/unsafe-text.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -9,9 +10,6 @@ export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const SUPPORTED_GRANT_TYPES = [TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT] as const;
 const INPUT_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.jwt, TOKEN_TYPE.idToken, TOKEN_TYPE.accessToken];
 const TASK_ID = /^[\x21-\x7e]+$/;
-// Free text may hold tabs and newlines but no other control characters (they forge log lines).
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** The validated parameters of an RFC 8693 request. */
 export interface ExchangeRequest {
@@ -73,7 +71,8 @@ function parseCommon(p: ReadonlyMap<string, string>, limits: Limits): Omit<Excha
 
   const intent = p.get('intent') ?? '';
   if (intent.length > limits.max_intent_chars) throw new OAuthError('invalid_request', `intent exceeds ${limits.max_intent_chars} characters`);
-  if (CONTROL.test(intent)) throw new OAuthError('invalid_request', 'intent contains control characters');
+  // A person reads the intent when approving: one line, nothing that moves, hides or reorders text.
+  if (hasUnsafeText(intent)) throw new OAuthError('invalid_request', `intent ${UNSAFE_TEXT_MESSAGE}`);
 
   const ttlText = p.get('requested_ttl');
   let requestedTtl: number | null = null;

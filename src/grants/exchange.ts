@@ -20,6 +20,7 @@ import { checkDepth, resolveCaller, type Caller } from './resolve-caller.ts';
 import { storeCall } from './store-call.ts';
 import { UNREGISTERED_OWNER } from './agent-registry.ts';
 import { noteEmail } from '../signals/principal-email.ts';
+import { frozenBy, frozenError } from './freeze.ts';
 
 /**
  * RFC 8693 token exchange: verify who is asking and for whom, decide by policy per action,
@@ -30,6 +31,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
   const req = parseExchangeRequest(params, limits);
   const caller = await resolveCaller(deps, req.subjectToken, req.actorToken, { assertion: req.grantType === JWT_BEARER_GRANT });
   checkDepth(caller.act, limits.max_delegation_depth);
+  deps.quotas.charge('token', { agent: caller.agentId, principal: caller.principal }, deps.now());
   // RFC 8707: a `resource` naming an MCP server's canonical URI stands for that server's catalog
   // resource, and the grant token's audience is exactly that URI (nothing broader).
   const mcp = req.resource !== undefined ? mcpTargets(deps.config).get(req.resource) : undefined;
@@ -62,6 +64,11 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     // Why the agent asked is part of every record of the request, refusals included.
     detail: req.intent ? { intent: req.intent } : null,
   };
+  const frozen = frozenBy(await storeCall(() => deps.store.activeFreezes()), { agent: caller.agentId, owner: agent?.owner ?? UNREGISTERED_OWNER, resource: resource.id, provider: resource.provider });
+  if (frozen) {
+    await storeCall(() => deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: 'frozen', detail: { ...base.detail, freeze_id: frozen.id } })));
+    throw frozenError(frozen);
+  }
   if (await storeCall(() => deps.store.isBlocked(caller.agentId, caller.principal))) {
     await storeCall(() => deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: 'blocked' })));
     throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { grantTokenSubject, looksLikeOurs, verifyGrantToken } from './grant-token.ts';
+import { frozenBy } from './freeze.ts';
 import { liveGrant } from './live-grant.ts';
 
 /** RFC 7662 §2.2 response for a Tollgate token: `{ active: false }` for anything not honoured right now. */
@@ -9,8 +10,9 @@ export async function introspect(deps: Deps, token: string): Promise<Record<stri
   const now = deps.now();
   const claims = await verifyGrantToken(deps.keyring, issuer, token, now);
   if (!claims) return { active: false };
-  const grant = await liveGrant(deps.store, claims.grant_id, now);
-  if (!grant) return { active: false };
+  const [grant, freezes] = await Promise.all([liveGrant(deps.store, claims.grant_id, now), deps.store.activeFreezes()]);
+  // A frozen grant is not honoured while the freeze holds: a resource server must not act on it either.
+  if (!grant || frozenBy(freezes, grant)) return { active: false };
   const out: Record<string, unknown> = {
     active: true,
     scope: grant.scope,

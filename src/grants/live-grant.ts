@@ -10,6 +10,10 @@ const MAX_PARENTS = 16;
  * kills what its sub-agents derived from it.
  */
 export async function liveGrant(store: Store, id: string, now: number): Promise<Grant | null> {
+  // Asked alongside the grant (one round trip on a networked store). Read before the grant row,
+  // it still binds every call that starts after a revocation was recorded.
+  const unfinished = store.unfinishedRevocations();
+  unfinished.catch(() => {}); // awaited below unless the grant is already dead
   const chain: Grant[] = [];
   let nextId: string | null = id;
   for (let i = 0; nextId && i <= MAX_PARENTS; i++) {
@@ -20,7 +24,7 @@ export async function liveGrant(store: Store, id: string, now: number): Promise<
   }
   if (nextId) return null;
   // A mass revocation binds from the moment it is recorded, before its batches mark the rows.
-  const pending = await store.unfinishedRevocations();
+  const pending = await unfinished;
   if (pending.some((r) => chain.some((g) => matchesFilter(r.filter, g)))) return null;
   return chain[0]!;
 }

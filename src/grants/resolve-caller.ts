@@ -7,7 +7,6 @@ import { OAuthError } from '../http/oauth-error.ts';
 import type { ActClaim, Grant } from './grant.ts';
 import { verifyGrantToken, looksLikeOurs } from './grant-token.ts';
 import { liveGrant } from './live-grant.ts';
-import { verifiedEmail } from '../signals/principal-email.ts';
 
 /** Who is asking, for whom, through which chain — derived only from verified tokens. */
 export interface Caller {
@@ -22,7 +21,7 @@ export interface Caller {
   parent: Grant | null;
   /** the human's token as presented, for upstreams that exchange it again (never stored) */
   humanToken: string | null;
-  /** the human token's verified email (lower-cased), for email subjects of risk signals */
+  /** the human's email as its issuer vouches for it (identity/vouched-claims.ts), for email subjects of risk signals */
   principalEmail?: string | null;
   /**
    * When the identity tokens presented were issued (epoch ms; 0 when a token has no `iat`): a
@@ -70,7 +69,7 @@ export async function resolveCaller(deps: Deps, subjectToken: string, actorToken
       notAfter: Math.min(subject.expiresAt, actor.expiresAt),
       parent: null,
       humanToken: subjectToken,
-      principalEmail: verifiedEmail(subject.claims),
+      principalEmail: subject.vouched.email,
       issuedAt: { agent: issuedAt(actor), principal: issuedAt(subject) },
     };
   }
@@ -94,7 +93,8 @@ async function verifyInput(deps: Deps, token: string, name: string, kinds: ('wor
     if (e instanceof IdentityError) {
       if (e.code === 'keys_unavailable') throw new OAuthError('temporarily_unavailable', `${name}: issuer keys unavailable`);
       if (e.code === 'token_too_large') throw new OAuthError('payload_too_large', `${name} is too large`);
-      throw new OAuthError(refusal, `${name}: ${e.code}`);
+      // The cause marks it as an identity that did not verify (the address quota counts those).
+      throw new OAuthError(refusal, `${name}: ${e.code}`, {}, e);
     }
     throw e;
   }

@@ -1,5 +1,5 @@
 // RFC 6749 §5.2 error codes, plus RFC 8693's invalid_target, RFC 8628's authorization_pending and
-// expired_token (reused for approval waits) and the 503 code for "the store, policy or upstream cannot answer".
+// expired_token (reused for approval waits), slow_down (429, quotas) and the 503 code for "the store, policy or upstream cannot answer".
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -18,7 +18,8 @@ export type OAuthErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'conflict'
-  | 'expired_token';
+  | 'expired_token'
+  | 'slow_down';
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -40,6 +41,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unsupported_media_type: 415,
   conflict: 409,
   expired_token: 400,
+  // RFC 6585 §4: a quota (src/quotas/) refused it; Retry-After says when to come back.
+  slow_down: 429,
 };
 
 /** An error that knows its response. Descriptions are for humans and never carry secrets or tokens. */
@@ -48,10 +51,11 @@ export class OAuthError extends Error {
   readonly code: OAuthErrorCode;
   readonly status: number;
   readonly extra: Record<string, string>;
-  constructor(code: OAuthErrorCode, description: string, extra: Record<string, string> = {}, cause?: unknown) {
+  /** `status` overrides the code's usual one where the standard code fits but its status does not (a freeze). */
+  constructor(code: OAuthErrorCode, description: string, extra: Record<string, string> = {}, cause?: unknown, status?: number) {
     super(description, cause === undefined ? undefined : { cause });
     this.code = code;
-    this.status = STATUS[code];
+    this.status = status ?? STATUS[code];
     this.extra = extra;
   }
 

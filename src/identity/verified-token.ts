@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import type { SpiffeId } from './spiffe-id.ts';
+import type { VouchedClaims } from './vouched-claims.ts';
 
 export type IssuerKind = 'workload' | 'human' | 'admin' | 'signals' | 'gateway';
 
@@ -19,4 +20,6 @@ export interface VerifiedToken {
   /** epoch milliseconds */
   expiresAt: number;
   claims: JWTPayload;
+  /** the email and groups its issuer may vouch for (none unless configured) */
+  vouched: VouchedClaims;
 }

@@ -1,11 +1,13 @@
 import { errors, jwtVerify } from 'jose';
 import type { CryptoKey, JWTPayload, JWTVerifyOptions } from 'jose';
 import type { CompiledIssuer } from './compile-issuer.ts';
+import { checkExplicitType } from './explicit-type.ts';
 import { IdentityError } from './identity-error.ts';
 import type { InspectedToken } from './inspect-token.ts';
 import { fromJoseError } from './map-jose-error.ts';
 import { parseSpiffeId, type SpiffeId } from './spiffe-id.ts';
 import type { VerifiedToken } from './verified-token.ts';
+import { vouchedClaims } from './vouched-claims.ts';
 
 /**
  * Longest lifetime (exp − iat) accepted for any token. Workload and ID tokens live minutes to
@@ -51,8 +53,8 @@ export async function verifyWithIssuer(
     clockTolerance: opts.clockSkewSeconds,
     requiredClaims: [...(isSet ? REQUIRED_CLAIMS.signals : REQUIRED_CLAIMS.identity)],
     currentDate: new Date(nowMs),
-    ...(cfg.typ !== undefined ? { typ: cfg.typ } : {}),
   };
+  checkExplicitType(inspected.header.typ, cfg.typ, cfg.kind);
   const payload = await verifyJose(token, issuer, options);
 
   // jose has checked exp/nbf and the types of iat/nbf/exp; what follows it does not do.
@@ -77,6 +79,7 @@ export async function verifyWithIssuer(
     agentId: spiffeId ? spiffeId.toString() : `${cfg.issuer}#${subject}`,
     expiresAt: (exp ?? (iat ?? nowSec) + MAX_TOKEN_LIFETIME_SECONDS) * 1000,
     claims: payload,
+    vouched: vouchedClaims(payload, cfg.name, cfg.asserts),
   };
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { McpServerConfig } from '../config/mcp-schema.ts';
 import { fingerprint } from '../grants/fingerprint.ts';
 import { ClientPool } from './client-pool.ts';
+import { relayOnlyValidator } from './relay-validator.ts';
 import type { UpstreamConnector } from './upstream.ts';
 
 /**
@@ -51,7 +52,7 @@ export function demoUpstreams(): UpstreamConnector {
       return pool.get(`${t.grant.grantId}\n${fp}`, async () => {
         const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
         await demoServer(reports, fp).connect(serverSide);
-        const client = new Client({ name: 'tollgate-gateway', version: '1.0.0' });
+        const client = new Client({ name: 'tollgate-gateway', version: '1.0.0' }, { jsonSchemaValidator: relayOnlyValidator });
         await client.connect(clientSide);
         return client;
       });

@@ -3,6 +3,8 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   CallToolResultSchema,
+  CompleteRequestSchema,
+  CompleteResultSchema,
   ErrorCode,
   GetPromptRequestSchema,
   GetPromptResultSchema,
@@ -15,7 +17,9 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { APPROVAL_ID } from '../approvals/approval.ts';
+import { callTarget } from './call-target.ts';
 import { exposed } from './exposure.ts';
+import { relayOnlyValidator } from './relay-validator.ts';
 import { guardedCall, type CallScope, type GatewayCore, type Refusal } from './guarded-call.ts';
 
 /** `_meta` keys the gateway adds to a refusal, and reads from a retry. */
@@ -31,15 +35,20 @@ export function gatewayServer(core: GatewayCore, scope: CallScope): Server {
   const capabilities: Record<string, object> = { tools: {} };
   if (Object.keys(cfg.resources).length > 0) capabilities.resources = {};
   if (Object.keys(cfg.prompts).length > 0) capabilities.prompts = {};
+  if (capabilities.resources || capabilities.prompts) capabilities.completions = {};
   const server = new Server(
     { name: `tollgate-gateway/${scope.name}`, version: '1.0.0' },
-    { capabilities, instructions: 'Tools are offered and decided by Tollgate per call; a call that needs a human answers with an approval id and URL: call again with the same arguments once it is approved.' },
+    {
+      capabilities,
+      jsonSchemaValidator: relayOnlyValidator,
+      instructions: 'Tools are offered and decided by Tollgate per call; a call that needs a human answers with an approval id and URL: call again with the same arguments once it is approved.',
+    },
   );
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await exposed(core, scope, 'tool') }));
   server.setRequestHandler(CallToolRequestSchema, async (req): Promise<CallToolResult> => {
     const { name, arguments: args } = req.params;
-    const r = await guardedCall(core, scope, 'tool', name, args ?? {}, clientApproval(req.params._meta), (c: Client) =>
+    const r = await guardedCall(core, scope, { method: 'tools/call', kind: 'tool', name }, args ?? {}, clientApproval(req.params._meta), (c: Client) =>
       c.request({ method: 'tools/call', params: { name, arguments: args ?? {} } }, CallToolResultSchema),
     );
     if (r.ok) return r.value as CallToolResult;
@@ -50,7 +59,7 @@ export function gatewayServer(core: GatewayCore, scope: CallScope): Server {
     server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await exposed(core, scope, 'resource') }));
     server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
       const { uri } = req.params;
-      const r = await guardedCall(core, scope, 'resource', uri, { uri }, clientApproval(req.params._meta), (c) => c.request({ method: 'resources/read', params: { uri } }, ReadResourceResultSchema));
+      const r = await guardedCall(core, scope, { method: 'resources/read', kind: 'resource', name: uri }, { uri }, clientApproval(req.params._meta), (c) => c.request({ method: 'resources/read', params: { uri } }, ReadResourceResultSchema));
       if (r.ok) return r.value;
       throw protocolError(r.refusal);
     });
@@ -59,9 +68,21 @@ export function gatewayServer(core: GatewayCore, scope: CallScope): Server {
     server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await exposed(core, scope, 'prompt') }));
     server.setRequestHandler(GetPromptRequestSchema, async (req) => {
       const { name, arguments: args } = req.params;
-      const r = await guardedCall(core, scope, 'prompt', name, args ?? {}, clientApproval(req.params._meta), (c) =>
+      const r = await guardedCall(core, scope, { method: 'prompts/get', kind: 'prompt', name }, args ?? {}, clientApproval(req.params._meta), (c) =>
         c.request({ method: 'prompts/get', params: { name, arguments: args ?? {} } }, GetPromptResultSchema),
       );
+      if (r.ok) return r.value;
+      throw protocolError(r.refusal);
+    });
+  }
+  if (capabilities.completions) {
+    // Completing an argument of a prompt or resource template is decided as that prompt or resource.
+    server.setRequestHandler(CompleteRequestSchema, async (req) => {
+      const target = callTarget('completion/complete', req.params);
+      if (!target) throw new McpError(ErrorCode.InvalidParams, 'completion/complete needs a ref/prompt or ref/resource');
+      const { ref, argument, context } = req.params;
+      const params = { ref, argument, ...(context ? { context } : {}) };
+      const r = await guardedCall(core, scope, target, params, clientApproval(req.params._meta), (c) => c.request({ method: 'completion/complete', params }, CompleteResultSchema));
       if (r.ok) return r.value;
       throw protocolError(r.refusal);
     });

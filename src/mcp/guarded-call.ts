@@ -4,8 +4,11 @@ import type { McpServerConfig } from '../config/mcp-schema.ts';
 import { ApprovalMemory } from './approval-memory.ts';
 import { argumentsDigest } from './arguments-digest.ts';
 import { CallRefused, type CallAuthority, type InboundGrant } from './call-authority.ts';
-import { classify, type CatalogKind } from './catalog.ts';
+import type { CallTarget } from './call-target.ts';
+import { classify } from './catalog.ts';
 import type { Upstreams } from './upstream.ts';
+import { inertText } from '../lib/inert-text.ts';
+import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../lib/unsafe-text.ts';
 
 /** What the gateway shares across requests. */
 export interface GatewayCore {
@@ -33,25 +36,22 @@ export interface Refusal {
 
 export type Guarded<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
 
-const METHOD: Record<CatalogKind, string> = { tool: 'tools/call', resource: 'resources/read', prompt: 'prompts/get' };
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
 /** A name an agent sent, fit for an audit line or a message: no control characters, bounded. */
 export function printable(name: string): string {
-  return name.replace(CONTROL, '?').slice(0, 200);
+  return inertText(name, 200);
 }
 
 /**
- * One tools/call, resources/read or prompts/get: classified by the catalog (unclassified is
+ * One tools/call, resources/read, prompts/get or completion/complete: classified by the catalog (unclassified is
  * denied), its arguments digested (RFC 8785 + SHA-256), decided again by Tollgate at current risk
  * with that digest (which binds the decision, any approval and the audit event to exactly these
  * arguments), then run upstream with the per-call credential. A call waiting for a human answers
  * at once with the approval's id and URL; the same call retried after approval runs once.
  */
-export async function guardedCall<T>(core: GatewayCore, scope: CallScope, kind: CatalogKind, name: string, args: unknown, clientApproval: string | null, run: (c: Client) => Promise<T>): Promise<Guarded<T>> {
+export async function guardedCall<T>(core: GatewayCore, scope: CallScope, target: CallTarget, args: unknown, clientApproval: string | null, run: (c: Client) => Promise<T>): Promise<Guarded<T>> {
   const { grant, server } = scope;
-  const tool = `${METHOD[kind]}:${printable(name)}`;
+  const { kind, name } = target;
+  const tool = `${target.method}:${printable(name)}`;
   const refuse = async (reason: string, action: 'read' | 'write' | 'delete' | 'admin' | null, digest: string | null): Promise<Guarded<T>> => {
     await core.authority.refuse(grant, { server: scope.name, action, resource: server.resource, tool, argumentsDigest: digest, reason }, scope.requestId);
     return { ok: false, refusal: { code: 'access_denied', message: reason } };
@@ -63,6 +63,7 @@ export async function guardedCall<T>(core: GatewayCore, scope: CallScope, kind: 
   } catch (e) {
     return refuse(`the arguments are not JSON Tollgate can digest (${(e as Error).message})`, c?.action ?? null, null);
   }
+  if (hasUnsafeText(name)) return refuse(`the ${kind} name ${UNSAFE_TEXT_MESSAGE}: denied`, c?.action ?? null, digest);
   if (!c) return refuse(`${kind} ${printable(name)} is not classified in Tollgate's catalog for this server: denied`, null, digest);
 
   const key = ApprovalMemory.key(grant.grantId, tool, digest);
@@ -78,11 +79,11 @@ export async function guardedCall<T>(core: GatewayCore, scope: CallScope, kind: 
 
   const connector = core.upstreams.for(server);
   if (!connector) return { ok: false, refusal: { code: 'server_error', message: 'this upstream transport is not available where the gateway runs' } };
-  const target = { name: scope.name, server, grant, action: c.action, credential };
+  const upstream = { name: scope.name, server, grant, action: c.action, credential };
   try {
-    return { ok: true, value: await run(await connector.connect(target)) };
+    return { ok: true, value: await run(await connector.connect(upstream)) };
   } catch (e) {
-    connector.drop(target);
+    connector.drop(upstream);
     // The upstream's own protocol errors are its answer to the agent; anything else (a broken
     // connection, a crash) is described without its details.
     const message = e instanceof McpError ? `the upstream server answered: ${printable(e.message)}` : 'the upstream server could not be reached';

@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { McpServerConfig } from '../config/mcp-schema.ts';
 import { fingerprint } from '../grants/fingerprint.ts';
 import { ClientPool } from './client-pool.ts';
+import { relayOnlyValidator } from './relay-validator.ts';
 import { render, type UpstreamConnector, type UpstreamTarget } from './upstream.ts';
 
 const POOLED = 256;
@@ -32,7 +33,7 @@ export function httpUpstreams(opts: { fetch?: FetchLike; clientInfo: { name: str
           requestInit: { headers: render(up.headers, t.credential) },
           ...(opts.fetch ? { fetch: opts.fetch } : {}),
         });
-        const client = new Client(opts.clientInfo);
+        const client = new Client(opts.clientInfo, { jsonSchemaValidator: relayOnlyValidator });
         await client.connect(transport);
         return client;
       });

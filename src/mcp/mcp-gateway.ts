@@ -3,7 +3,8 @@ import type { McpServerConfig } from '../config/mcp-schema.ts';
 import { BodyTooLarge, readBoundedText } from '../lib/read-bounded.ts';
 import { ApprovalMemory } from './approval-memory.ts';
 import type { CallAuthority, InboundGrant } from './call-authority.ts';
-import { classify, type CatalogKind } from './catalog.ts';
+import { callTarget } from './call-target.ts';
+import { classify } from './catalog.ts';
 import { gatewayServer } from './gateway-server.ts';
 import { printable, type GatewayCore } from './guarded-call.ts';
 import { JsonRpcRefused, parseMcpMessage, type McpMessage } from './jsonrpc-guard.ts';
@@ -28,12 +29,6 @@ export interface McpGateway {
   metadata(name: string): Record<string, unknown> | null;
   close(): Promise<void>;
 }
-
-const CALLS: Record<string, { kind: CatalogKind; id: 'name' | 'uri' }> = {
-  'tools/call': { kind: 'tool', id: 'name' },
-  'resources/read': { kind: 'resource', id: 'uri' },
-  'prompts/get': { kind: 'prompt', id: 'name' },
-};
 
 /**
  * The MCP gateway as an OAuth protected resource (MCP authorization, RFC 9728, RFC 6750): every
@@ -122,12 +117,9 @@ async function scopeCheck(core: GatewayCore, name: string, server: McpServerConf
 
 /** The classified call a message is, if it is one: its action class and its audit name. */
 function callOf(server: McpServerConfig, m: McpMessage): { action: ActionClass; tool: string } | null {
-  if (m.kind !== 'request' || !Object.hasOwn(CALLS, m.method)) return null;
-  const { kind, id } = CALLS[m.method]!;
-  const target = m.params?.[id];
-  if (typeof target !== 'string') return null;
-  const c = classify(server, kind, target);
-  return c ? { action: c.action, tool: `${m.method}:${printable(target)}` } : null;
+  const target = m.kind === 'request' ? callTarget(m.method, m.params) : null;
+  const c = target && classify(server, target.kind, target.name);
+  return c ? { action: c.action, tool: `${target.method}:${printable(target.name)}` } : null;
 }
 
 /** The bearer token; undefined when there is none, null when the header is malformed. */

@@ -57,7 +57,14 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
     log,
     sha256: (text) => hash('sha256', text, 'hex'),
     ...(config.store.sqlite && !opts.store ? { storeFiles: sqliteFileSizes(config.store.sqlite.path) } : {}),
+    clientAddress: socketAddress,
     mcpConnectors: (alive) => [stdioUpstreams({ alive, log: (msg, fields) => log.log('info', msg, fields) })],
     ...(opts.fetch ? { mcpFetch: opts.fetch } : {}),
   });
+}
+
+/** @hono/node-server hands the handler `{ incoming, outgoing }` as its env: the peer is the socket's. */
+function socketAddress(_req: Request, env: unknown): string | null {
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? null;
 }

@@ -12,6 +12,7 @@ commands:
   introspect TOKEN                  ask whether a Tollgate token is active (RFC 7662)
   grants ls [filters]               list grants
   revoke (--token T | filters)      revoke one token or every grant a filter matches
+  freeze --reason R [scope]         emergency stop: no new credentials anywhere (unfreeze lifts it)
   task complete TASK_ID             end a task: revoke all its grants
   approvals ls | approve ID | deny ID   answer the requests that wait for a human
   risk set --agent|--principal ID   set a risk level; revoke what policy no longer permits

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { McpServerConfig } from '../config/mcp-schema.ts';
 import type { InboundGrant } from '../mcp/call-authority.ts';
+import { relayOnlyValidator } from '../mcp/relay-validator.ts';
 import { render, type UpstreamConnector, type UpstreamTarget } from '../mcp/upstream.ts';
 
 export interface StdioOptions {
@@ -73,7 +74,7 @@ export function stdioUpstreams(opts: StdioOptions): UpstreamConnector & { runnin
           stderr: 'ignore',
           ...(up.cwd ? { cwd: up.cwd } : {}),
         });
-        const c = new Client({ name: 'tollgate-gateway', version: '1.0.0' });
+        const c = new Client({ name: 'tollgate-gateway', version: '1.0.0' }, { jsonSchemaValidator: relayOnlyValidator });
         await c.connect(transport);
         return c;
       })();

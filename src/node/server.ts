@@ -3,6 +3,7 @@ import { createApp } from '../app.ts';
 import type { Deps } from '../deps.ts';
 import { reconcile, sweepExpired } from '../grants/maintenance.ts';
 import { runRevocationJobs } from '../grants/revocation-worker.ts';
+import { applyConnectionCap, httpServerOptions } from './http-limits.ts';
 
 export interface RunningServer {
   url: string;
@@ -25,7 +26,9 @@ export async function startServer(deps: Deps, opts: { port?: number; host?: stri
   const app = createApp(deps);
   const host = opts.host ?? deps.config.server.host;
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.port ?? deps.config.server.port, hostname: host }, () => resolve(s));
+    const limits = deps.config.server.connections;
+    const s = serve({ fetch: app.fetch, port: opts.port ?? deps.config.server.port, hostname: host, serverOptions: httpServerOptions(limits) }, () => resolve(s));
+    applyConnectionCap(s, limits);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -2,6 +2,7 @@ import type { Approval, ApprovalStatus } from '../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../audit/event.ts';
 import type { AuditCheckpoint } from '../audit/checkpoint.ts';
 import type { ActionClass } from '../grants/action-class.ts';
+import type { Freeze } from '../grants/freeze.ts';
 import type { Grant, GrantStatus } from '../grants/grant.ts';
 import type { RiskLevel } from '../policy/types.ts';
 
@@ -369,6 +370,21 @@ export interface RiskStore {
   principalsByEmail(email: string, limit: number): Promise<string[]>;
 }
 
+/** Emergency stops (see grants/freeze.ts). */
+export interface FreezeStore {
+  /** Record an active freeze and its event. Throws if the id exists. */
+  freeze(freeze: Freeze, event: AuditDraft): Promise<void>;
+
+  /**
+   * Lift an active freeze: set `lifted_at`/`lifted_by` and append `event`, only if it is still
+   * active. False (and nothing written) when it does not exist or was lifted already.
+   */
+  liftFreeze(id: string, by: string, time: number, event: AuditDraft): Promise<boolean>;
+
+  /** Freezes not lifted, oldest first. Cheap: every issuance path asks. */
+  activeFreezes(): Promise<Freeze[]>;
+}
+
 /** The hash-chained audit log. */
 export interface AuditStore {
   /** Append an event that describes no grant state change (a denial, a rejected request). */
@@ -405,7 +421,7 @@ export interface AuditStore {
  * and then it throws. There is no `transaction(callback)`: D1 only has atomic batches, so every
  * read-then-write lives inside one operation with its contract written here.
  */
-export interface Store extends GrantStore, RevocationStore, JobStore, CallLeaseStore, ApprovalStore, RiskStore, AuditStore {
+export interface Store extends GrantStore, RevocationStore, JobStore, CallLeaseStore, ApprovalStore, RiskStore, FreezeStore, AuditStore {
   /** Cheap liveness check of the backing database. */
   ping(): Promise<void>;
 

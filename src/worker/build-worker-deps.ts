@@ -84,6 +84,8 @@ export async function buildWorkerDeps(env: WorkerEnv, edge: WorkerEdge): Promise
     providers,
     now,
     log,
+    // Set by Cloudflare's edge for every request, and not forgeable by the client.
+    clientAddress: (req) => req.headers.get('cf-connecting-ip'),
   });
 }
 

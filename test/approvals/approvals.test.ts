@@ -219,17 +219,21 @@ describe('approvals: a delegated write waits for the delegating human', () => {
 
 describe('approvals: owner rule, groups and self-approval', () => {
   it('the owner team approves a delete; membership from config groups or the token', async () => {
-    const h = await approvalsHarness();
+    // The IdP vouches for groups and verified emails; config team-a holds bob and the IdP's team-a.
+    const h = await approvalsHarness((c) => {
+      c.trust.issuers[1].asserts = ['groups', 'email'];
+      c.approvals.groups['team-a'].push('idp:team-a');
+    });
     const agent = await h.agentToken();
     const id = (await (await h.exchange({ subject_token: agent, scope: 'demo:reports:delete' })).json()).approval_id;
-    // Not delegated: `owner` is team-a; bob is in it by config, carol by her token's groups claim.
+    // Not delegated: `owner` is team-a; bob is in it by config, carol by her token's (vouched) groups claim.
     const carol = await h.human.mint('carol', { groups: ['team-a'] });
     const dave = await h.human.mint('dave', { groups: ['team-b'] });
     expect((await answer(h, id, 'approve', dave)).status).toBe(403);
     const bobUnverified = await h.human.mint('bob', { email: 'bob@example.com', email_verified: false });
     expect((await answer(h, id, 'approve', bobUnverified)).status).toBe(403);
     expect((await (await get(h, '/v1/approvals', carol)).json()).approvals).toHaveLength(1);
-    const bob = await h.human.mint('bob', { email: 'Bob@Example.com' });
+    const bob = await h.human.mint('bob', { email: 'Bob@Example.com', email_verified: true });
     expect(await (await answer(h, id, 'approve', bob)).json()).toMatchObject({ status: 'approved' });
     expect((await h.exchange({ subject_token: agent, scope: 'demo:reports:delete', approval_id: id })).status).toBe(200);
   });

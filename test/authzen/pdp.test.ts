@@ -66,7 +66,7 @@ describe('with the agent grant token: the per-call decision', () => {
     const token = await m.grantToken({ scope: 'read', task: 'task-authzen-2' });
     const other = { ...evaluation(token, 'read', 'tools/call:reports_get', { id: 'q3' }), subject: { type: 'agent', id: 'spiffe://example.org/agent/else', properties: { token } } };
     expect(await (await post('/access/v1/evaluation', other)).json()).toMatchObject({ decision: false, context: { error: 'invalid_grant' } });
-    await m.h.form('/oauth/revoke', { token });
+    await m.h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await m.h.agentToken()}` });
     expect(await (await post('/access/v1/evaluation', evaluation(token, 'read', 'tools/call:reports_get', { id: 'q3' }))).json()).toMatchObject({ decision: false, context: { error: 'invalid_grant' } });
   });
 });

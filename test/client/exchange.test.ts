@@ -10,7 +10,7 @@ describe('tollgate/client exchange(), over HTTP against a real Tollgate', () => 
   let h: Harness;
   let server: Served;
   beforeEach(async () => {
-    h = await harness();
+    h = await harness({ configPatch: (c) => (c.approvals = { groups: { 'team-a': ['https://idp.example#bob'] } }) });
     server = await listen(h.app);
   });
   afterEach(async () => {
@@ -90,7 +90,7 @@ describe('tollgate/client exchange(), over HTTP against a real Tollgate', () => 
       { url: server.url, subjectToken: agent, scope: 'demo:reports:delete', taskId: 't-sdk-wait', intent: 'delete the draft' },
       { waitForApproval: { timeoutMs: 60_000, intervalMs: 100 } },
     );
-    const bob = await h.human.mint('bob', { groups: ['team-a'] });
+    const bob = await h.human.mint('bob');
     const id = await firstPendingApproval(h, bob);
     const ok = await h.app.request(`/v1/approvals/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } });
     expect(ok.status).toBe(200);
@@ -105,7 +105,7 @@ describe('tollgate/client exchange(), over HTTP against a real Tollgate', () => 
       { url: server.url, subjectToken: await h.agentToken(), scope: 'demo:reports:delete', taskId: 't-sdk-deny' },
       { waitForApproval: { timeoutMs: 60_000, intervalMs: 100 } },
     ).catch((x: unknown) => x);
-    const bob = await h.human.mint('bob', { groups: ['team-a'] });
+    const bob = await h.human.mint('bob');
     const id = await firstPendingApproval(h, bob);
     expect((await h.app.request(`/v1/approvals/${id}/deny`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } })).status).toBe(200);
     expect(await pending).toMatchObject({ name: 'TollgateError', code: 'access_denied' });

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exchange, sha256Digest, tollgateGateway, type TollgateGatewayEnv } from 'tollgate/client';
@@ -10,11 +9,10 @@ import { listen, type Served } from './served.ts';
 
 // End to end: an agent's real grant token → the gateway middleware → the real POST /v1/credentials
 // (over HTTP) → Tollgate's Vault provider mints a token in the local Vault → the tool handler
-// reads Vault with it. Runs once the `cred` branch's endpoint is in this tree.
-const HAS_CREDENTIALS_ENDPOINT = existsSync(new URL('../../src/http/routes/credentials.ts', import.meta.url));
+// reads Vault with it.
 const GATEWAY_KEY = 'tgw_sdk-e2e-gateway-key-0123456789abcdef';
 
-describe.skipIf(!HAS_CREDENTIALS_ENDPOINT)('tollgate/client tollgateGateway() against the real POST /v1/credentials', () => {
+describe('tollgate/client tollgateGateway() against the real POST /v1/credentials', () => {
   let f: VaultFixture;
   let h: Harness;
   let server: Served;

@@ -84,7 +84,7 @@ describe('tollgate/client tollgateGateway() (against the /v1/credentials stand-i
 
   it('a revoked grant token: 401 invalid_token', async () => {
     const token = await grantToken();
-    expect((await h.form('/oauth/revoke', { token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
     const res = await call(gateway(), '/tools/reports.list', token);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="tollgate", error="invalid_token", error_description="[^"]*"$/);

@@ -36,7 +36,7 @@ describe('POST /v1/credentials against a real upstream (the local Vault)', () =>
     expect((await (await h.call({ token, action: 'read' })).json()).access_token).toBe(body.access_token);
     expect(fx.vault.state.tokens.has(body.access_token)).toBe(true);
 
-    await h.form('/oauth/revoke', { token });
+    await h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await h.agentToken()}` });
     await runRevocationJobs(h.deps);
     expect(fx.vault.state.tokens.has(body.access_token)).toBe(false);
     expect(JSON.stringify(await h.deps.store.readAudit(0, 1000))).not.toContain(body.access_token);

@@ -60,7 +60,7 @@ describe('POST /v1/credentials: serving', () => {
     expect(b.access_token).not.toBe(a.access_token);
     expect(h.upstream.issued).toHaveLength(2);
 
-    await h.form('/oauth/revoke', { token });
+    await h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await h.agentToken()}` });
     // The first credential is still within its 30 s life, so both are revoked upstream (the
     // revocation tries one at once; the worker does the rest).
     await runRevocationJobs(h.deps);
@@ -100,7 +100,7 @@ describe('POST /v1/credentials: refusals', () => {
     const h = await gatewayHarness();
     const token = await h.grantToken('up:files:read');
     expect((await h.call({ token, action: 'read' })).status).toBe(200);
-    expect((await h.form('/oauth/revoke', { token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
     const res = await h.call({ token, action: 'read' });
     const body = await res.json();
     expect(res.status).toBe(400);
@@ -242,6 +242,7 @@ describe('POST /v1/credentials: refusals', () => {
           schema_file: c.policy.schema_file,
           text: `@id("write-approved") @approval("owner") permit (principal, action == Tollgate::Action::"write", resource);`,
         };
+        c.approvals = { groups: { 'team-a': ['https://idp.example#olga'] } };
       },
     });
     const digest = 'sha256:' + 'ab'.repeat(32);
@@ -249,7 +250,7 @@ describe('POST /v1/credentials: refusals', () => {
     const wres = await h.exchange({ subject_token: await h.agentToken('demo', { ttl: 3600 }), scope: 'up:files:write', task_id: 'task-w' });
     const pendingGrant = await wres.json();
     expect(pendingGrant.error).toBe('authorization_pending');
-    const owner = await h.human.mint('olga', { groups: ['team-a'] });
+    const owner = await h.human.mint('olga');
     const approveGrant = await h.app.request(`/v1/approvals/${pendingGrant.approval_id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${owner}` } });
     expect(approveGrant.status).toBe(200);
     const wgrant = await h.exchange({ subject_token: await h.agentToken('demo', { ttl: 3600 }), scope: 'up:files:write', task_id: 'task-w', approval_id: pendingGrant.approval_id });
@@ -267,6 +268,7 @@ describe('POST /v1/credentials: refusals', () => {
           text: `@id("write-low") permit (principal, action == Tollgate::Action::"write", resource) when { principal.risk == "low" };
                  @id("write-medium-approved") @approval("owner") permit (principal, action == Tollgate::Action::"write", resource) when { principal.risk == "medium" };`,
         };
+        c.approvals = { groups: { 'team-a': ['https://idp.example#olga'] } };
       },
     });
     const token = await h.grantToken('up:files:write');
@@ -278,7 +280,7 @@ describe('POST /v1/credentials: refusals', () => {
     const first = await h.call(call);
     const { approval_id: id } = await first.json();
     expect(id).toMatch(/^apr_/);
-    const owner = await h.human.mint('olga', { groups: ['team-a'] });
+    const owner = await h.human.mint('olga');
     const view = await (await h.app.request(`/v1/approvals/${id}`, { headers: { authorization: `Bearer ${owner}` } })).json();
     expect(view).toMatchObject({ kind: 'call', tool: 'files.delete_draft', arguments_digest: digest, actions: ['write'], status: 'pending' });
     // Before the answer the retry still waits.

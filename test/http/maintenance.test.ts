@@ -57,7 +57,7 @@ describe('upstream revocation jobs', () => {
     const body = await (await h.exchange({ subject_token: await h.agentToken(), ...SECRET })).json();
     expect(body.access_token).toMatch(/^upstream-1-/);
     // RFC 7009 with the upstream credential itself: found by fingerprint, marked, job queued.
-    expect((await h.form('/oauth/revoke', { token: body.access_token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token: body.access_token }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
     expect((await (await h.adminRequest(`/v1/grants/${body.grant_id}`)).json()).status).toBe('revoked');
 
     // The revoke call already tried once (and failed); the job now backs off.
@@ -86,7 +86,7 @@ describe('upstream revocation jobs', () => {
   it('settle grants of providers that cannot revoke as expiring', async () => {
     const h = await harness();
     const body = await (await h.exchange({ subject_token: await h.agentToken(), ...SECRET })).json();
-    await h.form('/oauth/revoke', { token: body.access_token });
+    await h.form('/oauth/revoke', { token: body.access_token }, { authorization: `Bearer ${await h.agentToken()}` });
     // sealed-secret keeps no lease: nothing upstream to call, so no job at all.
     expect(await h.deps.store.dueJobs(h.clock.now + 1, 10)).toEqual([]);
   });

@@ -12,6 +12,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await harness({
     configPatch: (c) => {
+      c.approvals = { ttl: '10m', groups: { 'team-a': ['https://idp.example#bob'] } };
       c.mcp = {
         servers: {
           reports: { resource: 'demo:reports', upstream: { builtin: 'demo' }, tools: { get: { action: 'read' } } },
@@ -76,7 +77,7 @@ describe('JWT bearer grant (RFC 7523) for workload identity', () => {
     expect(grant).toMatchObject({ status: 'active', agent: 'spiffe://example.org/agent/jb-1', task_id: 'task-jb' });
     const audit = (await (await h.adminRequest('/v1/audit?after=0&limit=10000')).text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(audit.filter((e) => e.grant_id === body.grant_id).map((e) => e.type)).toEqual(['grant.issuing', 'grant.active']);
-    expect((await h.form('/oauth/revoke', { token: body.access_token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token: body.access_token }, { authorization: `Bearer ${await h.agentToken('jb-1')}` })).status).toBe(200);
     const intro = await (await h.adminRequest('/oauth/introspect', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${body.access_token}` })).json();
     expect(intro).toEqual({ active: false });
   });
@@ -114,6 +115,40 @@ describe('JWT bearer grant (RFC 7523) for workload identity', () => {
       expect([status, body.error]).toEqual([400, 'invalid_grant']);
       expect(body.error_description).toMatch(/^assertion: /);
     }
+  });
+
+  it('waits for a human when policy says so, then is issued exactly once, for exactly the approved request', async () => {
+    // dev.cedar: delete waits for the agent's owner (team-a; bob is in it by config).
+    const agent = await h.agentToken('jb-8');
+    const ask = (extra: Record<string, string> = {}) => bearer({ assertion: agent, resource: MCP_URI, scope: 'delete', task_id: 'task-jb-approval', intent: 'drop a stale draft', ...extra });
+    const first = await json(await ask());
+    expect([first.status, first.body.error], JSON.stringify(first.body)).toEqual([400, 'authorization_pending']);
+    const id: string = first.body.approval_id;
+    expect(id).toMatch(/^apr_/);
+    const bob = await h.human.mint('bob', { email: 'bob@example.com' });
+    const approval = await (await h.app.request(`/v1/approvals/${id}`, { headers: { authorization: `Bearer ${bob}` } })).json();
+    expect(approval).toMatchObject({ status: 'pending', agent: 'spiffe://example.org/agent/jb-8', task_id: 'task-jb-approval', resource: 'demo:reports', actions: ['delete'], intent: 'drop a stale draft', rules: ['owner'] });
+
+    const early = await json(await ask({ approval_id: id }));
+    expect([early.status, early.body.error, early.body.approval_id]).toEqual([400, 'authorization_pending', id]);
+    const approve = await h.app.request(`/v1/approvals/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } });
+    expect(approve.status).toBe(200);
+
+    // The approval is for this request only: another scope or task does not use it up.
+    const other = await json(await bearer({ assertion: agent, resource: MCP_URI, scope: 'delete', task_id: 'task-other', approval_id: id }));
+    expect([other.status, other.body.error_description]).toEqual([400, 'approval_id was given for a different request']);
+    const issued = await json(await ask({ approval_id: id }));
+    expect(issued.status, JSON.stringify(issued.body)).toBe(200);
+    expect(issued.body).toMatchObject({ scope: 'demo:reports:delete', task_id: 'task-jb-approval' });
+    expect(decodeJwt(issued.body.access_token)).toMatchObject({ aud: MCP_URI, sub: 'spiffe://example.org/agent/jb-8' });
+    const grant = await (await h.adminRequest(`/v1/grants/${issued.body.grant_id}`)).json();
+    expect(grant).toMatchObject({ status: 'active', approval: 'owner' });
+
+    // Used once: the same retry again gets nothing.
+    const again = await json(await ask({ approval_id: id }));
+    expect([again.status, again.body.error]).toEqual([400, 'invalid_grant']);
+    const used = await (await h.app.request(`/v1/approvals/${id}`, { headers: { authorization: `Bearer ${bob}` } })).json();
+    expect(used.status).toBe('used');
   });
 
   it('refuses token-exchange inputs mixed in, a missing assertion, and unknown targets', async () => {

@@ -72,7 +72,7 @@ describe('introspection (RFC 7662)', () => {
 describe('revocation', () => {
   it('RFC 7009: the holder revokes its token; every path then treats it as dead', async () => {
     const g = await grant();
-    const res = await h.form('/oauth/revoke', { token: g.access_token });
+    const res = await h.form('/oauth/revoke', { token: g.access_token }, { authorization: `Bearer ${await h.agentToken()}` });
     expect(res.status).toBe(200);
     expect(await introspect(g.access_token)).toEqual({ active: false });
     const reuse = await h.exchange({ subject_token: g.access_token, scope: 'demo:reports:read', task_id: 'task-r' });
@@ -82,15 +82,15 @@ describe('revocation', () => {
   });
 
   it('RFC 7009: unknown and malformed tokens answer 200', async () => {
-    expect((await h.form('/oauth/revoke', { token: 'nothing-we-issued' })).status).toBe(200);
-    expect((await h.form('/oauth/revoke', { token: await h.agentToken() })).status).toBe(200);
-    expect((await h.form('/oauth/revoke', {})).status).toBe(400);
+    expect((await h.form('/oauth/revoke', { token: 'nothing-we-issued' }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token: await h.agentToken() }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', {}, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(400);
   });
 
   it('RFC 7009: revokes an upstream credential by its fingerprint', async () => {
     const res = await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:db:read', requested_token_type: 'urn:tollgate:token-type:secret', task_id: 'task-secret' });
     const body = await res.json();
-    await h.form('/oauth/revoke', { token: body.access_token });
+    await h.form('/oauth/revoke', { token: body.access_token }, { authorization: `Bearer ${await h.agentToken()}` });
     expect((await (await h.adminRequest(`/v1/grants/${body.grant_id}`)).json()).status).toBe('revoked');
   });
 
@@ -99,7 +99,7 @@ describe('revocation', () => {
     const childRes = await h.exchange({ subject_token: parent.access_token, actor_token: await h.agentToken('sub'), actor_token_type: JWT_TYPE, scope: 'demo:reports:read', task_id: 'task-chain' });
     const child = await childRes.json();
     expect((await introspect(child.access_token)).active).toBe(true);
-    await h.form('/oauth/revoke', { token: parent.access_token });
+    await h.form('/oauth/revoke', { token: parent.access_token }, { authorization: `Bearer ${await h.agentToken('orch')}` });
     expect(await introspect(child.access_token)).toEqual({ active: false });
   });
 

@@ -13,6 +13,7 @@ const actor = (agentId: string, iss: string): VerifiedToken => ({
   agentId,
   expiresAt: 0,
   claims: { secret_claim: 'not copied' },
+  vouched: { email: null, groups: [] },
 });
 
 describe('buildActClaim / actDepth', () => {

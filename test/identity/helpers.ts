@@ -66,6 +66,7 @@ export function issuer(overrides: Partial<TrustedIssuerConfig> & Pick<TrustedIss
     kind: 'workload',
     audiences: ['tollgate'],
     algorithms: ['ES256', 'RS256', 'EdDSA'],
+    asserts: [],
     jwks_refresh: 300,
     jwks_cooldown: 30,
     ...overrides,

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
@@ -29,7 +30,7 @@ function fixture(): McpServer {
     contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true }) }],
   }));
   s.registerPrompt('test_simple_prompt', { description: 'simple' }, () => ({ messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }] }));
-  s.registerPrompt('test_prompt_with_arguments', { description: 'with arguments', argsSchema: { arg1: z.string(), arg2: z.string() } }, ({ arg1, arg2 }) => ({
+  s.registerPrompt('test_prompt_with_arguments', { description: 'with arguments', argsSchema: { arg1: completable(z.string(), (v) => ['test-value', 'other'].filter((x) => x.startsWith(v))), arg2: z.string() } }, ({ arg1, arg2 }) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }],
   }));
   s.registerPrompt('test_prompt_with_embedded_resource', { description: 'with an embedded resource', argsSchema: { resourceUri: z.string() } }, ({ resourceUri }) => ({

@@ -21,7 +21,7 @@ const PASSING = [
   'server-initialize', 'ping', 'tools-list', 'tools-call-simple-text', 'tools-call-image', 'tools-call-audio',
   'tools-call-embedded-resource', 'tools-call-mixed-content', 'tools-call-error', 'resources-list', 'resources-read-text',
   'resources-read-binary', 'resources-templates-read', 'server-sse-multiple-streams', 'prompts-list', 'prompts-get-simple', 'prompts-get-with-args', 'prompts-get-embedded-resource',
-  'prompts-get-with-image', 'dns-rebinding-protection',
+  'prompts-get-with-image', 'dns-rebinding-protection', 'completion-complete',
 ];
 
 let h: Harness;

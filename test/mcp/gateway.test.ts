@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { verifyChain } from '../../src/audit/verify-chain.ts';
@@ -145,6 +146,22 @@ describe('the seed triple, through the SDK', () => {
     expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(['summarise']);
     expect((await client.getPrompt({ name: 'summarise', arguments: { id: 'q3' } })).messages.length).toBe(1);
   });
+
+  it('completion/complete is decided as the prompt or resource it completes; unclassified never reaches the upstream', async () => {
+    const { client } = await m.connect();
+    const before = m.upstream.ran.length;
+    const r = await client.complete({ ref: { type: 'ref/prompt', name: 'summarise' }, argument: { name: 'id', value: 'q' } });
+    expect(r.completion.values).toContain('q3');
+    expect(m.upstream.ran.slice(before)).toEqual([{ tool: 'complete:read', args: { value: 'q' }, credential: UPSTREAM_CREDENTIALS.read }]);
+    await expect(client.complete({ ref: { type: 'ref/prompt', name: 'unlisted' }, argument: { name: 'id', value: 'q' } })).rejects.toThrow(/prompt unlisted is not classified/);
+    await expect(client.complete({ ref: { type: 'ref/resource', uri: 'reports://secrets' }, argument: { name: 'x', value: '' } })).rejects.toThrow(/resource reports:\/\/secrets is not classified/);
+    expect(m.upstream.ran.length).toBe(before + 1);
+    const events = (await auditEvents(m.h)).filter((e) => String(e.detail?.tool).startsWith('completion/complete:'));
+    // RFC 8785 of the params the gateway decides on: members sorted at every level.
+    const digest = 'sha256:' + createHash('sha256').update('{"argument":{"name":"id","value":"q"},"ref":{"name":"summarise","type":"ref/prompt"}}').digest('hex');
+    expect(events.find((e) => e.decision === 'allow')).toMatchObject({ actions: ['read'], resource: 'mcp:reports', detail: { tool: 'completion/complete:summarise', arguments_digest: digest } });
+    expect(events.filter((e) => e.decision === 'deny').map((e) => e.detail.tool).sort()).toEqual(['completion/complete:reports://secrets', 'completion/complete:unlisted']);
+  });
 });
 
 describe('tokens', () => {
@@ -213,7 +230,7 @@ describe('grant end', () => {
     expect(who.env_keys).not.toContain('TOLLGATE_CONFIG');
     expect(alive(who.pid)).toBe(true);
 
-    expect((await m.h.form('/oauth/revoke', { token })).status).toBe(200);
+    expect((await m.h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await m.h.agentToken()}` })).status).toBe(200);
     // The watcher stops the process without any further call.
     await until(() => !alive(who.pid));
     const res = await rawCall(token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, {}, LOCAL_URI);

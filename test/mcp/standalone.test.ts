@@ -84,7 +84,7 @@ describe('the MCP gateway run apart', () => {
     const { client } = await connect({ token });
     await client.callTool({ name: 'reports_get', arguments: { id: 'q3' } });
     expect(JSON.stringify(m.upstream.seen)).not.toContain(token);
-    await m.h.form('/oauth/revoke', { token });
+    await m.h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await m.h.agentToken()}` });
     await expect(client.callTool({ name: 'reports_get', arguments: { id: 'q3' } })).rejects.toThrow(/401|invalid_token|Unauthorized/i);
   });
 });

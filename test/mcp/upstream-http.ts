@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
@@ -60,7 +61,13 @@ export async function recordingUpstream(credentials: { read: string; write: stri
     });
     s.registerResource('index', 'reports://index', { mimeType: 'text/plain' }, async (uri) => ({ contents: [{ uri: uri.href, text: [...reports.keys()].join('\n') }] }));
     s.registerResource('secrets', 'reports://secrets', { mimeType: 'text/plain' }, async (uri) => ({ contents: [{ uri: uri.href, text: 'top secret' }] }));
-    s.registerPrompt('summarise', { argsSchema: { id: z.string() } }, ({ id }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Summarise ${id}` } }] }));
+    // Completing `id` lists report ids: what the catalog classifies as the prompt's class decides it.
+    const completeId = (action: 'read' | 'write') => (value: string) => {
+      ran.push({ tool: `complete:${action}`, args: { value }, credential: need(auth, 'read') });
+      return [...reports.keys()].filter((k) => k.startsWith(value));
+    };
+    s.registerPrompt('summarise', { argsSchema: { id: completable(z.string(), completeId('read')) } }, ({ id }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Summarise ${id}` } }] }));
+    s.registerPrompt('unlisted', { argsSchema: { id: completable(z.string(), completeId('write')) } }, ({ id }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Unlisted ${id}` } }] }));
     return s;
   };
 

@@ -223,7 +223,7 @@ describe('oauth-exchange against oidc-provider', () => {
     const h = await exchangeHarness(f);
     try {
       const body = await (await h.exchange(await exchangeParams(h, f))).json();
-      expect((await h.form('/oauth/revoke', { token: body.access_token })).status).toBe(200);
+      expect((await h.form('/oauth/revoke', { token: body.access_token }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
       expect((await f.upstream.introspect(body.access_token)).active).toBe(false);
     } finally {
       await h.deps.store.close();

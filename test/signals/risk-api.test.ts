@@ -3,7 +3,8 @@ import { signalsHarness, type SignalsHarness } from './transmitter.ts';
 
 let h: SignalsHarness;
 beforeAll(async () => {
-  h = await signalsHarness();
+  // One test pages through 500 grants of one agent at a frozen instant: quotas are not what it tests.
+  h = await signalsHarness({ configPatch: (c) => (c.server.quotas = { enabled: false }) });
 });
 
 const setRisk = (body: unknown, auth = true) =>

@@ -48,6 +48,8 @@ export async function signalsHarness(opts: HarnessOptions = {}): Promise<Signals
   const h = await harness({
     ...opts,
     configPatch: (c) => {
+      // The human IdP vouches for its people's verified emails, which email subjects resolve by.
+      c.trust.issuers.find((i: { kind: string }) => i.kind === 'human').asserts = ['email'];
       c.trust.issuers.push({ name: 'ssf', issuer: ssf.issuer, kind: 'signals', jwks: { keys: [ssf.publicJwk] }, audiences: [SIGNALS_AUDIENCE], algorithms: ['ES256'] });
       opts.configPatch?.(c);
     },
@@ -62,7 +64,7 @@ export async function signalsHarness(opts: HarnessOptions = {}): Promise<Signals
     async grant(o = {}) {
       const params: Record<string, string> = { scope: o.scope ?? 'demo:reports:read', task_id: o.task ?? 'task-s' };
       if (o.human) {
-        const claims: Record<string, unknown> = o.email ? { email: o.email, ...(o.emailVerified === undefined ? {} : { email_verified: o.emailVerified }) } : {};
+        const claims: Record<string, unknown> = o.email ? { email: o.email, email_verified: o.emailVerified ?? true } : {};
         params.subject_token = await h.human.mint(o.human, claims);
         params.actor_token = await h.agentToken(o.agent ?? 'demo');
         params.actor_token_type = JWT_TYPE;

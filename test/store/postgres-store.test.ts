@@ -40,13 +40,28 @@ describe.skipIf(POSTGRES_URL === undefined)('postgres', () => {
         const pgc = await import('pg');
         const c = new pgc.default.Client({ connectionString: POSTGRES_URL });
         await c.connect();
-        const { rows } = await c.query(`SELECT version FROM ${schema}.schema_migrations`);
+        const { rows } = await c.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
         expect(rows).toEqual(loadPgMigrations().map((m) => ({ version: m.version })));
+        expect(rows.length).toBeGreaterThan(1);
         await c.query(`INSERT INTO ${schema}.schema_migrations VALUES (99, 'future', 0)`);
         await c.end();
         await expect(openPostgresStore(POSTGRES_URL!, { schema })).rejects.toThrow(/newer than this build/);
       } finally {
         await dropSchema(schema);
+      }
+    });
+
+    it('stores hostile text exactly: values inlined in a batch are escaped, never SQL', async () => {
+      const t = await freshPostgresStore();
+      try {
+        const nasty = `it's'); DROP TABLE grants; -- \\ \\' $1 ? "q" \u{1F600} \u00e9`;
+        const g = await seedActive(t.store, { intent: nasty, task_id: nasty });
+        expect((await t.store.getGrant(g.id))?.intent).toBe(nasty);
+        const [e] = await t.store.appendAudits([draft('exchange.denied', T0, { reason: nasty, detail: { nasty } })]);
+        expect((await t.store.readAudit(e!.seq - 1, 1))[0]).toEqual(e);
+        expect((await verifyChain(await t.store.readAudit(0, 100), await t.store.auditHead())).ok).toBe(true);
+      } finally {
+        await t.cleanup();
       }
     });
 

@@ -268,6 +268,22 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
       });
     });
 
+    describe('freezes', () => {
+      const freeze = (id: string, scope = {}) => ({ id, scope, reason: 'incident', frozen_by: 'admin', created_at: T0, lifted_at: null, lifted_by: null });
+      it('records, lists active ones oldest first, lifts each once with its event', async () => {
+        expect(await store.activeFreezes()).toEqual([]);
+        await store.freeze(freeze('frz_a', { agent: 'x' }), draft('freeze.started', T0, { reason: 'incident' }));
+        await store.freeze({ ...freeze('frz_b'), created_at: T0 + 1 }, draft('freeze.started', T0 + 1, {}));
+        await expect(store.freeze(freeze('frz_a'), draft('freeze.started', T0, {}))).rejects.toThrow();
+        expect((await store.activeFreezes()).map((f) => [f.id, f.scope])).toEqual([['frz_a', { agent: 'x' }], ['frz_b', {}]]);
+        const racing = await Promise.all([1, 2, 3].map(() => store.liftFreeze('frz_a', 'ops', T0 + 5, draft('freeze.lifted', T0 + 5, {}))));
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        expect(await store.liftFreeze('frz_missing', 'ops', T0 + 5, draft('freeze.lifted', T0 + 5, {}))).toBe(false);
+        expect((await store.activeFreezes()).map((f) => f.id)).toEqual(['frz_b']);
+        expect((await store.readAudit(0, 10)).map((e) => e.type)).toEqual(['freeze.started', 'freeze.started', 'freeze.lifted']);
+      });
+    });
+
     describe('listGrants', () => {
       it('pages newest first, completely and without repeats, across equal timestamps and later inserts', async () => {
         const all: Grant[] = [];

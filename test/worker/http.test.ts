@@ -74,11 +74,11 @@ describe('Worker (workerd, D1): introspection and revocation', () => {
 
   it('RFC 7009: after revocation every path treats the token as dead', async () => {
     const g = await grant({ task: 'task-r1' });
-    expect((await h.form('/oauth/revoke', { token: g.access_token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token: g.access_token }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
     expect(await introspect(g.access_token)).toEqual({ active: false });
     expect((await h.exchange({ subject_token: g.access_token, scope: 'demo:reports:read', task_id: 'task-r1' })).status).toBe(400);
     expect((await (await h.adminRequest(`/v1/grants/${g.grant_id}`)).json()).status).toBe('revoked');
-    expect((await h.form('/oauth/revoke', { token: 'nothing-we-issued' })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token: 'nothing-we-issued' }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
   });
 
   it('completing a task revokes its grants, with receipts', async () => {
@@ -120,7 +120,7 @@ describe('Worker (workerd, D1): introspection and revocation', () => {
 describe('Worker (workerd, D1): audit', () => {
   it('every step is in the hash chain, which verifies', async () => {
     const g = await grant({ task: 'task-a1' });
-    await h.form('/oauth/revoke', { token: g.access_token });
+    await h.form('/oauth/revoke', { token: g.access_token }, { authorization: `Bearer ${await h.agentToken()}` });
     const res = await h.adminRequest('/v1/audit?after=0&limit=1000');
     expect(res.status).toBe(200);
     const events = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));

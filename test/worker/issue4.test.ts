@@ -20,6 +20,8 @@ beforeAll(async () => {
       c.trust.issuers.push({ name: 'ssf', issuer: ssf.issuer, kind: 'signals', jwks: { keys: [ssf.publicJwk] }, audiences: [SIGNALS_AUDIENCE], algorithms: ['ES256'] });
       // dev.cedar: a delete waits for the agent's owner, team-a; bob is in it.
       c.approvals = { ttl: '10m', groups: { 'team-a': ['bob@example.com'] } };
+      // The human IdP vouches for verified emails, so bob's address counts.
+      c.trust.issuers.find((i: { kind: string }) => i.kind === 'human').asserts = ['email'];
       // A restricted resource: read freely at low risk, with the owner's approval at medium (so a
       // per-call decision can differ from the exchange's once the agent's risk rises).
       c.resources.push({ id: 'demo:vault', provider: 'tollgate', classification: 'restricted', actions: { read: {} } });
@@ -75,7 +77,7 @@ describe('Worker (workerd, D1): human approvals', () => {
     expect(await refused.json()).toMatchObject({ error: 'access_denied' });
 
     // bob (team-a by config) lists it and approves.
-    const bob = await h.human.mint('bob', { email: 'bob@example.com' });
+    const bob = await h.human.mint('bob', { email: 'bob@example.com', email_verified: true });
     const list = await h.request('/v1/approvals', asHuman(bob));
     expect(list.status).toBe(200);
     const listed = (await list.json()).approvals;
@@ -120,7 +122,7 @@ describe('Worker (workerd, D1): per-call credentials for gateways', () => {
     expect((await call({ token: g.access_token, action: 'read' }, null)).status).toBe(401);
     expect((await call({ token: g.access_token, action: 'read' }, 'tgw_wrong-key-0123456789abcdef')).status).toBe(401);
 
-    expect((await h.form('/oauth/revoke', { token: g.access_token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token: g.access_token }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
     const dead = await call({ token: g.access_token, action: 'read' });
     expect(dead.status).toBe(400);
     expect(await dead.json()).toMatchObject({ error: 'invalid_grant' });
@@ -139,7 +141,7 @@ describe('Worker (workerd, D1): per-call credentials for gateways', () => {
     const pending = await first.json();
     expect(pending).toMatchObject({ error: 'authorization_pending', approval_id: expect.stringMatching(/^apr_/) });
     const id: string = pending.approval_id;
-    const bob = await h.human.mint('bob', { email: 'bob@example.com' });
+    const bob = await h.human.mint('bob', { email: 'bob@example.com', email_verified: true });
     expect(await (await h.request(`/v1/approvals/${id}`, asHuman(bob))).json()).toMatchObject({ kind: 'call', tool: 'vault.get', arguments_digest: digest, actions: ['read'], status: 'pending' });
     expect(await (await call({ ...read, approval_id: id })).json()).toMatchObject({ error: 'authorization_pending', approval_id: id });
     expect((await h.request(`/v1/approvals/${id}/approve`, asHuman(bob, { method: 'POST' }))).status).toBe(200);

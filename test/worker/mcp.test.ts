@@ -68,7 +68,7 @@ describe('MCP gateway in workerd', () => {
     expect(upstream.ran.at(-1)).toEqual({ tool: 'reports_update', args: { id: 'w', text: 't' }, credential: UPSTREAM_CREDENTIALS.write });
     expect(JSON.stringify(upstream.seen)).not.toContain(token);
 
-    expect((await h.form('/oauth/revoke', { token })).status).toBe(200);
+    expect((await h.form('/oauth/revoke', { token }, { authorization: `Bearer ${await h.agentToken()}` })).status).toBe(200);
     await expect(client.callTool({ name: 'reports_get', arguments: { id: 'q3' } })).rejects.toThrow(/401|invalid_token/);
   });
 });

@@ -9,6 +9,7 @@ import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '
 import type { RegisterRoutes } from '../env.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { readBodyText } from '../read-body.ts';
+import { hasUnsafeText } from '../../lib/unsafe-text.ts';
 
 const MAX_WAIT_SECONDS = 30;
 const POLL_MS = 250;
@@ -23,7 +24,7 @@ const listQuery = z
   })
   .strict();
 
-const answerBody = z.object({ reason: z.string().max(MAX_REASON_CHARS).optional() }).strict();
+const answerBody = z.object({ reason: z.string().max(MAX_REASON_CHARS).refine((v) => !hasUnsafeText(v)).optional() }).strict();
 
 /** Who is asking: an admin sees everything, a human what they may answer (or asked for), an agent its own requests. */
 type Viewer = { kind: 'admin'; id: string } | { kind: 'human'; human: Human } | { kind: 'agent'; id: string };
@@ -134,6 +135,6 @@ async function readReason(req: Request, max: number): Promise<string | null> {
     throw new OAuthError('invalid_request', 'body is not valid JSON');
   }
   const parsed = answerBody.safeParse(body);
-  if (!parsed.success) throw new OAuthError('invalid_request', `reason: at most ${MAX_REASON_CHARS} characters, and nothing else`);
+  if (!parsed.success) throw new OAuthError('invalid_request', `reason: at most ${MAX_REASON_CHARS} characters, none of them control, line-separator or bidirectional formatting characters, and nothing else`);
   return parsed.data.reason ?? null;
 }

@@ -4,8 +4,12 @@ import { verifyLiveChain } from '../../audit/verify-live.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
+import { inertJson } from '../../lib/inert-json.ts';
 
-/** Audit export as JSON lines after a sequence number, and chain verification. */
+/**
+ * Audit export as JSON lines after a sequence number, and chain verification. Lines escape what
+ * line-based tools would split or reorder on (lib/inert-json.ts); the values, and so the hashes, are unchanged.
+ */
 export const registerAudit: RegisterRoutes = (app, deps) => {
   app.get('/v1/audit', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
@@ -14,7 +18,7 @@ export const registerAudit: RegisterRoutes = (app, deps) => {
     if (!Number.isSafeInteger(after) || after < 0) throw new OAuthError('invalid_request', 'after must be a sequence number');
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new OAuthError('invalid_request', 'limit must be 1-10000');
     const events = await storeCall(() => deps.store.readAudit(after, limit));
-    const body = events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '');
+    const body = events.map((e) => inertJson(e)).join('\n') + (events.length ? '\n' : '');
     return c.body(body, 200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   });
 

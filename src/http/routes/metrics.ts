@@ -15,7 +15,7 @@ const JOBS_CAP = 10_000;
 export function registerMetrics(app: App, deps: Deps, metrics: RequestMetrics, health: () => Promise<StoreHealth>): void {
   app.get('/metrics', async (c) => {
     if (!deps.config.server.metrics_public) await authenticateAdmin(deps, c.req.raw);
-    const lines = [metrics.render()];
+    const lines = [metrics.render(), quotaRefusals(deps)];
     const gauge = (name: string, help: string, value: number) => lines.push(`# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}\n`);
     gauge('tollgate_store_writable', 'Whether the store took a write (a one-row probe, at most once a second).', (await health()) === 'ok' ? 1 : 0);
     try {
@@ -47,4 +47,14 @@ export function registerMetrics(app: App, deps: Deps, metrics: RequestMetrics, h
     }
     return c.body(lines.join(''), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
   });
+}
+
+/** Requests refused by a quota on this node, by endpoint class and what was counted (agent, principal, address). */
+function quotaRefusals(deps: Deps): string {
+  const out = ['# HELP tollgate_quota_refusals_total Requests refused with 429 by a quota, by endpoint class and key.', '# TYPE tollgate_quota_refusals_total counter'];
+  for (const [key, n] of deps.quotas.refusals()) {
+    const [cls, kind] = key.split(',');
+    out.push(`tollgate_quota_refusals_total{class="${cls}",key="${kind}"} ${n}`);
+  }
+  return out.join('\n') + '\n';
 }

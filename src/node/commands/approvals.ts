@@ -1,5 +1,6 @@
 import { adminKey, args, call, common, print, serverUrl } from './args.ts';
 import { CliError } from './cli-error.ts';
+import { inertText } from '../../lib/inert-text.ts';
 
 const HELP = `usage: tollgate approvals ls [--status S] [--json]
        tollgate approvals show ID [--wait SECONDS]
@@ -38,12 +39,14 @@ export async function approvalsCommand(argv: string[]): Promise<number> {
     const page = res.body as { approvals: Record<string, unknown>[] };
     if (v.json) return print(page), 0;
     if (page.approvals.length === 0) console.log('(nothing waiting)');
+    // Every field may come from an agent or an IdP: each is printed inert, on its own line.
+    const t = (x: unknown) => inertText(String(x));
     for (const a of page.approvals) {
-      console.log(`${a.id}  ${a.status}  ${a.agent} wants ${(a.actions as string[]).join(',')} on ${a.resource}  task ${a.task_id}`);
-      if (a.principal) console.log(`    for ${a.principal}`);
-      if (a.intent) console.log(`    intent: ${a.intent}`);
-      if (a.tool) console.log(`    tool: ${a.tool}  arguments ${a.arguments_digest ?? '-'}`);
-      console.log(`    needs: ${(a.rules as string[]).join(', ')}  expires ${a.expires_at}`);
+      console.log(`${t(a.id)}  ${t(a.status)}  ${t(a.agent)} wants ${t((a.actions as string[]).join(','))} on ${t(a.resource)}  task ${t(a.task_id)}`);
+      if (a.principal) console.log(`    for ${t(a.principal)}`);
+      if (a.intent) console.log(`    intent: ${t(a.intent)}`);
+      if (a.tool) console.log(`    tool: ${t(a.tool)}  arguments ${t(a.arguments_digest ?? '-')}`);
+      console.log(`    needs: ${t((a.rules as string[]).join(', '))}  expires ${t(a.expires_at)}`);
     }
     return 0;
   }

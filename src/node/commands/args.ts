@@ -1,6 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { CliError } from './cli-error.ts';
+import { inertJson } from '../../lib/inert-json.ts';
+import { inertText } from '../../lib/inert-text.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -59,5 +61,6 @@ export async function call(url: string, init: RequestInit): Promise<{ status: nu
 }
 
 export function print(v: unknown): void {
-  console.log(typeof v === 'string' ? v : JSON.stringify(v, null, 2));
+  // Server answers carry agents' and IdPs' strings: shown inert (JSON escapes, or visible \u{…} in plain text).
+  console.log(typeof v === 'string' ? inertText(v, Infinity) : inertJson(v, 2));
 }

@@ -1,5 +1,6 @@
 import { adminKey, args, call, common, print, serverUrl } from './args.ts';
 import { CliError } from './cli-error.ts';
+import { inertText } from '../../lib/inert-text.ts';
 
 const FILTERS = ['agent', 'principal', 'owner', 'provider', 'resource', 'task_id', 'status', 'limit', 'cursor'] as const;
 const HELP = `usage: tollgate grants ls [--agent A] [--principal P] [--owner O] [--provider P] [--resource R]
@@ -25,7 +26,7 @@ export async function grantsCommand(argv: string[]): Promise<number> {
   if (res.status !== 200) return console.error(res.text), 1;
   const page = res.body as { grants: Record<string, unknown>[]; next_cursor: string | null };
   if (v.json) return print(page), 0;
-  for (const g of page.grants) console.log([g.id, g.status, g.agent, g.scope, g.task_id, g.expires_at].join('  '));
+  for (const g of page.grants) console.log([g.id, g.status, g.agent, g.scope, g.task_id, g.expires_at].map((x) => inertText(String(x))).join('  '));
   if (page.next_cursor) console.log(`(more: --cursor ${page.next_cursor})`);
   return 0;
 }

@@ -9,6 +9,8 @@ export const commands: Record<string, () => Promise<Command>> = {
   introspect: async () => (await import('./introspect.ts')).introspectCommand,
   grants: async () => (await import('./grants.ts')).grantsCommand,
   revoke: async () => (await import('./revoke.ts')).revokeCommand,
+  freeze: async () => (await import('./freeze.ts')).freezeCommand,
+  unfreeze: async () => (await import('./freeze.ts')).unfreezeCommand,
   risk: async () => (await import('./risk.ts')).riskCommand,
   task: async () => (await import('./task.ts')).taskCommand,
   approvals: async () => (await import('./approvals.ts')).approvalsCommand,

@@ -1,11 +1,15 @@
 import { adminKey, args, call, common, print, serverUrl } from './args.ts';
 import { CliError } from './cli-error.ts';
+import { CLIENT_ASSERTION_TYPE } from '../../http/revocation-client.ts';
 
 const HELP = `usage: tollgate revoke --token TOKEN
        tollgate revoke [--agent A] [--principal P] [--owner O] [--provider P] [--resource R] [--task T]
                        [--issued-before ISO8601] [--grant ID ...] [--all] [--reason TEXT] [--dry-run] [--block]
 
-With --token: RFC 7009 revocation of that token (no admin key needed).
+With --token: RFC 7009 revocation of that token, by the client it was issued to: the agent's
+workload token (--client-token, default $TOLLGATE_ACTOR_TOKEN when acting for a human, else
+$TOLLGATE_SUBJECT_TOKEN) is sent as an RFC 7523 client assertion. With --admin-key (or
+$TOLLGATE_ADMIN_KEY and no workload token) an admin revokes any token.
 Otherwise: admin mass revocation of every live grant the filters match (all must match);
 --dry-run only counts; --block also refuses new grants for the named agent/principal.
 Waits for the per-grant records (up to 30 s) and prints the receipts: revoked, pending
@@ -17,6 +21,7 @@ export async function revokeCommand(argv: string[]): Promise<number> {
     {
       ...common,
       token: { type: 'string' },
+      'client-token': { type: 'string' },
       agent: { type: 'string' },
       principal: { type: 'string' },
       owner: { type: 'string' },
@@ -34,13 +39,16 @@ export async function revokeCommand(argv: string[]): Promise<number> {
   );
   if (v.help) return console.log(HELP), 0;
   if (v.token) {
-    const res = await call(`${serverUrl(v)}/oauth/revoke`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: v.token }),
-    });
+    const workload = v['client-token'] ?? (v['admin-key'] ? undefined : (process.env.TOLLGATE_ACTOR_TOKEN ?? process.env.TOLLGATE_SUBJECT_TOKEN));
+    const form = new URLSearchParams({ token: v.token });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (workload) {
+      form.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
+      form.set('client_assertion', workload);
+    } else headers.authorization = `Bearer ${adminKey(v)}`;
+    const res = await call(`${serverUrl(v)}/oauth/revoke`, { method: 'POST', headers, body: form });
     if (res.status !== 200) return console.error(res.text), 1;
-    console.log('revoked (RFC 7009: unknown tokens answer the same)');
+    console.log("revoked (RFC 7009: unknown tokens, and tokens not issued to this client, answer the same)");
     return 0;
   }
   const body: Record<string, unknown> = {};

@@ -43,6 +43,8 @@ import { migrateD1 } from './migrate.ts';
 import { d1RiskOperations } from './risk-operations.ts';
 import { d1AuditRetentionOperations } from './audit-retention-operations.ts';
 import type { AuditCheckpoint } from '../../audit/checkpoint.ts';
+import { d1FreezeOperations } from './freeze-operations.ts';
+import type { Freeze } from '../../grants/freeze.ts';
 import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from '../sqlite/revocation-rows.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import { d1WriteOperations } from './write-operations.ts';
@@ -91,6 +93,7 @@ export class SqlStore implements Store {
   readonly #callLeases: ReturnType<typeof d1CallLeaseOperations>;
   readonly #risk: ReturnType<typeof d1RiskOperations>;
   readonly #retention: ReturnType<typeof d1AuditRetentionOperations>;
+  readonly #freezes: ReturnType<typeof d1FreezeOperations>;
   readonly #maxWriteRows: number;
 
   constructor(db: SqlDatabase, opts: D1StoreOptions = {}) {
@@ -103,6 +106,7 @@ export class SqlStore implements Store {
     this.#callLeases = d1CallLeaseOperations(cx);
     this.#risk = d1RiskOperations(cx);
     this.#retention = d1AuditRetentionOperations(cx);
+    this.#freezes = d1FreezeOperations(cx);
   }
 
   async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
@@ -339,6 +343,18 @@ export class SqlStore implements Store {
 
   async auditHead(): Promise<{ seq: number; hash: string } | null> {
     return toHead(await this.#db.prepare(HEAD_SQL).first<AuditHead>());
+  }
+
+  async freeze(freeze: Freeze, event: AuditDraft): Promise<void> {
+    await this.#freezes.freeze(freeze, event);
+  }
+
+  async liftFreeze(id: string, by: string, time: number, event: AuditDraft): Promise<boolean> {
+    return this.#freezes.liftFreeze(id, by, time, event);
+  }
+
+  async activeFreezes(): Promise<Freeze[]> {
+    return this.#freezes.activeFreezes();
   }
 
   async ping(): Promise<void> {

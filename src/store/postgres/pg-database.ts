@@ -30,28 +30,38 @@ export class PgDatabase implements SqlDatabase {
    * returns belong to one moment, as D1's batch does. A batch that writes runs at READ COMMITTED:
    * its guards then see what concurrent writers committed (an UPDATE waits for a row another
    * transaction holds, then re-checks its WHERE), so a stale plan fails its guard and is retried.
+   *
+   * A whole batch is one round trip: its statements go as one simple-protocol query string
+   * between BEGIN and COMMIT, values inlined as escaped literals (the protocol that takes
+   * parameters takes one statement per message), and each `changes()` guard folded with the
+   * statement it guards into one (`WITH changed AS (… RETURNING 1) INSERT INTO write_guard …`), so
+   * a short count fails inside the transaction, before COMMIT. Row results come back for reads;
+   * a write batch's results carry no rows.
    */
   async batch(statements: SqlStatement[]): Promise<SqlResult[]> {
     const stmts = statements.map(asPg);
     const readOnly = stmts.every((s) => /^\s*SELECT\b/i.test(s.source));
+    if (readOnly && stmts.length === 1) {
+      // One statement is its own snapshot: no transaction needed around it.
+      const r = await this.query(stmts[0]!.text, stmts[0]!.params);
+      return [{ results: r.rows, meta: { changes: r.rowCount ?? 0 } }];
+    }
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-      const out: SqlResult[] = [];
-      let changes = 0;
-      for (const s of stmts) {
-        if (s.source === EXPECT_CHANGES_SQL) {
-          if (changes !== Number(s.params[0])) throw new WriteConflict('a guarded statement changed fewer rows than the plan expected');
-          out.push({ results: [], meta: { changes: 0 } });
-          continue;
-        }
-        const r = await client.query<Record<string, unknown>>(s.text, s.params);
-        changes = r.rowCount ?? 0;
-        out.push({ results: r.rows, meta: { changes } });
+      const literal = (v: unknown) => toLiteral(client, v);
+      const texts: string[] = [];
+      for (let i = 0; i < stmts.length; i++) {
+        const s = stmts[i]!;
+        if (s.source === EXPECT_CHANGES_SQL) throw new TypeError('a changes() guard must follow the statement it guards');
+        const sql = inlineParams(s.source, s.params, literal);
+        const guard = stmts[i + 1]?.source === EXPECT_CHANGES_SQL ? stmts[++i]! : null;
+        texts.push(guard === null ? sql : `WITH changed AS (${sql} RETURNING 1) INSERT INTO write_guard (stale) SELECT 1 WHERE (SELECT count(*) FROM changed) <> ${literal(guard.params[0])}`);
       }
-      await client.query('COMMIT');
-      return out;
+      const begin = readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
+      const results = (await client.query<Record<string, unknown>>(`${begin};\n${texts.join(';\n')};\nCOMMIT`)) as unknown as pg.QueryResult<Record<string, unknown>>[];
+      const out: SqlResult[] = results.slice(1, -1).map((r) => ({ results: readOnly ? r.rows : [], meta: { changes: r.rowCount ?? 0 } }));
+      return readOnly ? out : stmts.map(() => ({ results: [], meta: { changes: 0 } }));
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
@@ -112,6 +122,10 @@ function asPg(s: SqlStatement): PgStatement {
 /** `?` → `$1`, `$2`, … outside quoted text. The SQL store's statements are its own, never input. */
 export function numberPlaceholders(sql: string): string {
   let n = 0;
+  return replacePlaceholders(sql, () => `$${++n}`);
+}
+
+function replacePlaceholders(sql: string, next: () => string): string {
   let out = '';
   let quote: string | null = null;
   for (const ch of sql) {
@@ -122,12 +136,33 @@ export function numberPlaceholders(sql: string): string {
       quote = ch;
       out += ch;
     } else if (ch === '?') {
-      out += `$${++n}`;
+      out += next();
     } else {
       out += ch;
     }
   }
   return out;
+}
+
+/** `?` → the i-th value as an SQL literal, outside quoted text (the statements are the store's own; values are escaped). */
+export function inlineParams(sql: string, params: readonly unknown[], literal: (v: unknown) => string): string {
+  let n = 0;
+  return replacePlaceholders(sql, () => {
+    if (n >= params.length) throw new RangeError('fewer values than placeholders');
+    return literal(params[n++]);
+  });
+}
+
+function toLiteral(client: pg.PoolClient, v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new RangeError('a non-finite number cannot be stored');
+    return String(v);
+  }
+  if (typeof v === 'bigint') return String(v);
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'string') return client.escapeLiteral(v);
+  throw new TypeError(`cannot bind a ${typeof v}`);
 }
 
 /** PostgreSQL error codes of a transaction that lost to a concurrent one. */

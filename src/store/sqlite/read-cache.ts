@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Grant } from '../../grants/grant.ts';
+import type { Freeze } from '../../grants/freeze.ts';
 import type { RecordedRisk, RevocationRecord } from '../store.ts';
 
 /** Per map; a full map starts again empty (the gateway's working set is far smaller). */
@@ -21,6 +22,7 @@ export class ReadCache {
   #version = -1;
   #grants = new Map<string, Grant | null>();
   #unfinished: readonly RevocationRecord[] | null = null;
+  #freezes: readonly Freeze[] | null = null;
   #blocked = new Map<string, boolean>();
   #risk = new Map<string, RecordedRisk>();
 
@@ -31,6 +33,7 @@ export class ReadCache {
   clear(): void {
     this.#grants = new Map();
     this.#unfinished = null;
+    this.#freezes = null;
     this.#blocked = new Map();
     this.#risk = new Map();
   }
@@ -49,6 +52,12 @@ export class ReadCache {
     if (this.#unfinished === null) this.#unfinished = Object.freeze(load().map((r) => deepFreeze(r)));
     // A fresh array each time: callers may sort or filter what they get.
     return [...this.#unfinished];
+  }
+
+  activeFreezes(load: () => Freeze[]): Freeze[] {
+    this.#fresh();
+    if (this.#freezes === null) this.#freezes = Object.freeze(load().map((f) => deepFreeze(f)));
+    return [...this.#freezes];
   }
 
   isBlocked(agent: string, principal: string | null, load: () => boolean): boolean {

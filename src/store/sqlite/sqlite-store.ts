@@ -26,6 +26,8 @@ import type {
 } from '../store.ts';
 import { claimJobsSql, oldestFirst } from '../claim-jobs.ts';
 import { SQLITE } from '../dialect.ts';
+import type { Freeze } from '../../grants/freeze.ts';
+import { ACTIVE_FREEZES_SQL, rowToFreeze, type FreezeRow } from '../freeze-rows.ts';
 import { SqliteApprovals } from './approval-table.ts';
 import type { RiskLevel } from '../../policy/types.ts';
 import { SqliteAuditLog } from './audit-log.ts';
@@ -83,6 +85,7 @@ export class SqliteStore implements Store {
   readonly #write: WriteOperations;
   readonly #risk: SqliteRiskTables;
   readonly #ping: Statement<[], unknown>;
+  readonly #activeFreezes: Statement<[], FreezeRow>;
   readonly #claimJobs: Statement<[number, number, number], RevocationJob>;
   readonly #probe: Statement<[number]>;
   readonly #reads: ReadCache;
@@ -104,6 +107,7 @@ export class SqliteStore implements Store {
       ['appendAudit', 'appendAudits'],
     );
     this.#ping = db.prepare<[], unknown>('SELECT 1');
+    this.#activeFreezes = db.prepare<[], FreezeRow>(ACTIVE_FREEZES_SQL);
     this.#claimJobs = db.prepare<[number, number, number], RevocationJob>(claimJobsSql(SQLITE));
     this.#probe = db.prepare<[number]>(PROBE_SQL);
   }
@@ -288,6 +292,18 @@ export class SqliteStore implements Store {
 
   async principalsByEmail(email: string, limit: number): Promise<string[]> {
     return this.#risk.principalsByEmail(email, clampLimit(limit, 1000));
+  }
+
+  async freeze(freeze: Freeze, event: AuditDraft): Promise<void> {
+    this.#write.freeze(freeze, event);
+  }
+
+  async liftFreeze(id: string, by: string, time: number, event: AuditDraft): Promise<boolean> {
+    return this.#write.liftFreeze(id, by, time, event);
+  }
+
+  async activeFreezes(): Promise<Freeze[]> {
+    return this.#reads.activeFreezes(() => this.#activeFreezes.all().map(rowToFreeze));
   }
 
   async ping(): Promise<void> {

@@ -16,6 +16,8 @@ import type { SqliteJobQueue } from './job-queue.ts';
 import type { SqliteRevocations } from './revocation-table.ts';
 import type { SqliteRiskTables } from './risk-tables.ts';
 import { boundCutoff, cutoffScope } from '../revocation-cutoff.ts';
+import type { Freeze } from '../../grants/freeze.ts';
+import { INSERT_FREEZE_SQL, LIFT_FREEZE_SQL, freezeValues } from '../freeze-rows.ts';
 
 export interface Tables {
   grants: SqliteGrants;
@@ -43,6 +45,9 @@ export function writeOperations(db: Database, t: Tables) {
     const tx = db.transaction(fn);
     return (...args: A) => tx.immediate(...args);
   };
+
+  const insertFreeze = db.prepare(INSERT_FREEZE_SQL);
+  const liftFreeze = db.prepare(LIFT_FREEZE_SQL);
 
   // Inside the insert's transaction: a block or a task completion recorded a moment ago is seen.
   const refuseIfClosed = (g: Grant): void => {
@@ -101,6 +106,17 @@ export function writeOperations(db: Database, t: Tables) {
 
     closeTask: write((taskId: string, agent: string | null, time: number, event: AuditDraft): void => {
       if (t.revocations.closeTask(taskId, agent, time)) t.audit.append([event]);
+    }),
+
+    freeze: write((freeze: Freeze, event: AuditDraft): void => {
+      insertFreeze.run(...freezeValues(freeze));
+      t.audit.append([event]);
+    }),
+
+    liftFreeze: write((id: string, by: string, time: number, event: AuditDraft): boolean => {
+      if (liftFreeze.run(time, by, id).changes !== 1) return false;
+      t.audit.append([event]);
+      return true;
     }),
 
     appendAudit: write((event: AuditDraft) => t.audit.append([event])),

@@ -1,4 +1,4 @@
--- Audit retention, as SQLite's 010_audit_checkpoints.sql: only a prefix the checkpoints cover may
+-- Audit retention, as SQLite's 011_audit_checkpoints.sql: only a prefix the checkpoints cover may
 -- leave audit_events, and only through pruneAudit.
 CREATE TABLE audit_checkpoints (
   seq_to      BIGINT PRIMARY KEY,
