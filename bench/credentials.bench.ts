@@ -6,7 +6,7 @@ import { harness, type Harness } from '../test/support/harness.ts';
 import { median } from './measure.ts';
 import { seedGrants } from './seed-grants.ts';
 
-const GATEWAY_KEY = 'tgw_bench-gateway-key-0123456789abcdef';
+export const GATEWAY_KEY = 'tgw_bench-gateway-key-0123456789abcdef';
 
 /**
  * POST /v1/credentials, the gateway's per-call path, in process through `app.request`:
@@ -97,7 +97,7 @@ export async function benchCredentials(opts: { rounds: number; calls: number; in
   };
 }
 
-async function gatewayConfig(o: { quotasOff?: boolean } = {}) {
+export async function gatewayConfig(o: { quotasOff?: boolean } = {}) {
   const hash = await sha256Hex(GATEWAY_KEY);
   return {
     configPatch: (c: Record<string, any>) => {
@@ -117,7 +117,7 @@ function quotaChargeNs(h: Harness): number {
   return ((performance.now() - t0) * 1e6) / n;
 }
 
-async function grantTokens(h: Harness, n: number): Promise<string[]> {
+export async function grantTokens(h: Harness, n: number): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const res = await h.exchange({ subject_token: await h.agentToken(`gw-bench-${i}`, { ttl: 3600 }), scope: 'demo:reports:read', task_id: `bench-${i}` });

@@ -9,6 +9,7 @@ import { benchSignals } from './signals.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
 import { benchPostgres } from './postgres.bench.ts';
 import { benchCli } from './cli.bench.ts';
+import { benchAudit } from './audit.bench.ts';
 import { benchSockets } from './sockets.bench.ts';
 import { ensureBuilt } from './dev-process.ts';
 import { setupAwsStsFixture } from '../test/providers/aws-sts-fixture.ts';
@@ -38,6 +39,7 @@ const results = {
   mcp: await benchMcp(quick ? 3 : 5, quick ? 200 : 1000),
   sockets: await benchSockets(quick ? { rounds: 1, seconds: 3, connections: 32, exchangeTokens: 3000 } : { rounds: 3, seconds: 5, connections: 32, exchangeTokens: 6000 }),
   cli: await benchCli(quick ? 10 : 30),
+  audit: await benchAudit({ calls: quick ? 5000 : 20_000 }),
   worker: { bundle: benchWorkerBundle(), exchange: await benchWorkerExchange(quick ? 3 : 5, quick ? 50 : 200) },
   postgres: await benchPostgres(
     quick ? { rounds: 3, calls: 1000, exchanges: 100, revocations: 200, massCount: 10_000 } : { rounds: 5, calls: 4000, exchanges: 300, revocations: 1000, massCount: 100_000 },
@@ -45,6 +47,7 @@ const results = {
 };
 const pgr = 'skipped' in results.postgres ? null : results.postgres;
 const goals = {
+  'audit verify: 1M events <= 5 s (extrapolated from the sample)': results.audit.audit_verify_1m_s_extrapolated <= 5,
   'exchange <= 1.5x crypto floor': results.exchange.exchange_vs_crypto_floor <= 1.5,
   '100k dead on every path <= 500 ms': results.mass_revocation.dead_everywhere_ms <= 500,
   'no stall > 50 ms': results.mass_revocation.longest_stall_ms <= 50,

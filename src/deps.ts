@@ -43,6 +43,8 @@ export interface Deps {
   mcpConnectors?: (alive: (grant: InboundGrant) => Promise<boolean>) => UpstreamConnector[];
   /** SHA-256 hex, synchronous where the edge has one (Node); verifying the audit chain uses it. Default: Web Crypto. */
   sha256?: (text: string) => string;
+  /** the store's files on disk, where it has them (SQLite on Node), for /metrics */
+  storeFiles?: () => { database_bytes: number; wal_bytes: number };
   /** fetch for MCP upstreams (tests inject an app's fetch); default: the global one */
   mcpFetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }

@@ -22,6 +22,7 @@ export function stableStringify(v: unknown): string {
     return out + ']';
   }
   const o = v as Record<string, unknown>;
+  if (flatAndSorted(o)) return JSON.stringify(o);
   const keys = Object.keys(o).sort();
   let out = '{';
   let first = true;
@@ -32,4 +33,23 @@ export function stableStringify(v: unknown): string {
     first = false;
   }
   return out + '}';
+}
+
+/**
+ * True for a plain object whose keys already come in sorted order and whose values are all
+ * strings, finite-or-not numbers, booleans or null: JSON.stringify then writes the same bytes
+ * (it walks the same key order), several times faster. That is every event's `detail` as read
+ * back from the store, which kept it sorted, so verification mostly takes this path.
+ */
+function flatAndSorted(o: Record<string, unknown>): boolean {
+  if (Object.getPrototypeOf(o) !== Object.prototype) return false;
+  let prev: string | null = null;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) return false;
+    if (prev !== null && !(prev < k)) return false;
+    const x = o[k];
+    if (x !== null && typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') return false;
+    prev = k;
+  }
+  return true;
 }

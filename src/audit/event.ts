@@ -33,7 +33,9 @@ export type AuditEventType =
   | 'credential.evaluated'
   | 'credential.issuing'
   | 'credential.leased'
-  | 'credential.withdrawn';
+  | 'credential.withdrawn'
+  // retention: a checkpointed, exported prefix of the chain left the live store
+  | 'audit.pruned';
 
 /**
  * What a caller hands the store. Never a secret: credentials appear only as fingerprints.

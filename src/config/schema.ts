@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACTION_CLASSES } from '../grants/action-class.ts';
 import { parseDuration } from './duration.ts';
 import { mcpSection } from './mcp-schema.ts';
+import { auditSection } from './audit-schema.ts';
 import { ASSERTABLE_CLAIMS } from '../identity/vouched-claims.ts';
 
 const duration = z
@@ -262,6 +263,8 @@ export const configSchema = z
     policy,
     /** MCP servers Tollgate fronts (see mcp-schema.ts) */
     mcp: mcpSection,
+    /** audit retention (see audit-schema.ts) */
+    audit: auditSection,
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { assembleDeps, grantTokenAudience } from '../assemble-deps.ts';
+import { sqliteFileSizes } from './store-files.ts';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { Deps } from '../deps.ts';
 import { createTrustRegistry } from '../identity/trust-registry.ts';
@@ -55,6 +56,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
     now,
     log,
     sha256: (text) => hash('sha256', text, 'hex'),
+    ...(config.store.sqlite && !opts.store ? { storeFiles: sqliteFileSizes(config.store.sqlite.path) } : {}),
     clientAddress: socketAddress,
     mcpConnectors: (alive) => [stdioUpstreams({ alive, log: (msg, fields) => log.log('info', msg, fields) })],
     ...(opts.fetch ? { mcpFetch: opts.fetch } : {}),

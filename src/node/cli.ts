@@ -17,6 +17,7 @@ commands:
   approvals ls | approve ID | deny ID   answer the requests that wait for a human
   risk set --agent|--principal ID   set a risk level; revoke what policy no longer permits
   audit verify [--db PATH]          check the audit chain for edits, deletions, reordering
+  audit export | prune | retain     archive signed segments of the chain, then prune them
   policy check | policy explain     validate policies; show the decision for a sample request
   secret seal NAME                  seal a static secret for a sealed-secret provider
   worker-config (--config P | --dev)  config for the Cloudflare Workers build (.dev.vars with --dev)

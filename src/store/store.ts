@@ -1,5 +1,6 @@
 import type { Approval, ApprovalStatus } from '../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../audit/event.ts';
+import type { AuditCheckpoint } from '../audit/checkpoint.ts';
 import type { ActionClass } from '../grants/action-class.ts';
 import type { Freeze } from '../grants/freeze.ts';
 import type { Grant, GrantStatus } from '../grants/grant.ts';
@@ -400,6 +401,18 @@ export interface AuditStore {
 
   /** The last event's seq and hash as recorded beside the chain; null for an empty log. */
   auditHead(): Promise<{ seq: number; hash: string } | null>;
+
+  /**
+   * Retention: record `checkpoint` and delete the events it covers, with `event` (audit.pruned)
+   * appended, all at once. Refused (false, nothing changes) unless the checkpoint continues the
+   * newest one recorded (or starts at seq 1 from the genesis hash) and matches the stored events:
+   * all `count` of them present, the first linking to `prev_hash`, the last hashing to
+   * `head_hash`. The signature is the caller's to check; the schema lets no other delete through.
+   */
+  pruneAudit(checkpoint: AuditCheckpoint, event: AuditDraft): Promise<boolean>;
+
+  /** The checkpoints of pruned segments, oldest first: the newest is where the live chain continues. */
+  auditCheckpoints(): Promise<AuditCheckpoint[]>;
 }
 
 /**

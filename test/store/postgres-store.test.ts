@@ -9,6 +9,7 @@ import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { POSTGRES_URL, dropSchema, freshPostgresStore, freshSchemaName } from '../support/postgres.ts';
 import { describeApprovalContract, describeRefusalContract } from './approval-contract.ts';
 import { describeRiskStoreContract } from './risk-contract.ts';
+import { describeAuditRetentionContract } from './audit-retention-contract.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { T0, revokeCtx, seedActive } from './grant-fixtures.ts';
 
@@ -19,6 +20,7 @@ describe.skipIf(POSTGRES_URL === undefined)('postgres', () => {
   describeApprovalContract('postgres', fresh);
   describeRefusalContract('postgres', fresh);
   describeRiskStoreContract('postgres', fresh);
+  describeAuditRetentionContract('postgres', fresh);
 
   describe('postgres driver', () => {
     it('numbers placeholders outside quoted text only', () => {

@@ -19,6 +19,14 @@ describe('stableStringify', () => {
     ['nesting', { act: { sub: 'x', act: { sub: 'y', act: null } }, list: [[], {}, [{ z: 1, y: [2] }]] }],
     ['dates and empty objects', { when: new Date(0), empty: {}, arr: [] }],
     ['the first member undefined', { a: undefined, b: 1 }],
+    // Already sorted and flat (as a detail read back from the store): the JSON.stringify fast path.
+    ['sorted flat', { arguments_digest: 'sha256:ab', cached: true, expires_at: 1, fingerprint: null, tool: 't\u2028"' }],
+    ['sorted flat with odd numbers', { a: NaN, b: -0, c: Infinity, d: 1e21, e: -1.5 }],
+    ['sorted with an undefined member', { a: 1, b: undefined, c: 2 }],
+    ['sorted integer-like keys', { '1': 'a', '2': 'b', '10': 'c' }],
+    ['sorted, without a prototype', Object.assign(Object.create(null), { a: 1, b: 2 })],
+    ['sorted class instance', new (class { a = 1; b = 'x'; })()],
+    ['sorted, a nested object last', { a: 1, z: { y: 1, x: 2 } }],
   ])('%s: same bytes as the reference', (_name, value) => {
     expect(stableStringify(value)).toBe(reference(value));
   });

@@ -11,6 +11,7 @@ import { migrateD1 } from '../../src/store/d1/migrate.ts';
 import { MIGRATIONS } from '../../src/store/d1/migrations.generated.ts';
 import { describeApprovalContract, describeRefusalContract } from '../store/approval-contract.ts';
 import { describeRiskStoreContract } from '../store/risk-contract.ts';
+import { describeAuditRetentionContract } from '../store/audit-retention-contract.ts';
 import { describeStoreContract } from '../store/store-contract.ts';
 import { T0, grantDraft, makeGrant, revokeCtx, seedActive } from '../store/grant-fixtures.ts';
 import { db, freshStore, reset, verifyStore } from './support.ts';
@@ -20,6 +21,7 @@ describeStoreContract('d1', fresh);
 describeApprovalContract('d1', fresh);
 describeRefusalContract('d1', fresh);
 describeRiskStoreContract('d1', fresh);
+describeAuditRetentionContract('d1', fresh);
 
 const versions = async () => (await db.prepare('SELECT version FROM schema_migrations ORDER BY version').all<{ version: number }>()).results.map((r) => r.version);
 

@@ -1,6 +1,6 @@
 import type { RegisterRoutes } from '../env.ts';
-import { readAllEvents } from '../../audit/read-all.ts';
-import { parseChainPoint, verifyChain } from '../../audit/verify-chain.ts';
+import { parseChainPoint } from '../../audit/verify-chain.ts';
+import { verifyLiveChain } from '../../audit/verify-live.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
@@ -28,13 +28,9 @@ export const registerAudit: RegisterRoutes = (app, deps) => {
     const since = c.req.query('since');
     const from = since === undefined ? null : parseChainPoint(since);
     if (since !== undefined && from === null) throw new OAuthError('invalid_request', 'since must be SEQ:HASH, as a previous verification reported it');
-    const report = await storeCall(async () => {
-      const head = await deps.store.auditHead();
-      const digest = deps.sha256 ? { digest: deps.sha256 } : {};
-      if (from === null) return { ...(await verifyChain(readAllEvents(deps.store), head, digest)), head: head?.hash ?? null, head_seq: head?.seq ?? null };
-      const [anchor] = await deps.store.readAudit(from.seq - 1, 1);
-      return { ...(await verifyChain(readAllEvents(deps.store, 5000, from.seq), head, { ...digest, from: { ...from, anchor: anchor ?? null } })), head: head?.hash ?? null, head_seq: head?.seq ?? null };
-    });
+    const report = await storeCall(() =>
+      verifyLiveChain(deps.store, { since: from, keys: deps.keyring, ...(deps.sha256 ? { digest: deps.sha256 } : {}) }),
+    );
     return c.json(report, report.ok ? 200 : 409);
   });
 };

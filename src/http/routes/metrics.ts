@@ -20,17 +20,28 @@ export function registerMetrics(app: App, deps: Deps, metrics: RequestMetrics, h
     gauge('tollgate_store_writable', 'Whether the store took a write (a one-row probe, at most once a second).', (await health()) === 'ok' ? 1 : 0);
     try {
       const now = deps.now();
-      const [live, unfinished, due, head] = await Promise.all([
+      const [live, unfinished, due, head, oldest] = await Promise.all([
         deps.store.countLive({ all: true }),
         deps.store.unfinishedRevocations(),
         deps.store.dueJobs(now, JOBS_CAP),
         deps.store.auditHead(),
+        deps.store.readAudit(0, 1),
       ]);
       gauge('tollgate_store_up', 'Whether the store answered this scrape.', 1);
       gauge('tollgate_grants_live', 'Grants pending approval, issuing or active.', live);
       gauge('tollgate_revocations_unfinished', 'Mass revocations recorded whose rows are still being marked.', unfinished.length);
       gauge('tollgate_revocation_jobs_due', `Upstream revocations due now and not yet done (capped at ${JOBS_CAP}).`, due.length);
       gauge('tollgate_audit_head_seq', 'Sequence number of the last audit event.', head?.seq ?? 0);
+      // Seqs are consecutive and only a prefix is ever pruned, so the retained rows are a difference.
+      const first = oldest[0];
+      gauge('tollgate_audit_rows', 'Audit events held in the live store (after retention pruned the exported prefix).', first && head ? head.seq - first.seq + 1 : 0);
+      gauge('tollgate_audit_oldest_seq', 'Sequence number of the oldest audit event still in the live store (0: none).', first?.seq ?? 0);
+      gauge('tollgate_audit_oldest_timestamp_seconds', 'Time of the oldest audit event still in the live store (0: none).', first ? Math.floor(first.time / 1000) : 0);
+      const files = deps.storeFiles?.();
+      if (files) {
+        gauge('tollgate_store_database_bytes', 'Size of the SQLite database file.', files.database_bytes);
+        gauge('tollgate_store_wal_bytes', 'Size of the SQLite write-ahead log (journal_size_limit lets it shrink after checkpoints).', files.wal_bytes);
+      }
     } catch {
       gauge('tollgate_store_up', 'Whether the store answered this scrape.', 0);
     }

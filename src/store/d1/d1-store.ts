@@ -41,6 +41,8 @@ import { d1ApprovalOperations } from './approval-operations.ts';
 import { d1CallLeaseOperations } from './call-lease-operations.ts';
 import { migrateD1 } from './migrate.ts';
 import { d1RiskOperations } from './risk-operations.ts';
+import { d1AuditRetentionOperations } from './audit-retention-operations.ts';
+import type { AuditCheckpoint } from '../../audit/checkpoint.ts';
 import { d1FreezeOperations } from './freeze-operations.ts';
 import type { Freeze } from '../../grants/freeze.ts';
 import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from '../sqlite/revocation-rows.ts';
@@ -90,6 +92,7 @@ export class SqlStore implements Store {
   readonly #approvals: ReturnType<typeof d1ApprovalOperations>;
   readonly #callLeases: ReturnType<typeof d1CallLeaseOperations>;
   readonly #risk: ReturnType<typeof d1RiskOperations>;
+  readonly #retention: ReturnType<typeof d1AuditRetentionOperations>;
   readonly #freezes: ReturnType<typeof d1FreezeOperations>;
   readonly #maxWriteRows: number;
 
@@ -102,6 +105,7 @@ export class SqlStore implements Store {
     this.#approvals = d1ApprovalOperations(cx);
     this.#callLeases = d1CallLeaseOperations(cx);
     this.#risk = d1RiskOperations(cx);
+    this.#retention = d1AuditRetentionOperations(cx);
     this.#freezes = d1FreezeOperations(cx);
   }
 
@@ -327,6 +331,14 @@ export class SqlStore implements Store {
       .bind(afterSeq, n)
       .all<AuditRow>();
     return results.map(rowToEvent);
+  }
+
+  async pruneAudit(checkpoint: AuditCheckpoint, event: AuditDraft): Promise<boolean> {
+    return this.#retention.pruneAudit(checkpoint, event);
+  }
+
+  async auditCheckpoints(): Promise<AuditCheckpoint[]> {
+    return this.#retention.auditCheckpoints();
   }
 
   async auditHead(): Promise<{ seq: number; hash: string } | null> {

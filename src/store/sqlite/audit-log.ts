@@ -6,6 +6,8 @@ import { chainLink, encodeLink } from '../../audit/chain-link.ts';
 import { AUDIT_COLUMNS, rowToEvent } from './audit-rows.ts';
 import type { AuditRow } from './audit-rows.ts';
 import { clampLimit } from './limits.ts';
+import type { AuditCheckpoint } from '../../audit/checkpoint.ts';
+import { CHECKPOINTS_SQL, INSERT_CHECKPOINT_SQL, PRUNE_OK_SQL, checkpointValues, pruneOkParams, rowToCheckpoint } from './audit-checkpoint-rows.ts';
 
 export const MAX_AUDIT_PAGE = 10_000;
 
@@ -52,6 +54,20 @@ export class SqliteAuditLog {
     });
     if (events.length > 0) this.#setHead.run(seq, hash);
     return events;
+  }
+
+  /** Record the checkpoint and delete its segment, if it continues the chain's pruned prefix. Inside a write transaction. */
+  prune(cp: AuditCheckpoint): boolean {
+    if (!this.#db.inTransaction) throw new Error('audit prune outside a transaction');
+    const ok = this.#db.prepare<(string | number)[], { ok: number }>(`SELECT ${PRUNE_OK_SQL} AS ok`).get(...pruneOkParams(cp));
+    if (!ok?.ok) return false;
+    this.#db.prepare(INSERT_CHECKPOINT_SQL).run(...checkpointValues(cp));
+    this.#db.prepare('DELETE FROM audit_events WHERE seq <= ?').run(cp.seq_to);
+    return true;
+  }
+
+  checkpoints(): AuditCheckpoint[] {
+    return this.#db.prepare<[], Record<string, unknown>>(CHECKPOINTS_SQL).all().map(rowToCheckpoint);
   }
 
   head(): Head | null {

@@ -1,6 +1,7 @@
 import Sqlite from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Approval } from '../../approvals/approval.ts';
+import type { AuditCheckpoint } from '../../audit/checkpoint.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type {
@@ -247,6 +248,14 @@ export class SqliteStore implements Store {
 
   async readAudit(afterSeq: number, limit: number): Promise<AuditEvent[]> {
     return this.#audit.read(afterSeq, limit);
+  }
+
+  async pruneAudit(checkpoint: AuditCheckpoint, event: AuditDraft): Promise<boolean> {
+    return this.#write.pruneAudit(checkpoint, event);
+  }
+
+  async auditCheckpoints(): Promise<AuditCheckpoint[]> {
+    return this.#audit.checkpoints();
   }
 
   async auditHead(): Promise<{ seq: number; hash: string } | null> {

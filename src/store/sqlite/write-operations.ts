@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { AuditDraft } from '../../audit/event.ts';
+import type { AuditCheckpoint } from '../../audit/checkpoint.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type { Approval } from '../../approvals/approval.ts';
 import type { ApprovalPatch, CallLease, GrantPatch, GrantStep, IssuedCallLease, RevocationFilter, RevocationRecord, RevokeContext, RiskChange } from '../store.ts';
@@ -247,6 +248,12 @@ export function writeOperations(db: Database, t: Tables) {
         },
       ]);
       return result;
+    }),
+
+    pruneAudit: write((checkpoint: AuditCheckpoint, event: AuditDraft): boolean => {
+      if (!t.audit.prune(checkpoint)) return false;
+      t.audit.append([event]);
+      return true;
     }),
 
     recordSignal: write((issuer: string, jti: string, keepUntil: number, event: AuditDraft): boolean => {

@@ -1,0 +1,147 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { verifyCheckpoint } from '../audit/checkpoint.ts';
+import type { CheckpointClaims } from '../audit/checkpoint.ts';
+import type { AuditEvent } from '../audit/event.ts';
+import { GENESIS_HASH } from '../audit/event.ts';
+import type { SignedSegment } from '../audit/segment.ts';
+import { verifyChain } from '../audit/verify-chain.ts';
+import type { ChainProblem } from '../audit/verify-chain.ts';
+
+/**
+ * An audit archive is a directory of segments: `audit-FROM-TO.jsonl` (one event per line, as
+ * GET /v1/audit gives them) beside `audit-FROM-TO.checkpoint.jws`, its signed checkpoint.
+ * Seqs are zero-padded so the names sort in chain order.
+ */
+const NAME = /^audit-(\d{16})-(\d{16})\.checkpoint\.jws$/;
+
+export function segmentBase(from: number, to: number): string {
+  return `audit-${String(from).padStart(16, '0')}-${String(to).padStart(16, '0')}`;
+}
+
+/** Write a segment durably: each file goes to a temporary name, is synced, then renamed into place. */
+export function writeSegment(dir: string, seg: SignedSegment): { events: string; checkpoint: string } {
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, segmentBase(seg.claims.seq_from, seg.claims.seq_to));
+  const events = `${base}.jsonl`;
+  const checkpoint = `${base}.checkpoint.jws`;
+  durableWrite(events, seg.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  // The checkpoint last: a segment file without one is an unfinished export, never mistaken for a done one.
+  durableWrite(checkpoint, `${seg.jws}\n`);
+  syncDir(dir);
+  return { events, checkpoint };
+}
+
+function durableWrite(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface ArchivedSegment {
+  claims: CheckpointClaims;
+  jws: string;
+  events: AuditEvent[];
+}
+
+export interface ArchiveReport {
+  ok: boolean;
+  segments: number;
+  checked: number;
+  /** the seqs the archive covers, when it has a segment */
+  first_seq: number | null;
+  last_seq: number | null;
+  head_hash: string | null;
+  problems: (ChainProblem & { segment?: string })[];
+}
+
+export interface ArchiveKeys {
+  jwks: { keys: JWK[] };
+  algorithms: string[];
+}
+
+/** Read one segment and check its checkpoint's signature; null when it was not exported. */
+export async function readSegment(dir: string, from: number, to: number, keys: ArchiveKeys): Promise<ArchivedSegment | null> {
+  const base = join(dir, segmentBase(from, to));
+  let jws: string;
+  let text: string;
+  try {
+    jws = readFileSync(`${base}.checkpoint.jws`, 'utf8').trim();
+    text = readFileSync(`${base}.jsonl`, 'utf8');
+  } catch {
+    return null;
+  }
+  return { claims: await verifyCheckpoint(jws, keys.jwks, keys.algorithms), jws, events: parseLines(text) };
+}
+
+function parseLines(text: string): AuditEvent[] {
+  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditEvent);
+}
+
+/**
+ * Verify a whole archive offline: every checkpoint's signature against the published key set,
+ * every segment's events against its checkpoint (hashes, links, count, head), and the segments
+ * against each other (each continues the one before, the first from the genesis hash).
+ */
+export async function verifyArchive(dir: string, keys: ArchiveKeys, digest?: (text: string) => string): Promise<ArchiveReport> {
+  const names = readdirSync(dir).filter((n) => NAME.test(n)).sort();
+  const problems: ArchiveReport['problems'] = [];
+  let checked = 0;
+  let prev: { seq: number; hash: string } | null = null;
+  let first: number | null = null;
+  for (const name of names) {
+    const m = NAME.exec(name)!;
+    const [from, to] = [Number(m[1]), Number(m[2])];
+    const segment = segmentBase(from, to);
+    let seg: ArchivedSegment | null;
+    try {
+      seg = await readSegment(dir, from, to, keys);
+    } catch (e) {
+      problems.push({ seq: from, kind: 'checkpoint', detail: `segment ${from}..${to}: ${e instanceof Error ? e.message : 'unreadable'}`, segment });
+      prev = null;
+      continue;
+    }
+    if (!seg) {
+      problems.push({ seq: from, kind: 'missing', detail: `segment ${from}..${to}: its events file is missing`, segment });
+      continue;
+    }
+    const c = seg.claims;
+    if (c.seq_from !== from || c.seq_to !== to) problems.push({ seq: from, kind: 'checkpoint', detail: `segment ${from}..${to}: its checkpoint covers ${c.seq_from}..${c.seq_to}`, segment });
+    first ??= c.seq_from;
+    const expectedBefore = prev ?? (c.seq_from === 1 ? { seq: 0, hash: GENESIS_HASH } : null);
+    if (expectedBefore === null) {
+      problems.push({ seq: c.seq_from, kind: 'missing', detail: `seqs before ${c.seq_from} are not in the archive`, segment });
+    } else if (expectedBefore.seq + 1 !== c.seq_from) {
+      problems.push({ seq: expectedBefore.seq + 1, kind: 'missing', detail: `seqs ${expectedBefore.seq + 1}..${c.seq_from - 1} are in no segment`, segment });
+    } else if (expectedBefore.hash !== c.prev_hash) {
+      problems.push({ seq: c.seq_from, kind: 'broken_link', detail: `segment ${from}..${to} does not continue the segment before it`, segment });
+    }
+    const from0 = { seq: c.seq_from - 1, hash: c.prev_hash };
+    const report = await verifyChain(seg.events, { seq: c.seq_to, hash: c.head_hash }, {
+      ...(digest ? { digest } : {}),
+      ...(c.seq_from > 1 ? { from: { ...from0, anchor: from0 } } : {}),
+    });
+    checked += report.checked;
+    for (const p of report.problems) problems.push({ ...p, segment });
+    if (report.checked !== c.count) problems.push({ seq: c.seq_from, kind: 'missing', detail: `segment ${from}..${to} holds ${report.checked} events, its checkpoint ${c.count}`, segment });
+    prev = { seq: c.seq_to, hash: c.head_hash };
+  }
+  if (names.length === 0) problems.push({ seq: 1, kind: 'missing', detail: `no segment in ${dir}` });
+  return { ok: problems.length === 0, segments: names.length, checked, first_seq: first, last_seq: prev?.seq ?? null, head_hash: prev?.hash ?? null, problems };
+}
