@@ -22,6 +22,7 @@ import { registerMcp } from './http/routes/mcp.ts';
 import { registerAuthorize } from './http/routes/authorize.ts';
 import { registerAuthzen } from './http/routes/authzen.ts';
 import { registerFreeze } from './http/routes/freeze.ts';
+import { registerBlocks } from './http/routes/blocks.ts';
 
 /** The whole HTTP surface; every dependency comes in through `deps`, so Node and Workers share it. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -37,7 +38,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     metrics.observe(c.req.method, routeOf(c.req.matchedRoutes), c.res.status, (performance.now() - start) / 1000);
   });
   app.use('*', addressQuota(deps));
-  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerFreeze, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials, registerMcp, registerAuthorize, registerAuthzen]) {
+  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerFreeze, registerBlocks, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials, registerMcp, registerAuthorize, registerAuthzen]) {
     register(app, deps);
   }
   const health = storeHealth(deps);

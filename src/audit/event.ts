@@ -14,6 +14,7 @@ export type AuditEventType =
   | 'revocation.finished'
   | 'revocation.upstream'
   | 'block.added'
+  | 'block.lifted'
   | 'task.completed'
   | 'approval.requested'
   | 'approval.answered'

@@ -256,6 +256,19 @@ export interface RevocationStore {
 
   isBlocked(agent: string, principal: string | null): Promise<boolean>;
 
+  /** Mass revocations, newest first, at most `limit` (capped at 500). */
+  listRevocations(limit: number): Promise<RevocationRecord[]>;
+
+  /** Blocks in force, newest first, at most `limit` (capped at 500). */
+  listBlocks(limit: number): Promise<Block[]>;
+
+  /**
+   * Lift every block on this agent or principal (whichever revocations imposed them) and append
+   * `event`, in one atomic operation; from then on new grants for it are possible again. Returns
+   * how many blocks were lifted: 0 when there were none, and then nothing is written.
+   */
+  liftBlocks(kind: Block['kind'], subject: string, event: AuditDraft): Promise<number>;
+
   /**
    * Close a task so that no grant is created for it again: for `agent` only, or for every agent
    * when `agent` is null. Appends `event`. Closing a closed task changes nothing and writes no event.

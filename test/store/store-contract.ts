@@ -386,6 +386,30 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         expect(await store.getRevocation(r.id)).toMatchObject({ revoked_count: 3, finished_at: T0 + 1 });
       });
 
+      it('lists revocations newest first, lists blocks, lifts all blocks of a subject once with its event', async () => {
+        const first = record({ id: 'rev_first', filter: { agent: 'bad-agent' } });
+        const second = record({ id: 'rev_second', created_at: T0 + 10 });
+        await store.createRevocation(first, draft('revocation.started', T0, {}));
+        await store.createRevocation(second, draft('revocation.started', T0 + 10, {}));
+        expect((await store.listRevocations(10)).map((r) => r.id)).toEqual(['rev_second', 'rev_first']);
+        expect((await store.listRevocations(1)).map((r) => r.id)).toEqual(['rev_second']);
+        expect(await store.listBlocks(10)).toEqual([
+          { kind: 'agent', subject: 'bad-agent', revocation_id: 'rev_second', created_at: T0 + 10 },
+          { kind: 'principal', subject: 'mallory', revocation_id: 'rev_second', created_at: T0 + 10 },
+          { kind: 'agent', subject: 'bad-agent', revocation_id: 'rev_first', created_at: T0 },
+        ]);
+
+        const lift = () => store.liftBlocks('agent', 'bad-agent', draft('block.lifted', T0 + 20, { agent: 'bad-agent', detail: { by: 'ops' } }));
+        const racing = await Promise.all([lift(), lift(), lift()]);
+        expect(racing.sort()).toEqual([0, 0, 2]);
+        expect(await store.isBlocked('bad-agent', null)).toBe(false);
+        expect(await store.isBlocked('good-agent', 'mallory')).toBe(true);
+        expect(await store.liftBlocks('principal', 'nobody', draft('block.lifted', T0 + 20, {}))).toBe(0);
+        expect((await store.readAudit(0, 10)).map((e) => e.type)).toEqual(['revocation.started', 'revocation.started', 'block.lifted']);
+        // A block lifted is not written back by anything: the revocations stay on record.
+        expect((await store.listRevocations(10)).map((r) => r.id)).toEqual(['rev_second', 'rev_first']);
+      });
+
       it('adds no blocks unless asked, and refuses a duplicate id', async () => {
         const r = record({ block: false });
         await store.createRevocation(r, draft('revocation.started', T0, {}));

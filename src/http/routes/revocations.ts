@@ -46,6 +46,15 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
     return c.json(present(record), 202, { location: `/v1/revocations/${record.id}` });
   });
 
+  // The newest mass revocations, each with its progress.
+  app.get('/v1/revocations', async (c) => {
+    await authenticateAdmin(deps, c.req.raw);
+    const limit = Number(c.req.query('limit') ?? '50');
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500) throw new OAuthError('invalid_request', 'limit must be 1-500');
+    const records = await storeCall(() => deps.store.listRevocations(limit));
+    return c.json({ revocations: records.map(present) }, 200, { 'cache-control': 'no-store' });
+  });
+
   app.get('/v1/revocations/:id', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
     const record = await storeCall(() => deps.store.getRevocation(c.req.param('id').slice(0, 64)));

@@ -16,6 +16,7 @@ import { clampLimit } from '../sqlite/limits.ts';
 import { JOB_COLUMNS, claimJobsSql, oldestFirst } from '../claim-jobs.ts';
 import type {
   ApprovalListFilter,
+  Block,
   ApprovalPage,
   ApprovalPatch,
   CallLease,
@@ -44,6 +45,7 @@ import { d1RiskOperations } from './risk-operations.ts';
 import { d1AuditRetentionOperations } from './audit-retention-operations.ts';
 import type { AuditCheckpoint } from '../../audit/checkpoint.ts';
 import { d1FreezeOperations } from './freeze-operations.ts';
+import { d1BlockOperations } from './block-operations.ts';
 import type { Freeze } from '../../grants/freeze.ts';
 import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from '../sqlite/revocation-rows.ts';
 import type { SqlDatabase } from './sql-database.ts';
@@ -94,6 +96,7 @@ export class SqlStore implements Store {
   readonly #risk: ReturnType<typeof d1RiskOperations>;
   readonly #retention: ReturnType<typeof d1AuditRetentionOperations>;
   readonly #freezes: ReturnType<typeof d1FreezeOperations>;
+  readonly #blocks: ReturnType<typeof d1BlockOperations>;
   readonly #maxWriteRows: number;
 
   constructor(db: SqlDatabase, opts: D1StoreOptions = {}) {
@@ -107,6 +110,7 @@ export class SqlStore implements Store {
     this.#risk = d1RiskOperations(cx);
     this.#retention = d1AuditRetentionOperations(cx);
     this.#freezes = d1FreezeOperations(cx);
+    this.#blocks = d1BlockOperations(cx);
   }
 
   async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
@@ -265,6 +269,18 @@ export class SqlStore implements Store {
   async unfinishedRevocations(): Promise<RevocationRecord[]> {
     const { results } = await this.#db.prepare(`SELECT ${REVOCATION_COLUMNS} FROM revocations WHERE finished_at IS NULL ORDER BY created_at, id`).all<RevocationRow>();
     return results.map(toRecord);
+  }
+
+  async listRevocations(limit: number): Promise<RevocationRecord[]> {
+    return this.#blocks.listRevocations(limit);
+  }
+
+  async listBlocks(limit: number): Promise<Block[]> {
+    return this.#blocks.listBlocks(limit);
+  }
+
+  async liftBlocks(kind: Block['kind'], subject: string, event: AuditDraft): Promise<number> {
+    return this.#blocks.liftBlocks(kind, subject, event);
   }
 
   async isBlocked(agent: string, principal: string | null): Promise<boolean> {

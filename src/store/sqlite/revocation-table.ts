@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Grant } from '../../grants/grant.ts';
 import type { Block, RevocationRecord, RevocationTally } from '../store.ts';
 import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from './revocation-rows.ts';
+import { DELETE_BLOCKS_SQL, LIST_BLOCKS_SQL, LIST_REVOCATIONS_SQL, MAX_OPERATOR_LIST } from '../block-rows.ts';
 
 type TallyRow = Omit<RevocationTally, 'with_lease'> & { with_lease: number };
 
@@ -21,6 +22,9 @@ export class SqliteRevocations {
   readonly #blocked: Statement<[string, string | null], unknown>;
   readonly #closeTask: Statement<[string, string, number]>;
   readonly #taskClosed: Statement<[string, string], unknown>;
+  readonly #list: Statement<[number], RevocationRow>;
+  readonly #listBlocks: Statement<[number], Block>;
+  readonly #deleteBlocks: Statement<[string, string]>;
 
   constructor(db: Database) {
     this.#insert = db.prepare<[RevocationRow]>(
@@ -54,6 +58,9 @@ export class SqliteRevocations {
     );
     this.#closeTask = db.prepare<[string, string, number]>('INSERT OR IGNORE INTO closed_tasks (task_id, agent, closed_at) VALUES (?, ?, ?)');
     this.#taskClosed = db.prepare<[string, string]>(`SELECT 1 FROM closed_tasks WHERE task_id = ? AND agent IN ('', ?) LIMIT 1`);
+    this.#list = db.prepare<[number], RevocationRow>(LIST_REVOCATIONS_SQL);
+    this.#listBlocks = db.prepare<[number], Block>(LIST_BLOCKS_SQL);
+    this.#deleteBlocks = db.prepare<[string, string]>(DELETE_BLOCKS_SQL);
   }
 
   /** The record and, when it blocks, one block per agent/principal its filter names. Throws on a duplicate id. */
@@ -111,6 +118,19 @@ export class SqliteRevocations {
     return this.#tally.all(id).map((r) => ({ ...r, with_lease: r.with_lease === 1 }));
   }
 
+  list(limit: number): RevocationRecord[] {
+    return this.#list.all(boundedList(limit)).map(toRecord);
+  }
+
+  blocks(limit: number): Block[] {
+    return this.#listBlocks.all(boundedList(limit));
+  }
+
+  /** How many blocks on this subject were lifted. */
+  liftBlocks(kind: Block['kind'], subject: string): number {
+    return this.#deleteBlocks.run(kind, subject).changes;
+  }
+
   isBlocked(agent: string, principal: string | null): boolean {
     return this.#blocked.get(agent, principal) !== undefined;
   }
@@ -123,4 +143,8 @@ export class SqliteRevocations {
   isTaskClosed(taskId: string, agent: string): boolean {
     return this.#taskClosed.get(taskId, agent) !== undefined;
   }
+}
+
+function boundedList(limit: number): number {
+  return Math.max(0, Math.min(MAX_OPERATOR_LIST, Math.floor(limit)));
 }

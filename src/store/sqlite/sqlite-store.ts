@@ -9,6 +9,7 @@ import type {
   ApprovalPage,
   ApprovalPatch,
   GrantListFilter,
+  Block,
   GrantStep,
   GrantPage,
   GrantPatch,
@@ -195,6 +196,18 @@ export class SqliteStore implements Store {
 
   async unfinishedRevocations(): Promise<RevocationRecord[]> {
     return this.#reads.unfinishedRevocations(() => this.#revocations.unfinished());
+  }
+
+  async listRevocations(limit: number): Promise<RevocationRecord[]> {
+    return this.#revocations.list(limit);
+  }
+
+  async listBlocks(limit: number): Promise<Block[]> {
+    return this.#revocations.blocks(limit);
+  }
+
+  async liftBlocks(kind: Block['kind'], subject: string, event: AuditDraft): Promise<number> {
+    return this.#write.liftBlocks(kind, subject, event);
   }
 
   async isBlocked(agent: string, principal: string | null): Promise<boolean> {

@@ -113,6 +113,12 @@ export function writeOperations(db: Database, t: Tables) {
       t.audit.append([event]);
     }),
 
+    liftBlocks: write((kind: 'agent' | 'principal', subject: string, event: AuditDraft): number => {
+      const n = t.revocations.liftBlocks(kind, subject);
+      if (n > 0) t.audit.append([event]);
+      return n;
+    }),
+
     liftFreeze: write((id: string, by: string, time: number, event: AuditDraft): boolean => {
       if (liftFreeze.run(time, by, id).changes !== 1) return false;
       t.audit.append([event]);

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import type { RegisterRoutes } from '../env.ts';
+import { liftBlocks } from '../../grants/blocks.ts';
+import { storeCall } from '../../grants/store-call.ts';
+import { authenticateAdmin } from '../bearer-auth.ts';
+import { OAuthError } from '../oauth-error.ts';
+
+const id = z.string().min(1).max(2048);
+export const liftBlockQuery = z
+  .object({ agent: id.optional(), principal: id.optional() })
+  .strict()
+  .refine((q) => (q.agent === undefined) !== (q.principal === undefined), { message: 'name exactly one of agent, principal' });
+
+/**
+ * Blocks are what `block: true` on a mass revocation leaves behind: no new grant for that agent
+ * or principal. GET lists them; DELETE lifts those on one agent or principal (admins).
+ */
+export const registerBlocks: RegisterRoutes = (app, deps) => {
+  app.get('/v1/blocks', async (c) => {
+    await authenticateAdmin(deps, c.req.raw);
+    const blocks = await storeCall(() => deps.store.listBlocks(500));
+    return c.json({ blocks: blocks.map((b) => ({ ...b, created_at: new Date(b.created_at).toISOString() })) }, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.delete('/v1/blocks', async (c) => {
+    const by = await authenticateAdmin(deps, c.req.raw);
+    const parsed = liftBlockQuery.safeParse(c.req.query());
+    if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
+    const [kind, subject] = parsed.data.agent !== undefined ? (['agent', parsed.data.agent] as const) : (['principal', parsed.data.principal!] as const);
+    const lifted = await liftBlocks(deps, kind, subject, by, c.get('requestId'));
+    if (lifted === 0) throw new OAuthError('not_found', `no block on that ${kind}`);
+    return c.json({ lifted, kind, subject });
+  });
+};
