@@ -23,6 +23,7 @@ import { registerAuthorize } from './http/routes/authorize.ts';
 import { registerAuthzen } from './http/routes/authzen.ts';
 import { registerFreeze } from './http/routes/freeze.ts';
 import { registerBlocks } from './http/routes/blocks.ts';
+import { registerConsole } from './console/register-console.ts';
 
 /** The whole HTTP surface; every dependency comes in through `deps`, so Node and Workers share it. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -38,7 +39,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     metrics.observe(c.req.method, routeOf(c.req.matchedRoutes), c.res.status, (performance.now() - start) / 1000);
   });
   app.use('*', addressQuota(deps));
-  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerFreeze, registerBlocks, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials, registerMcp, registerAuthorize, registerAuthzen]) {
+  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerFreeze, registerBlocks, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials, registerMcp, registerAuthorize, registerAuthzen, registerConsole]) {
     register(app, deps);
   }
   const health = storeHealth(deps);

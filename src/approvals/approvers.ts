@@ -41,10 +41,11 @@ export function resolveApprovers(
  * (`<issuer name>:<group>`), from the `groups` claim of that issuer alone.
  */
 export function rulesFor(approval: Pick<Approval, 'rules' | 'approvers'>, human: Human, groups: Config['approvals']['groups']): string[] {
-  return approval.rules.filter((rule) => (approval.approvers[rule] ?? []).some((entry) => names(entry, human, groups)));
+  return approval.rules.filter((rule) => (approval.approvers[rule] ?? []).some((entry) => namesHuman(entry, human, groups)));
 }
 
-function names(entry: string, h: Human, groups: Config['approvals']['groups']): boolean {
+/** Whether one entry (`iss#sub`, an email, `group:NAME`, a team, `<issuer name>:<group>`) names this human: for approvers and for console admins alike. */
+export function namesHuman(entry: string, h: Human, groups: Config['approvals']['groups']): boolean {
   if (entry === h.id) return true;
   if (h.email !== null && entry.toLowerCase() === h.email) return true;
   const group = entry.startsWith('group:') ? entry.slice('group:'.length) : entry;

@@ -25,6 +25,8 @@ export type AuditEventType =
   | 'risk.changed'
   | 'freeze.started'
   | 'freeze.lifted'
+  // a person signed in to the console (who, how, whether as an admin)
+  | 'console.signed_in'
   // POST /v1/credentials: one event per gateway call, and the lease of a credential it issued.
   | 'credential.issued'
   | 'credential.denied'

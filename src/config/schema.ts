@@ -3,6 +3,8 @@ import { ACTION_CLASSES } from '../grants/action-class.ts';
 import { parseDuration } from './duration.ts';
 import { mcpSection } from './mcp-schema.ts';
 import { auditSection } from './audit-schema.ts';
+import { consoleSection } from './console-schema.ts';
+import { isLoopbackHttp } from '../lib/loopback.ts';
 import { ASSERTABLE_CLAIMS } from '../identity/vouched-claims.ts';
 
 const duration = z
@@ -265,6 +267,8 @@ export const configSchema = z
     mcp: mcpSection,
     /** audit retention (see audit-schema.ts) */
     audit: auditSection,
+    /** the console for people (see console-schema.ts) */
+    console: consoleSection,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -288,6 +292,20 @@ export const configSchema = z
       if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'name'], message: 'duplicate issuer name' });
       names.add(t.name);
     });
+    const oidc = c.console.oidc;
+    if (oidc) {
+      const t = c.trust.issuers.find((x) => x.name === oidc.issuer);
+      if (!t || (t.kind !== 'human' && t.kind !== 'admin')) ctx.addIssue({ code: 'custom', path: ['console', 'oidc', 'issuer'], message: `no human or admin issuer named ${oidc.issuer} in trust.issuers` });
+      else if (!t.audiences.includes(oidc.client_id)) ctx.addIssue({ code: 'custom', path: ['console', 'oidc', 'client_id'], message: `issuer ${t.name} must list the client id in its audiences (ID tokens are issued to it)` });
+    }
+    const dev = c.console.dev_sign_in;
+    if (dev) {
+      const t = c.trust.issuers.find((x) => x.name === dev.issuer);
+      if (t?.kind !== 'human') ctx.addIssue({ code: 'custom', path: ['console', 'dev_sign_in', 'issuer'], message: `no human issuer named ${dev.issuer} in trust.issuers` });
+      // A sign-in without a password is for a developer's own machine, never for a served issuer.
+      const issuerUrl = URL.parse(c.server.issuer);
+      if (!issuerUrl || !isLoopbackHttp(issuerUrl)) ctx.addIssue({ code: 'custom', path: ['console', 'dev_sign_in'], message: 'dev sign-in needs a loopback http issuer (dev mode)' });
+    }
     c.trust.issuers.forEach((t, i) => {
       if (t.asserts.length > 0 && t.kind !== 'human') ctx.addIssue({ code: 'custom', path: ['trust', 'issuers', i, 'asserts'], message: 'only human issuers vouch for a person\'s email or groups' });
       if (!t.speaks_for) return;

@@ -21,12 +21,17 @@ export async function authenticateAdmin(deps: Deps, req: Request): Promise<strin
   const token = bearerToken(req);
   if (!token) throw new OAuthError('invalid_client', 'admin bearer token required');
   if (token.startsWith(ADMIN_KEY_PREFIX)) {
-    if (await matchesAdminKey(token, deps.config.trust.admin_key_hashes)) return 'admin-key';
+    if (await isAdminKey(deps, token)) return 'admin-key';
     throw new OAuthError('invalid_client', 'invalid admin credentials');
   }
   const who = await verifyOrNull(deps, token, ['admin']);
   if (!who) throw new OAuthError('invalid_client', 'invalid admin credentials');
   return who.agentId;
+}
+
+/** A bootstrap admin key (`tgk_…`) whose SHA-256 is configured; also what the console's key sign-in checks. */
+export async function isAdminKey(deps: Deps, key: string): Promise<boolean> {
+  return key.startsWith(ADMIN_KEY_PREFIX) && (await matchesAdminKey(key, deps.config.trust.admin_key_hashes));
 }
 
 export async function verifyOrNull(deps: Deps, token: string, kinds: IssuerKind[]): Promise<VerifiedToken | null> {

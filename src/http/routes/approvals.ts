@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { APPROVAL_ID, type Approval } from '../../approvals/approval.ts';
 import { answerApproval, MAX_REASON_CHARS } from '../../approvals/answer-approval.ts';
-import { humanFrom, rulesFor, type Human } from '../../approvals/approvers.ts';
+import { humanFrom, type Human } from '../../approvals/approvers.ts';
+import { mayView as mayViewApproval, type ApprovalViewer } from '../../approvals/may-view.ts';
 import { approvalView } from '../../approvals/view.ts';
 import type { Deps } from '../../deps.ts';
 import { storeCall } from '../../grants/store-call.ts';
@@ -9,25 +9,15 @@ import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '
 import type { RegisterRoutes } from '../env.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { readBodyText } from '../read-body.ts';
-import { hasUnsafeText } from '../../lib/unsafe-text.ts';
+import { approvalAnswerBody, approvalListQuery } from '../schemas/approvals.ts';
 
 const MAX_WAIT_SECONDS = 30;
 const POLL_MS = 250;
 
-const listQuery = z
-  .object({
-    status: z.enum(['pending', 'approved', 'denied', 'used']).optional(),
-    agent: z.string().max(2048).optional(),
-    task_id: z.string().max(512).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(512).optional(),
-  })
-  .strict();
+const listQuery = approvalListQuery;
+const answerBody = approvalAnswerBody;
 
-const answerBody = z.object({ reason: z.string().max(MAX_REASON_CHARS).refine((v) => !hasUnsafeText(v)).optional() }).strict();
-
-/** Who is asking: an admin sees everything, a human what they may answer (or asked for), an agent its own requests. */
-type Viewer = { kind: 'admin'; id: string } | { kind: 'human'; human: Human } | { kind: 'agent'; id: string };
+type Viewer = ApprovalViewer;
 
 /**
  * Human-in-the-loop. Approvers authenticate with their own (human issuer) token and see who
@@ -98,9 +88,7 @@ function waitSeconds(raw: string | undefined): number {
 }
 
 function mayView(deps: Deps, v: Viewer, a: Approval): boolean {
-  if (v.kind === 'admin') return true;
-  if (v.kind === 'agent') return a.agent === v.id;
-  return a.principal === v.human.id || rulesFor(a, v.human, deps.config.approvals.groups).length > 0;
+  return mayViewApproval(v, a, deps.config.approvals.groups);
 }
 
 async function authenticateViewer(deps: Deps, req: Request): Promise<Viewer> {

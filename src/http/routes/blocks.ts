@@ -1,15 +1,9 @@
-import { z } from 'zod';
+import { liftBlockQuery } from '../schemas/blocks.ts';
 import type { RegisterRoutes } from '../env.ts';
 import { liftBlocks } from '../../grants/blocks.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
-
-const id = z.string().min(1).max(2048);
-export const liftBlockQuery = z
-  .object({ agent: id.optional(), principal: id.optional() })
-  .strict()
-  .refine((q) => (q.agent === undefined) !== (q.principal === undefined), { message: 'name exactly one of agent, principal' });
 
 /**
  * Blocks are what `block: true` on a mass revocation leaves behind: no new grant for that agent

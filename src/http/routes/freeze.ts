@@ -1,17 +1,12 @@
-import { z } from 'zod';
 import type { RegisterRoutes } from '../env.ts';
 import { liftFreezes, scopeOf, startFreeze } from '../../grants/freezes.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { readJson } from '../read-body.ts';
-import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../../lib/unsafe-text.ts';
+import { FREEZE_ID, freezeBody } from '../schemas/freeze.ts';
 
-const id = z.string().min(1).max(2048);
-// A reason is read by people on call, on the console and in the audit log: one inert line.
-const reason = z.string().min(1).max(500).refine((s) => !hasUnsafeText(s), UNSAFE_TEXT_MESSAGE);
-
-const body = z.object({ reason, agent: id.optional(), owner: id.optional(), resource: id.optional(), provider: id.optional() }).strict();
+const body = freezeBody;
 
 /**
  * The emergency stop. POST freezes (everything, or what agent / owner / resource / provider
@@ -37,7 +32,7 @@ export const registerFreeze: RegisterRoutes = (app, deps) => {
   app.delete('/v1/freeze', async (c) => {
     const by = await authenticateAdmin(deps, c.req.raw);
     const only = c.req.query('id');
-    if (only !== undefined && !/^frz_[A-Za-z0-9_-]{8,64}$/.test(only)) throw new OAuthError('invalid_request', 'id must name a freeze (frz_…)');
+    if (only !== undefined && !FREEZE_ID.test(only)) throw new OAuthError('invalid_request', 'id must name a freeze (frz_…)');
     const lifted = await liftFreezes(deps, only ?? null, by, c.get('requestId'));
     if (only !== undefined && lifted.length === 0) throw new OAuthError('not_found', 'no such active freeze');
     return c.json({ lifted, frozen: (await storeCall(() => deps.store.activeFreezes())).length > 0 });

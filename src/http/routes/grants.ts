@@ -1,21 +1,12 @@
-import { z } from 'zod';
 import type { RegisterRoutes } from '../env.ts';
 import { statusAt, type Grant } from '../../grants/grant.ts';
 import { storeCall } from '../../grants/store-call.ts';
-import type { GrantListFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
-import { grantFilterFields } from '../grant-filter-fields.ts';
+import { grantListFilterOf, grantListQuery } from '../schemas/grants.ts';
 import { listGrantsPage } from '../list-grants.ts';
 
-const query = z
-  .object({
-    ...grantFilterFields,
-    status: z.enum(['pending_approval', 'issuing', 'active', 'revoked', 'expired', 'denied', 'failed']).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().max(512).optional(),
-  })
-  .strict();
+const query = grantListQuery;
 
 /** Inventory for security teams. Grants hold no secrets (only fingerprints), so they are shown whole. */
 export const registerGrants: RegisterRoutes = (app, deps) => {
@@ -23,10 +14,8 @@ export const registerGrants: RegisterRoutes = (app, deps) => {
     await authenticateAdmin(deps, c.req.raw);
     const parsed = query.safeParse(c.req.query());
     if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const { limit, cursor, issued_before, ...rest } = parsed.data;
-    const filter: GrantListFilter = { ...rest };
-    if (issued_before) filter.issued_before = Date.parse(issued_before);
-    const page = await listGrantsPage(deps, filter, limit, cursor ?? null);
+    const { limit, cursor } = parsed.data;
+    const page = await listGrantsPage(deps, grantListFilterOf(parsed.data), limit, cursor ?? null);
     return c.json({ grants: page.grants.map((g) => presentGrant(g, deps.now())), next_cursor: page.next_cursor });
   });
 

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { RegisterRoutes } from '../env.ts';
 import { revokeByFilter } from '../../grants/revoke.ts';
 import { receiptFor, receiptTotals } from '../../grants/receipt.ts';
@@ -6,26 +5,11 @@ import { storeCall } from '../../grants/store-call.ts';
 import type { RevocationFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
-import { grantFilterFields } from '../grant-filter-fields.ts';
+import { revocationBody, revocationFilterOf } from '../schemas/revocations.ts';
 import { readJson } from '../read-body.ts';
 import { listGrantsPage } from '../list-grants.ts';
 
-const body = z
-  .object({
-    ...grantFilterFields,
-    grant_ids: z.array(z.string().regex(/^grt_[A-Za-z0-9_-]{10,64}$/)).min(1).max(10_000).optional(),
-    all: z.literal(true).optional(),
-    reason: z.string().min(1).max(500).default('revoked by admin'),
-    dry_run: z.boolean().default(false),
-    block: z.boolean().default(false),
-  })
-  .strict()
-  .refine((b) => Boolean(b.all) !== hasFilter(b), { message: 'give a filter, or all: true alone' })
-  .refine((b) => !b.block || Boolean(b.agent || b.principal), { message: 'block needs agent or principal' });
-
-function hasFilter(b: Record<string, unknown>): boolean {
-  return ['agent', 'principal', 'owner', 'provider', 'resource', 'task_id', 'issued_before', 'grant_ids'].some((k) => b[k] !== undefined);
-}
+const body = revocationBody;
 
 /** Admin mass revocation by filter, with `dry_run` to count first and `block` to refuse new grants. */
 export const registerRevocations: RegisterRoutes = (app, deps) => {
@@ -34,11 +18,7 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
     const parsed = body.safeParse(await readJson(c.req.raw, deps.config.server.limits.max_body_bytes));
     if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const b = parsed.data;
-    const filter: RevocationFilter = {};
-    for (const k of ['agent', 'principal', 'owner', 'provider', 'resource', 'task_id'] as const) if (b[k] !== undefined) filter[k] = b[k];
-    if (b.issued_before) filter.issued_before = Date.parse(b.issued_before);
-    if (b.grant_ids) filter.grant_ids = b.grant_ids;
-    if (b.all) filter.all = true;
+    const filter = revocationFilterOf(b);
     if (b.dry_run) return c.json({ dry_run: true, matched: await storeCall(() => deps.store.countLive(filter)) });
     const record = await revokeByFilter(deps, { filter, reason: b.reason, by, requestId: c.get('requestId'), block: b.block });
     // 202: every grant the filter names is already dead on every path; the per-grant records are
