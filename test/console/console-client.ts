@@ -1,4 +1,3 @@
-import type { Harness } from '../support/harness.ts';
 import { ADMIN_KEY } from '../support/harness.ts';
 
 /** A browser's side of the console, in process: a cookie jar, the Origin header, and the CSRF tokens pages carry. */
@@ -10,7 +9,10 @@ export interface ConsoleClient {
   cookies: Map<string, string>;
 }
 
-export function consoleClient(h: Harness, origin: string): ConsoleClient {
+/** How the client reaches Tollgate: a harness's app.request, or fetch to a running server. */
+export type Requester = { request(path: string, init?: RequestInit): Promise<Response> | Response };
+
+export function consoleClient(h: Requester, origin: string): ConsoleClient {
   const cookies = new Map<string, string>();
   let csrf = '';
   const remember = async (res: Response) => {
@@ -31,11 +33,11 @@ export function consoleClient(h: Harness, origin: string): ConsoleClient {
   return {
     cookies,
     csrf: () => csrf,
-    get: async (path) => remember(await h.app.request(path, { headers: { cookie: cookieHeader() } })),
+    get: async (path) => remember(await h.request(path, { headers: { cookie: cookieHeader() }, redirect: 'manual' })),
     post: async (path, fields, headers = {}) => {
       const all: Record<string, string | null> = { cookie: cookieHeader(), origin, 'content-type': 'application/x-www-form-urlencoded', ...headers };
       const sent = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== null));
-      return remember(await h.app.request(path, { method: 'POST', headers: sent, body: new URLSearchParams({ csrf, ...fields }) }));
+      return remember(await h.request(path, { method: 'POST', headers: sent, body: new URLSearchParams({ csrf, ...fields }), redirect: 'manual' }));
     },
   };
 }

@@ -11,7 +11,7 @@ const AGENT = 'spiffe://example.org/agent/demo';
 describe('console: sessions, forms and who may do what', () => {
   it('signs an admin in with the bootstrap key: a __Host- session cookie, HttpOnly, Secure, SameSite=Strict; audited', async () => {
     const h = await harness();
-    const c = consoleClient(h, ISSUER);
+    const c = consoleClient(h.app, ISSUER);
     const page = await h.app.request('/console/sign-in');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
@@ -37,7 +37,7 @@ describe('console: sessions, forms and who may do what', () => {
     expect(anon.headers.get('location')).toBe('/console/sign-in');
     expect((await h.app.request('/console/emergency/freeze', { method: 'POST', headers: { origin: ISSUER } })).status).toBe(401);
 
-    const c = consoleClient(h, ISSUER);
+    const c = consoleClient(h.app, ISSUER);
     await signInWithKey(c);
     expect((await c.get('/console/emergency')).status).toBe(200);
     h.clock.now += 1801 * 1000;
@@ -55,7 +55,7 @@ describe('console: sessions, forms and who may do what', () => {
 
   it('a session token is no grant token and a grant token is no session', async () => {
     const h = await harness();
-    const c = consoleClient(h, ISSUER);
+    const c = consoleClient(h.app, ISSUER);
     await signInWithKey(c);
     const session = c.cookies.get('__Host-tollgate-console')!;
     const introspected = await h.form('/oauth/introspect', { token: session }, { authorization: `Bearer ${ADMIN_KEY}` });
@@ -70,7 +70,7 @@ describe('console: sessions, forms and who may do what', () => {
 
   it('refuses posts without this origin, from another site, or without the CSRF token, before doing anything', async () => {
     const h = await harness();
-    const c = consoleClient(h, ISSUER);
+    const c = consoleClient(h.app, ISSUER);
     await signInWithKey(c);
     await c.get('/console/emergency');
     const cases: [string, Record<string, string>, Record<string, string | null>][] = [
@@ -96,7 +96,7 @@ describe('console: sessions, forms and who may do what', () => {
   it('holds forms to the API\'s own rules: a kill needs its typed confirmation; reasons are one inert line', async () => {
     const h = await harness();
     for (const task of ['t-1', 't-2']) expect((await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:read', task_id: task })).status).toBe(200);
-    const c = consoleClient(h, ISSUER);
+    const c = consoleClient(h.app, ISSUER);
     await signInWithKey(c);
     await c.get('/console/emergency');
     expect((await c.post('/console/emergency/kill', { reason: 'incident', confirm: 'kill' })).status).toBe(400);
@@ -113,7 +113,7 @@ describe('console: sessions, forms and who may do what', () => {
 
   it('blocks and unblocks an agent through the same flows as the API', async () => {
     const h = await harness();
-    const c = consoleClient(h, ISSUER);
+    const c = consoleClient(h.app, ISSUER);
     await signInWithKey(c);
     await c.get('/console/agents');
     expect((await c.post('/console/agents/block', { agent: AGENT, reason: 'loops' })).status).toBe(303);
@@ -129,7 +129,7 @@ describe('console: sessions, forms and who may do what', () => {
   it('an admin key signs in as an admin but never approves; the console can be turned off', async () => {
     const h = await harness();
     const asked = (await (await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:delete' })).json()) as { approval_id: string };
-    const c = consoleClient(h, ISSUER);
+    const c = consoleClient(h.app, ISSUER);
     await signInWithKey(c);
     const inbox = await (await c.get('/console/approvals')).text();
     expect(inbox).toContain(`data-approval="${asked.approval_id}"`);
@@ -178,7 +178,7 @@ describe('console: dev sign-in and approvers', () => {
     const h = await devHarness();
     const asked = (await (await h.exchange({ subject_token: await h.agentToken(), scope: 'demo:reports:delete', intent: 'tidy up' })).json()) as { approval_id: string };
 
-    const bob = consoleClient(h, LOOPBACK);
+    const bob = consoleClient(h.app, LOOPBACK);
     await bob.get('/console/sign-in');
     expect((await bob.post('/console/sign-in/dev', { human: 'mallory' })).status).toBe(401);
     const signedIn = await bob.post('/console/sign-in/dev', { human: 'bob' });
@@ -191,7 +191,7 @@ describe('console: dev sign-in and approvers', () => {
     const refused = (await h.deps.store.readAudit(0, 1000)).filter((e) => e.type === 'approval.refused');
     expect(refused).toMatchObject([{ detail: { by: 'https://idp.example#bob', verdict: 'approve' } }]);
 
-    const alice = consoleClient(h, LOOPBACK);
+    const alice = consoleClient(h.app, LOOPBACK);
     await alice.get('/console/sign-in');
     await alice.post('/console/sign-in/dev', { human: 'alice' });
     const inbox = await (await alice.get('/console/approvals')).text();
