@@ -9,9 +9,9 @@ import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '
 import type { RegisterRoutes } from '../env.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { readBodyText } from '../read-body.ts';
-import { approvalAnswerBody, approvalListQuery } from '../schemas/approvals.ts';
+import { approvalAnswerBody, approvalListQuery, approvalWaitQuery } from '../schemas/approvals.ts';
+import { parseQuery } from '../schemas/parse.ts';
 
-const MAX_WAIT_SECONDS = 30;
 const POLL_MS = 250;
 
 const listQuery = approvalListQuery;
@@ -46,7 +46,7 @@ export const registerApprovals: RegisterRoutes = (app, deps) => {
   app.get('/v1/approvals/:id', async (c) => {
     const viewer = await authenticateViewer(deps, c.req.raw);
     const id = approvalId(c.req.param('id'));
-    const wait = waitSeconds(c.req.query('wait'));
+    const { wait } = parseQuery(approvalWaitQuery, { wait: c.req.query('wait') });
     let a = await load(deps, id);
     if (!mayView(deps, viewer, a)) throw new OAuthError('not_found', 'no such approval');
     // Long poll: answer as soon as the request is decided, or when it expires, or after `wait`.
@@ -78,13 +78,6 @@ async function load(deps: Deps, id: string): Promise<Approval> {
 function approvalId(raw: string): string {
   if (!APPROVAL_ID.test(raw)) throw new OAuthError('not_found', 'no such approval');
   return raw;
-}
-
-function waitSeconds(raw: string | undefined): number {
-  if (raw === undefined) return 0;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > MAX_WAIT_SECONDS) throw new OAuthError('invalid_request', `wait must be 0-${MAX_WAIT_SECONDS} seconds`);
-  return n;
 }
 
 function mayView(deps: Deps, v: Viewer, a: Approval): boolean {

@@ -5,6 +5,8 @@ import { storeCall } from '../../grants/store-call.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { inertJson } from '../../lib/inert-json.ts';
+import { auditQuery, auditVerifyQuery } from '../schemas/audit.ts';
+import { parseQuery } from '../schemas/parse.ts';
 
 /**
  * Audit export as JSON lines after a sequence number, and chain verification. Lines escape what
@@ -13,10 +15,7 @@ import { inertJson } from '../../lib/inert-json.ts';
 export const registerAudit: RegisterRoutes = (app, deps) => {
   app.get('/v1/audit', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
-    const after = Number(c.req.query('after') ?? '0');
-    const limit = Number(c.req.query('limit') ?? '1000');
-    if (!Number.isSafeInteger(after) || after < 0) throw new OAuthError('invalid_request', 'after must be a sequence number');
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new OAuthError('invalid_request', 'limit must be 1-10000');
+    const { after, limit } = parseQuery(auditQuery, c.req.query());
     const events = await storeCall(() => deps.store.readAudit(after, limit));
     const body = events.map((e) => inertJson(e)).join('\n') + (events.length ? '\n' : '');
     return c.body(body, 200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
@@ -25,7 +24,7 @@ export const registerAudit: RegisterRoutes = (app, deps) => {
   // ?since=SEQ:HASH verifies only what follows a point an earlier run verified (the caller kept it).
   app.get('/v1/audit/verify', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
-    const since = c.req.query('since');
+    const { since } = parseQuery(auditVerifyQuery, c.req.query());
     const from = since === undefined ? null : parseChainPoint(since);
     if (since !== undefined && from === null) throw new OAuthError('invalid_request', 'since must be SEQ:HASH, as a previous verification reported it');
     const report = await storeCall(() =>

@@ -4,7 +4,8 @@ import { storeCall } from '../../grants/store-call.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { readJson } from '../read-body.ts';
-import { FREEZE_ID, freezeBody } from '../schemas/freeze.ts';
+import { freezeBody, liftFreezeQuery } from '../schemas/freeze.ts';
+import { parseQuery } from '../schemas/parse.ts';
 
 const body = freezeBody;
 
@@ -31,8 +32,7 @@ export const registerFreeze: RegisterRoutes = (app, deps) => {
 
   app.delete('/v1/freeze', async (c) => {
     const by = await authenticateAdmin(deps, c.req.raw);
-    const only = c.req.query('id');
-    if (only !== undefined && !FREEZE_ID.test(only)) throw new OAuthError('invalid_request', 'id must name a freeze (frz_…)');
+    const { id: only } = parseQuery(liftFreezeQuery, { id: c.req.query('id') });
     const lifted = await liftFreezes(deps, only ?? null, by, c.get('requestId'));
     if (only !== undefined && lifted.length === 0) throw new OAuthError('not_found', 'no such active freeze');
     return c.json({ lifted, frozen: (await storeCall(() => deps.store.activeFreezes())).length > 0 });

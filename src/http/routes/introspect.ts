@@ -2,7 +2,7 @@ import type { RegisterRoutes } from '../env.ts';
 import { introspect } from '../../grants/introspect.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import { authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
-import { OAuthError } from '../oauth-error.ts';
+import { introspectForm, parseForm } from '../schemas/token.ts';
 import { readForm } from '../read-body.ts';
 import { gatewayAuthenticator } from '../../gateway/authenticate-gateway.ts';
 
@@ -15,9 +15,7 @@ export const registerIntrospect: RegisterRoutes = (app, deps) => {
   const gateway = gatewayAuthenticator(deps);
   app.post('/oauth/introspect', async (c) => {
     await authenticateCaller(c.req.raw);
-    const form = await readForm(c.req.raw, deps.config.server.limits.max_body_bytes);
-    const token = form.get('token');
-    if (!token) throw new OAuthError('invalid_request', 'token is required');
+    const { token } = parseForm(introspectForm, await readForm(c.req.raw, deps.config.server.limits.max_body_bytes));
     if (token.length > deps.config.server.limits.max_token_bytes) return c.json({ active: false });
     const body = await storeCall(() => introspect(deps, token));
     return c.json(body, 200, { 'cache-control': 'no-store' });

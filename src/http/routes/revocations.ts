@@ -5,7 +5,8 @@ import { storeCall } from '../../grants/store-call.ts';
 import type { RevocationFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
-import { revocationBody, revocationFilterOf } from '../schemas/revocations.ts';
+import { receiptsQuery, revocationBody, revocationFilterOf, revocationListQuery } from '../schemas/revocations.ts';
+import { parseQuery } from '../schemas/parse.ts';
 import { readJson } from '../read-body.ts';
 import { listGrantsPage } from '../list-grants.ts';
 
@@ -29,8 +30,7 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
   // The newest mass revocations, each with its progress.
   app.get('/v1/revocations', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
-    const limit = Number(c.req.query('limit') ?? '50');
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500) throw new OAuthError('invalid_request', 'limit must be 1-500');
+    const { limit } = parseQuery(revocationListQuery, c.req.query());
     const records = await storeCall(() => deps.store.listRevocations(limit));
     return c.json({ revocations: records.map(present) }, 200, { 'cache-control': 'no-store' });
   });
@@ -47,10 +47,9 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
   app.get('/v1/revocations/:id/receipts', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
     const id = c.req.param('id').slice(0, 64);
-    const limit = Number(c.req.query('limit') ?? '100');
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new OAuthError('invalid_request', 'limit must be 1-1000');
+    const { limit, cursor } = parseQuery(receiptsQuery, c.req.query());
     if (!(await storeCall(() => deps.store.getRevocation(id)))) throw new OAuthError('not_found', 'no such revocation');
-    const page = await listGrantsPage(deps, { revoked_by: id }, limit, c.req.query('cursor')?.slice(0, 512) ?? null);
+    const page = await listGrantsPage(deps, { revoked_by: id }, limit, cursor ?? null);
     const open = new Set((await storeCall(() => deps.store.jobsForGrants(page.grants.map((g) => g.id)))).map((j) => j.grant_id));
     return c.json({ receipts: page.grants.map((g) => receiptFor(g, deps.providers.get(g.provider), open.has(g.id))), next_cursor: page.next_cursor });
   });

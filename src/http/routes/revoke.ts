@@ -2,7 +2,7 @@ import type { RegisterRoutes } from '../env.ts';
 import { fingerprint } from '../../grants/fingerprint.ts';
 import { looksLikeOurs, verifyGrantToken } from '../../grants/grant-token.ts';
 import { revokeNow, settle } from '../../grants/revoke.ts';
-import { OAuthError } from '../oauth-error.ts';
+import { parseForm, revokeForm } from '../schemas/token.ts';
 import { readForm } from '../read-body.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import { mayRevoke, revocationClientAuthenticator } from '../revocation-client.ts';
@@ -17,8 +17,7 @@ export const registerRevoke: RegisterRoutes = (app, deps) => {
   app.post('/oauth/revoke', async (c) => {
     const form = await readForm(c.req.raw, deps.config.server.limits.max_body_bytes);
     const client = await authenticate(c.req.raw, form);
-    const token = form.get('token');
-    if (!token) throw new OAuthError('invalid_request', 'token is required');
+    const { token } = parseForm(revokeForm, form);
     const done = () => c.body(null, 200, { 'cache-control': 'no-store' });
     if (token.length > deps.config.server.limits.max_token_bytes) return done();
     const issuer = deps.config.server.issuer;

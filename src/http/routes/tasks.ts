@@ -5,8 +5,9 @@ import { revokeNow, settle } from '../../grants/revoke.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
+import { taskPath } from '../schemas/tasks.ts';
+import { parseQuery } from '../schemas/parse.ts';
 
-const TASK_ID = /^[\x21-\x7e]{1,512}$/;
 
 /**
  * Ending a task revokes all its grants. An agent ends its own task with its workload token or
@@ -14,10 +15,9 @@ const TASK_ID = /^[\x21-\x7e]{1,512}$/;
  * anyone's.
  */
 export const registerTasks: RegisterRoutes = (app, deps) => {
+  const path = taskPath(deps.config.server.limits);
   app.post('/v1/tasks/:task_id/complete', async (c) => {
-    const taskId = c.req.param('task_id');
-    if (!TASK_ID.test(taskId) || taskId.length > deps.config.server.limits.max_task_id_chars)
-      throw new OAuthError('invalid_request', 'malformed task_id');
+    const { task_id: taskId } = parseQuery(path, { task_id: c.req.param('task_id') });
     const token = bearerToken(c.req.raw);
     if (!token) throw new OAuthError('invalid_client', 'bearer token required');
     let agent: string | null = null;

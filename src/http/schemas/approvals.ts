@@ -18,3 +18,10 @@ export const approvalListQuery = z
     cursor: z.string().max(512).optional(),
   })
   .strict();
+
+export const MAX_WAIT_SECONDS = 30;
+
+/** `GET /v1/approvals/{id}`: `wait` long-polls for the decision. */
+export const approvalWaitQuery = z.object({
+  wait: z.coerce.number({ error: `wait must be 0-${MAX_WAIT_SECONDS} seconds` }).int(`wait must be 0-${MAX_WAIT_SECONDS} seconds`).min(0, `wait must be 0-${MAX_WAIT_SECONDS} seconds`).max(MAX_WAIT_SECONDS, `wait must be 0-${MAX_WAIT_SECONDS} seconds`).default(0),
+});

@@ -13,3 +13,6 @@ export const freezeScopeFields = { agent: id.optional(), owner: id.optional(), r
 export const freezeBody = z.object({ reason: operatorReason, ...freezeScopeFields }).strict();
 
 export const FREEZE_ID = /^frz_[A-Za-z0-9_-]{8,64}$/;
+
+/** `DELETE /v1/freeze`: all active freezes, or the one `id` names. */
+export const liftFreezeQuery = z.object({ id: z.string().regex(FREEZE_ID, 'id must name a freeze (frz_…)').optional() });

@@ -33,3 +33,11 @@ export function revocationFilterOf(b: RevocationBody): RevocationFilter {
   if (b.all) filter.all = true;
   return filter;
 }
+
+const limit = (max: number, fallback: number) => z.coerce.number({ error: `limit must be 1-${max}` }).int(`limit must be 1-${max}`).min(1, `limit must be 1-${max}`).max(max, `limit must be 1-${max}`).default(fallback);
+
+/** `GET /v1/revocations`. */
+export const revocationListQuery = z.object({ limit: limit(500, 50) });
+
+/** `GET /v1/revocations/{id}/receipts`: paged like the inventory. */
+export const receiptsQuery = z.object({ limit: limit(1000, 100), cursor: z.string().max(512).optional() });
