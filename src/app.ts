@@ -24,6 +24,7 @@ import { registerAuthzen } from './http/routes/authzen.ts';
 import { registerFreeze } from './http/routes/freeze.ts';
 import { registerBlocks } from './http/routes/blocks.ts';
 import { registerConsole } from './console/register-console.ts';
+import { registerOpenApi } from './http/routes/openapi.ts';
 
 /** The whole HTTP surface; every dependency comes in through `deps`, so Node and Workers share it. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -39,7 +40,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     metrics.observe(c.req.method, routeOf(c.req.matchedRoutes), c.res.status, (performance.now() - start) / 1000);
   });
   app.use('*', addressQuota(deps));
-  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerFreeze, registerBlocks, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials, registerMcp, registerAuthorize, registerAuthzen, registerConsole]) {
+  for (const register of [registerWellKnown, registerToken, registerRevoke, registerIntrospect, registerTasks, registerRevocations, registerFreeze, registerBlocks, registerGrants, registerApprovals, registerAudit, registerSignals, registerRisk, registerCredentials, registerMcp, registerAuthorize, registerAuthzen, registerConsole, registerOpenApi]) {
     register(app, deps);
   }
   const health = storeHealth(deps);

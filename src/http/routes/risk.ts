@@ -1,35 +1,20 @@
-import { z } from 'zod';
 import type { RegisterRoutes } from '../env.ts';
 import { applyRisk } from '../../risk/apply-risk.ts';
-import { RISK_LEVELS } from '../../risk/levels.ts';
-import type { RiskLevel } from '../../policy/types.ts';
+import { riskBody, riskQuery } from '../schemas/risk.ts';
 import { authenticateAdmin } from '../bearer-auth.ts';
 import { OAuthError } from '../oauth-error.ts';
 import { storeCall } from '../../grants/store-call.ts';
 import { currentRisk } from '../../risk/current-risk.ts';
 import { readJson } from '../read-body.ts';
 
-const id = z.string().min(1).max(2048);
-const body = z
-  .object({
-    agent: id.optional(),
-    principal: id.optional(),
-    level: z.enum(RISK_LEVELS as [RiskLevel, ...RiskLevel[]]),
-    reason: z.string().min(1).max(500),
-  })
-  .strict()
-  .refine((b) => (b.agent === undefined) !== (b.principal === undefined), { message: 'give exactly one of agent, principal' });
+const body = riskBody;
+const query = riskQuery;
 
 /**
  * Admins set an agent's or a principal's risk level (up or down); policy then decides every live
  * grant of that subject again and the ones it no longer permits are revoked. Answers what was
  * revoked, with the revocations to follow (GET /v1/revocations/{id}).
  */
-const query = z
-  .object({ agent: id.optional(), principal: id.optional() })
-  .strict()
-  .refine((q) => (q.agent === undefined) !== (q.principal === undefined), { message: 'give exactly one of agent, principal' });
-
 export const registerRisk: RegisterRoutes = (app, deps) => {
   // What policy sees for a subject now: the level in force, what was recorded (by a signal or an
   // admin; null when nothing was), and since when its identity tokens are refused.
