@@ -110,6 +110,7 @@ describe('OpenAPI document', () => {
     expect(await check.problem('GET', '/v1/grants', fake({ grants: 'none', next_cursor: null }))).toMatch(/must be array/);
     expect(await check.problem('GET', '/v1/grants', fake({ error: 'x', error_description: 'y' }, 418))).toMatch(/does not list/);
     expect(await check.problem('GET', '/v1/nothing', fake({}))).toMatch(/not in the document/);
+    expect(await check.problem('PUT', '/v1/grants', fake({}, 404))).toMatch(/not in the document/);
     await h.deps.store.close();
   });
 

@@ -13,6 +13,8 @@ import { buildNodeDeps, type NodeDepsOptions } from '../../src/node/build-deps.t
 import { loadConfigFile } from '../../src/node/load-config.ts';
 import { TOKEN_EXCHANGE_GRANT } from '../../src/grants/exchange-request.ts';
 import { privateSigningJwk, testIssuer, type TestIssuer } from './keys.ts';
+import { openApiDocument } from '../../src/http/openapi/document.ts';
+import { responseCheck } from './openapi-check.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 export const ISSUER = 'https://tollgate.test';
@@ -83,6 +85,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
   writeFileSync(configPath, stringify(config));
   const deps = await buildNodeDeps(loadConfigFile(configPath, {}), { now, log: opts.log ?? silentLogger, ...(opts.store ? { store: opts.store } : {}) });
   const app = createApp(deps);
+  checkResponsesAgainstOpenApi(app, deps);
 
   const form = async (path: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
     app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params).toString() });
@@ -101,4 +104,24 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
       form('/oauth/token', { grant_type: TOKEN_EXCHANGE_GRANT, subject_token_type: JWT_TYPE, task_id: 'task-1', ...params }, headers),
     adminRequest: async (path, init = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(init.headers as Record<string, string>) } }),
   };
+}
+
+/**
+ * Every response a test gets through `app.request` is held to the OpenAPI document
+ * (/openapi.json): its route, method and status are documented and a JSON body validates against
+ * the schema for that status. A response that does not fails the request, naming what differs.
+ * The console's HTML pages are not API responses and are not checked.
+ */
+function checkResponsesAgainstOpenApi(app: Hono<AppEnv>, deps: Deps): void {
+  const check = responseCheck(openApiDocument(deps) as never);
+  const request = app.request.bind(app);
+  app.request = (async (input: string | Request | URL, init?: RequestInit, ...rest: unknown[]) => {
+    const res = await (request as (...a: unknown[]) => Promise<Response>)(input, init, ...rest);
+    const url = input instanceof Request ? input.url : String(input);
+    const method = input instanceof Request ? input.method : (init?.method ?? 'GET');
+    if (new URL(url, 'http://x').pathname.startsWith('/console')) return res;
+    const problem = await check.problem(method, url, res);
+    if (problem) throw new Error(`response not as the OpenAPI document says: ${problem}`);
+    return res;
+  }) as typeof app.request;
 }

@@ -1,7 +1,7 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Deps } from '../../deps.ts';
-import { oauthError, setError } from '../schemas/responses.ts';
-import { operations, type Caller } from './operations.ts';
+import { jsonRpc, oauthError, setError } from '../schemas/responses.ts';
+import { operations, type Caller, type Operation } from './operations.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'bad request (RFC 6749 §5.2 error)',
@@ -9,8 +9,11 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'refused: policy, a block, an operator\'s freeze, or not entitled',
   404: 'not found',
   409: 'conflict',
+  405: 'method not allowed',
   413: 'body or token too large',
+  415: 'unsupported content type',
   429: 'quota exceeded (Retry-After)',
+  500: 'internal error (nothing more is said)',
   503: 'store, policy or upstream unavailable: nothing was issued',
 };
 
@@ -24,6 +27,16 @@ const SECURITY: Record<Exclude<Caller, 'anyone'>, { description: string }> = {
 };
 
 const documents = new WeakMap<Deps, object>();
+
+/**
+ * The operation's own errors, and those every request may meet: a body over its limit (413) or of
+ * another type (415) where there is a body, the per-address quota (429), an internal error (500).
+ */
+function errorStatuses(op: Operation): number[] {
+  const all = new Set([...op.errors, ...(op.body ? [413, 415] : []), 429, 500]);
+  for (const s of [op.ok.status, ...(op.also ?? []).map((a) => a.status)]) all.delete(s);
+  return [...all].sort((a, b) => a - b);
+}
 
 /**
  * The OpenAPI 3.1 document of the HTTP interface, built (zod-openapi) from the schemas the routes
@@ -45,9 +58,9 @@ export function openApiDocument(deps: Deps): object {
       ...(op.body ? { requestBody: { required: true, content: { [op.body.type]: { schema: op.body.schema } } } } : {}),
       responses: {
         [String(op.ok.status)]: { description: op.ok.description, ...(op.ok.type ? { content: { [op.ok.type]: { schema: op.ok.schema! } } } : {}) },
-        ...(op.alsoOk ? { [String(op.alsoOk.status)]: { description: op.alsoOk.description, content: { 'application/json': { schema: op.alsoOk.schema } } } } : {}),
+        ...Object.fromEntries((op.also ?? []).map((a) => [String(a.status), { description: a.description, content: { 'application/json': { schema: a.schema } } }])),
         ...Object.fromEntries(
-          op.errors.filter((s) => s !== op.ok.status).map((s) => [String(s), { description: STATUS_TEXT[s] ?? 'error', content: { 'application/json': { schema: op.setErrors ? setError : oauthError } } }]),
+          errorStatuses(op).map((s) => [String(s), { description: STATUS_TEXT[s] ?? 'error', content: { 'application/json': { schema: op.rpcErrors ? jsonRpc : op.setErrors && s === 400 ? setError : oauthError } } }]),
         ),
       },
     };

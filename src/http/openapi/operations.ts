@@ -29,12 +29,14 @@ export interface Operation {
   params?: z.ZodType;
   body?: { type: string; schema: z.ZodType };
   ok: { status: number; description: string; type: string; schema?: z.ZodType } | { status: number; description: string; type?: undefined };
-  /** a second success: a dry run answers 200 where the real thing answers 202 */
-  alsoOk?: { status: number; description: string; schema: z.ZodType };
+  /** other answers with a shape of their own (a dry run's 200, a broken chain's 409, a 503 health report) */
+  also?: { status: number; description: string; schema: z.ZodType }[];
   /** error statuses this operation answers, each with its error shape */
   errors: number[];
-  /** errors of RFC 8935 shape ({err, description}) instead of RFC 6749's */
+  /** 400 errors of RFC 8935 shape ({err, description}) instead of RFC 6749's */
   setErrors?: boolean;
+  /** errors as JSON-RPC messages (the MCP gateway) */
+  rpcErrors?: boolean;
 }
 
 const JSON_TYPE = 'application/json';
@@ -63,8 +65,8 @@ function all(limits: Deps['config']['server']['limits']): Operation[] {
       description: 'Errors: invalid_request, invalid_grant, invalid_target, invalid_scope, unauthorized_client, unsupported_grant_type, access_denied (403), authorization_pending (400 with approval_id), expired_token, temporarily_unavailable (503; 403 while an operator\'s freeze holds), slow_down (429).',
       callers: ['agent'], body: { type: FORM, schema: tokenForm(limits) }, ok: json(r.tokenResponse), errors: [400, 401, 403, 413, 429, 503],
     },
-    { method: 'get', path: '/oauth/authorize', tag: 'OAuth', summary: 'no authorization endpoint: answers unsupported_response_type (listed because MCP clients require the field)', callers: ['anyone'], ok: { status: 400, description: 'always refused' }, errors: [400] },
-    { method: 'post', path: '/oauth/authorize', tag: 'OAuth', summary: 'no authorization endpoint: answers unsupported_response_type', callers: ['anyone'], ok: { status: 400, description: 'always refused' }, errors: [400] },
+    { method: 'get', path: '/oauth/authorize', tag: 'OAuth', summary: 'no authorization endpoint: answers unsupported_response_type (listed because MCP clients require the field)', callers: ['anyone'], ok: json(r.oauthError, 'always refused: unsupported_response_type', 400), errors: [] },
+    { method: 'post', path: '/oauth/authorize', tag: 'OAuth', summary: 'no authorization endpoint: answers unsupported_response_type', callers: ['anyone'], ok: json(r.oauthError, 'always refused: unsupported_response_type', 400), errors: [] },
     { method: 'post', path: '/oauth/revoke', tag: 'OAuth', summary: 'RFC 7009 revocation by the client the token was issued to (or a gateway, or an admin)', callers: ['agent', 'gateway', 'admin'], body: { type: FORM, schema: revokeForm }, ok: { status: 200, description: 'empty, whether or not the token was known' }, errors: [400, 401, 413] },
     { method: 'post', path: '/oauth/introspect', tag: 'OAuth', summary: 'RFC 7662 introspection of a Tollgate token', callers: ['admin', 'gateway', 'workload'], body: { type: FORM, schema: introspectForm }, ok: json(r.introspection), errors: [400, 401, 413] },
     { method: 'post', path: '/v1/credentials', tag: 'Gateways', summary: "per tool call: the agent's grant token and the call's action → a fresh decision and the upstream credential", callers: ['gateway'], body: { type: JSON_TYPE, schema: credentialBody(limits) }, ok: json(r.credentialResponse), errors: [400, 401, 403, 429, 503] },
@@ -72,7 +74,7 @@ function all(limits: Deps['config']['server']['limits']): Operation[] {
     { method: 'post', path: '/access/v1/evaluations', tag: 'Gateways', summary: 'OpenID AuthZEN 1.0: several decisions', callers: ['gateway'], body: { type: JSON_TYPE, schema: evaluationsSchema }, ok: json(r.authzenDecisions), errors: [400, 401, 503] },
     { method: 'get', path: '/.well-known/authzen-configuration', tag: 'Gateways', summary: 'AuthZEN PDP metadata', callers: ['anyone'], ok: json(r.metadata), errors: [] },
     { method: 'post', path: '/v1/tasks/{task_id}/complete', tag: 'Revocation', summary: "ends a task: revokes its grants (the agent's own, or all of them for an admin)", callers: ['agent', 'admin'], params: taskPath(limits), ok: json(r.taskCompleted), errors: [400, 401, 503] },
-    { method: 'post', path: '/v1/revocations', tag: 'Revocation', summary: 'mass revocation by filter (`dry_run` counts first, `block` refuses new grants)', callers: ['admin'], body: { type: JSON_TYPE, schema: revocationBody }, ok: json(r.revocation, 'accepted: every grant named is dead on every path; its records are being written', 202), alsoOk: { status: 200, description: 'a dry run: how many live grants the filter matches', schema: r.dryRun }, errors: [400, 401, 503] },
+    { method: 'post', path: '/v1/revocations', tag: 'Revocation', summary: 'mass revocation by filter (`dry_run` counts first, `block` refuses new grants)', callers: ['admin'], body: { type: JSON_TYPE, schema: revocationBody }, ok: json(r.revocation, 'accepted: every grant named is dead on every path; its records are being written', 202), also: [{ status: 200, description: 'a dry run: how many live grants the filter matches', schema: r.dryRun }], errors: [400, 401, 503] },
     { method: 'get', path: '/v1/revocations', tag: 'Revocation', summary: 'the newest mass revocations', callers: ['admin'], query: revocationListQuery, ok: json(r.revocationList), errors: [400, 401] },
     { method: 'get', path: '/v1/revocations/{id}', tag: 'Revocation', summary: 'progress of a mass revocation, with receipt totals', callers: ['admin'], params: id('id'), ok: json(r.revocationWithTotals), errors: [401, 404] },
     { method: 'get', path: '/v1/revocations/{id}/receipts', tag: 'Revocation', summary: 'per-grant receipts of a mass revocation, paged', callers: ['admin'], params: id('id'), query: receiptsQuery, ok: json(r.receiptPage), errors: [400, 401, 404] },
@@ -91,12 +93,12 @@ function all(limits: Deps['config']['server']['limits']): Operation[] {
     { method: 'get', path: '/v1/risk', tag: 'Risk', summary: 'the risk level in force for an agent or a principal', callers: ['admin'], query: riskQuery, ok: json(r.riskView), errors: [400, 401] },
     { method: 'post', path: '/v1/risk', tag: 'Risk', summary: 'set a risk level; grants policy no longer permits are revoked', callers: ['admin'], body: { type: JSON_TYPE, schema: riskBody }, ok: json(r.riskChanged), errors: [400, 401, 503] },
     { method: 'get', path: '/v1/audit', tag: 'Audit', summary: 'audit events after a sequence number, as JSON lines', callers: ['admin'], query: auditQuery, ok: { status: 200, description: 'one event per line', type: 'application/x-ndjson', schema: z.string() }, errors: [400, 401] },
-    { method: 'get', path: '/v1/audit/verify', tag: 'Audit', summary: 'verify the hash chain (409 when broken)', callers: ['admin'], query: auditVerifyQuery, ok: json(r.chainReport), errors: [400, 401, 409] },
-    { method: 'get', path: '/healthz', tag: 'Operations', summary: 'readiness (as /healthz/ready)', callers: ['anyone'], ok: json(r.health), errors: [503] },
-    { method: 'get', path: '/healthz/ready', tag: 'Operations', summary: 'readiness: the store answers a read and takes a one-row write', callers: ['anyone'], ok: json(r.health), errors: [503] },
+    { method: 'get', path: '/v1/audit/verify', tag: 'Audit', summary: 'verify the hash chain (409 when broken)', callers: ['admin'], query: auditVerifyQuery, ok: json(r.chainReport), also: [{ status: 409, description: 'the chain is broken: what and where', schema: r.chainReport }], errors: [400, 401] },
+    { method: 'get', path: '/healthz', tag: 'Operations', summary: 'readiness (as /healthz/ready)', callers: ['anyone'], ok: json(r.health), also: [{ status: 503, description: 'not ready: the store is unreachable or read-only', schema: r.health }], errors: [] },
+    { method: 'get', path: '/healthz/ready', tag: 'Operations', summary: 'readiness: the store answers a read and takes a one-row write', callers: ['anyone'], ok: json(r.health), also: [{ status: 503, description: 'not ready: the store is unreachable or read-only', schema: r.health }], errors: [] },
     { method: 'get', path: '/healthz/live', tag: 'Operations', summary: 'liveness', callers: ['anyone'], ok: json(r.health), errors: [] },
     { method: 'get', path: '/metrics', tag: 'Operations', summary: 'Prometheus text format (admin credentials unless server.metrics_public)', callers: ['admin'], ok: { status: 200, description: 'metrics', type: 'text/plain', schema: z.string() }, errors: [401] },
-    { method: 'post', path: '/mcp/{server}', tag: 'MCP gateway', summary: 'the MCP gateway (Streamable HTTP, stateless): an RFC 9728 protected resource in front of an upstream MCP server', callers: ['agent'], params: id('server'), body: { type: JSON_TYPE, schema: r.jsonRpc }, ok: json(r.jsonRpc), errors: [400, 401, 403, 404] },
+    { method: 'post', path: '/mcp/{server}', tag: 'MCP gateway', summary: 'the MCP gateway (Streamable HTTP, stateless): an RFC 9728 protected resource in front of an upstream MCP server', callers: ['agent'], params: id('server'), body: { type: JSON_TYPE, schema: r.jsonRpc }, ok: json(r.jsonRpc), also: [{ status: 202, description: 'a notification or response accepted', schema: r.jsonRpc }], errors: [400, 401, 403, 404, 405], rpcErrors: true },
     { method: 'get', path: '/.well-known/oauth-protected-resource/mcp/{server}', tag: 'MCP gateway', summary: 'RFC 9728 metadata of an MCP server behind the gateway', callers: ['anyone'], params: id('server'), ok: json(r.metadata), errors: [404] },
     { method: 'get', path: '/console', tag: 'Console', summary: 'the console for people (HTML pages and forms, signed in with OpenID Connect); not an API', callers: ['anyone'], ok: { status: 303, description: 'to the approvals inbox, or to sign in' }, errors: [] },
     { method: 'get', path: '/openapi.json', tag: 'Operations', summary: 'this document', callers: ['anyone'], ok: json(r.metadata), errors: [] },
