@@ -29,7 +29,10 @@ export function referencePage(doc: Doc): Html {
     const tag = op.tags?.[0] ?? 'Other';
     byTag.set(tag, [...(byTag.get(tag) ?? []), [method, path, op]]);
   }
-  const schemaBlock = (s: unknown) => h`<pre class="mono">${inertJson(s, 2)}</pre>`;
+  // Line by line: the helper shows a line break inside an interpolated string as \u{000A}, and
+  // these breaks are the layout's own (the document's text is made inert line by line).
+  const schemaBlock = (s: unknown) => h`<pre class="schema">${inertJson(s, 2).split('\n').map((line) => h`${refLink(line)}
+`)}</pre>`;
   const section = (tag: string, ops: [string, string, Op][]) => h`<h2 id="${anchor(tag)}">${tag}</h2>
     ${ops.map(([method, path, op]) => h`<section class="panel" id="${anchor(`${method} ${path}`)}">
       <h3><span class="badge">${method.toUpperCase()}</span> <code>${path}</code></h3>
@@ -53,6 +56,14 @@ ${[...byTag].map(([tag, ops]) => section(tag, ops))}
 <h2 id="schemas">Schemas</h2>
 ${Object.entries(doc.components?.schemas ?? {}).map(([name, s]) => h`<section class="panel" id="${anchor(`schema ${name}`)}"><h3><code>${name}</code></h3>${schemaBlock(s)}</section>`)}
 </main></body></html>`;
+}
+
+const REF = /^(\s*)"\$ref": "#\/components\/schemas\/([^"]+)"(,?)$/;
+
+/** A line naming a shared schema links to it. */
+function refLink(line: string): Html | string {
+  const m = REF.exec(line);
+  return m ? h`${m[1]!}"$ref": <a href="#${anchor(`schema ${m[2]!}`)}">"#/components/schemas/${m[2]!}"</a>${m[3]!}` : line;
 }
 
 function anchor(s: string): string {
