@@ -8,7 +8,7 @@ import { readCookies } from './cookies.ts';
 import { securityHeaders } from './guard.ts';
 import { h } from './html.ts';
 import { page } from './layout.ts';
-import { verifySession } from './session.ts';
+import { currentSession } from './live-session.ts';
 import { STYLESHEET } from './styles.ts';
 import { HOME, registerSignIn } from './sign-in/sign-in-routes.ts';
 import { registerApprovalPages } from './pages/approvals.ts';
@@ -35,7 +35,7 @@ export const registerConsole: RegisterRoutes = (app, deps) => {
 
   // Everything below needs a session; without one a page sends the browser to sign in.
   ui.use('*', async (c, next) => {
-    const session = await verifySession(deps, readCookies(c, deps).session);
+    const session = await currentSession(deps, readCookies(c, deps).session);
     if (!session) {
       if (c.req.method === 'GET') return c.redirect('/console/sign-in', 303);
       throw new OAuthError('invalid_client', 'not signed in (or the session expired): sign in again');

@@ -21,6 +21,8 @@ const MAX_GROUPS = 32;
 export interface Session {
   viewer: Viewer;
   csrf: string;
+  /** epoch ms, to the second */
+  issuedAt: number;
   expiresAt: number;
 }
 
@@ -44,7 +46,7 @@ export async function signSession(deps: Deps, viewer: Viewer): Promise<{ token: 
   const h = viewer.human;
   const claims = { adm: viewer.admin, via: viewer.via, csrf, ...(h ? { hum: true, email: h.email, groups: h.groups.slice(0, MAX_GROUPS) } : {}) };
   const token = await sign(deps, SESSION_TYP, viewer.id, claims, now, expiresAt);
-  return { token, session: { viewer: { ...viewer, ...(h ? { human: { ...h, groups: h.groups.slice(0, MAX_GROUPS) } } : {}) }, csrf, expiresAt } };
+  return { token, session: { viewer: { ...viewer, ...(h ? { human: { ...h, groups: h.groups.slice(0, MAX_GROUPS) } } : {}) }, csrf, issuedAt: Math.floor(now / 1000) * 1000, expiresAt } };
 }
 
 export async function verifySession(deps: Deps, token: string | undefined): Promise<Session | null> {
@@ -54,7 +56,7 @@ export async function verifySession(deps: Deps, token: string | undefined): Prom
     p.hum === true
       ? { id: p.sub, email: typeof p.email === 'string' ? p.email : null, groups: Array.isArray(p.groups) ? p.groups.filter((g): g is string => typeof g === 'string') : [] }
       : null;
-  return { viewer: { id: p.sub, human, admin: p.adm, via: p.via }, csrf: p.csrf, expiresAt: p.exp! * 1000 };
+  return { viewer: { id: p.sub, human, admin: p.adm, via: p.via }, csrf: p.csrf, issuedAt: (p.iat ?? 0) * 1000, expiresAt: p.exp! * 1000 };
 }
 
 export async function signLoginState(deps: Deps, state: LoginState): Promise<string> {
@@ -94,7 +96,7 @@ async function verify(deps: Deps, typ: string, token: string | undefined): Promi
       issuer: issuerBase(deps),
       audience: audience(deps),
       algorithms: deps.keyring.algorithms,
-      requiredClaims: ['exp', 'sub'],
+      requiredClaims: ['exp', 'iat', 'sub'],
       currentDate: new Date(deps.now()),
     });
     return payload;

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/schema.ts';
+import { draft } from '../../src/audit/event.ts';
 import { ADMIN_KEY, ISSUER, harness } from '../support/harness.ts';
 import { consoleClient, signInWithKey } from './console-client.ts';
 
@@ -199,6 +200,25 @@ describe('console: dev sign-in and approvers', () => {
     expect((await alice.get('/console/grants')).status).toBe(200);
     expect((await alice.post(`/console/approvals/${asked.approval_id}/deny`, { reason: 'not today' })).headers.get('location')).toBe('/console/approvals?done=denied');
     expect(await h.deps.store.getApproval(asked.approval_id)).toMatchObject({ status: 'denied', decisions: [{ by: 'https://idp.example#alice', verdict: 'deny', reason: 'not today' }] });
+    await h.deps.store.close();
+  });
+
+  it("ends a person's session when a signal revoked their sessions at the identity provider", async () => {
+    const h = await devHarness();
+    const alice = consoleClient(h.app, LOOPBACK);
+    await alice.get('/console/sign-in');
+    await alice.post('/console/sign-in/dev', { human: 'alice' });
+    expect((await alice.get('/console/approvals')).status).toBe(200);
+    // What a CAEP session-revoked event records (signals/handle-signal.ts): tokens issued before now are refused.
+    h.clock.now += 2000;
+    const principal = 'https://idp.example#alice';
+    await h.deps.store.changeRisk({ subject: { kind: 'principal', id: principal }, level: 'medium', mode: 'raise', reason: 'session revoked', by: 'signals', time: h.clock.now, tokens_not_before: h.clock.now }, draft('risk.changed', h.clock.now, { principal }));
+    expect((await alice.get('/console/approvals')).status).toBe(303);
+    // A sign-in after it is a new session, and holds.
+    h.clock.now += 1000;
+    await alice.get('/console/sign-in');
+    await alice.post('/console/sign-in/dev', { human: 'alice' });
+    expect((await alice.get('/console/approvals')).status).toBe(200);
     await h.deps.store.close();
   });
 });

@@ -12,6 +12,7 @@ import { readConsoleForm } from '../guard.ts';
 import { h } from '../html.ts';
 import { page } from '../layout.ts';
 import { LOGIN_TTL_SECONDS, signLoginState, signSession, verifyLoginState, verifySession } from '../session.ts';
+import { currentSession } from '../live-session.ts';
 import { isConsoleAdmin, type Viewer } from '../viewer.ts';
 import { finishSignIn, startSignIn } from './oidc.ts';
 
@@ -26,7 +27,7 @@ export const registerSignIn: RegisterPages = (ui, deps) => {
   const cfg = deps.config.console;
 
   ui.get('/sign-in', async (c) => {
-    if (await verifySession(deps, readCookies(c, deps).session)) return c.redirect(HOME, 303);
+    if (await currentSession(deps, readCookies(c, deps).session)) return c.redirect(HOME, 303);
     const csrf = randomToken(24);
     setLoginCookie(c, deps, await signLoginState(deps, { csrf }), LOGIN_TTL_SECONDS);
     return c.html(signInPage(deps, csrf, c.req.query('signed_out') === '1' ? 'You are signed out.' : null));
