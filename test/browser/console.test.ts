@@ -206,6 +206,18 @@ describe('console in a browser', () => {
     expect(after.grants.map((g) => g.status)).toEqual(['revoked', 'revoked', 'revoked']);
     const kept = (await adminApi('/v1/grants?task_id=keep-1')) as { grants: { status: string }[] };
     expect(kept.grants.map((g) => g.status)).toEqual(['active']);
+
+    // The other pages of the security team: the agents seen, and the audit with its chain verified.
+    await page.goto(`${t.url}/console/agents`);
+    expect(await page.locator('tr[data-agent="spiffe://example.org/agent/worker-1"]').count()).toBe(1);
+    await page.screenshot({ path: `${SCREENSHOTS}agents.png`, fullPage: true });
+    await page.goto(`${t.url}/console/audit?type=grant.`);
+    await page.getByRole('link', { name: 'Verify the chain' }).click();
+    expect(await page.locator('[data-chain]').getAttribute('data-chain')).toBe('ok');
+    const head = (await adminApi('/v1/audit/verify')) as { head: string };
+    expect(await page.locator('[data-field=head-hash]').textContent()).toBe(head.head);
+    expect(await page.locator('tr[data-seq] td:nth-child(3)').allTextContents()).not.toContain('console.signed_in');
+    await page.screenshot({ path: `${SCREENSHOTS}audit.png`, fullPage: true });
   });
 
   it('renders hostile agent and IdP text inert: no markup, no script, control characters visible, no fake row', FLOW, async () => {
