@@ -39,6 +39,7 @@ dl.fields dd { margin: 0; }
 .intent { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; white-space: pre-wrap; background: var(--code); padding: .2rem .4rem; border-radius: 3px; }
 pre.schema { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .82em; background: var(--code); padding: .4rem .6rem; border-radius: 4px; white-space: pre-wrap; overflow-wrap: anywhere; margin: .2rem 0; max-height: 28rem; overflow: auto; }
 td:first-child > code { white-space: nowrap; }
+time { white-space: nowrap; }
 form { margin: .3rem 0; }
 form.inline { display: inline-flex; gap: .4rem; align-items: center; flex-wrap: wrap; }
 form.filters { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; }
