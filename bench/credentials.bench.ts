@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sha256Hex } from '../src/http/bearer-auth.ts';
 import { harness, type Harness } from '../test/support/harness.ts';
-import { median } from './measure.ts';
+import { median, percentile, throughput } from './measure.ts';
 import { seedGrants } from './seed-grants.ts';
 
 export const GATEWAY_KEY = 'tgw_bench-gateway-key-0123456789abcdef';
@@ -121,19 +121,10 @@ export async function grantTokens(h: Harness, n: number): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const res = await h.exchange({ subject_token: await h.agentToken(`gw-bench-${i}`, { ttl: 3600 }), scope: 'demo:reports:read', task_id: `bench-${i}` });
+    if (res.status !== 200) throw new Error(`exchange answered ${res.status}: ${await res.text()}`);
     out.push(((await res.json()) as { access_token: string }).access_token);
   }
   return out;
-}
-
-/** Calls per second with `inFlight` calls at once. */
-async function throughput(fn: (i: number) => Promise<void>, n: number, inFlight: number): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < n) await fn(next++);
-  }));
-  return n / ((performance.now() - t0) / 1000);
 }
 
 /** Milliseconds per call, one at a time. */
@@ -184,10 +175,5 @@ async function duringMassRevocation(h: Harness, fn: (i: number) => Promise<void>
   return { latencies: lat, stallMs: hist.max / 1e6, wallMs };
 }
 
-
-function percentile(v: number[], p: number): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-}
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;

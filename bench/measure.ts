@@ -37,3 +37,18 @@ export async function longestStall<T>(fn: () => Promise<T>): Promise<{ result: T
   h.disable();
   return { result, stallMs: h.max / 1e6, wallMs };
 }
+
+/** Calls per second with `inFlight` calls at once. */
+export async function throughput(fn: (i: number) => Promise<void>, n: number, inFlight: number): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < n) await fn(next++);
+  }));
+  return n / ((performance.now() - t0) / 1000);
+}
+
+export function percentile(v: number[], p: number): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+}
