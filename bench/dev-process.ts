@@ -2,8 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { importJWK, SignJWT } from 'jose';
-import { DEV_AUDIENCE, DEV_WORKLOAD_ISSUER, readDevKeys } from '../src/node/dev-mode.ts';
+import { DEV_WORKLOAD_ISSUER, devTokenSigner, readDevKeys } from '../src/node/dev-mode.ts';
 import { freePort } from '../test/support/free-port.ts';
 
 export const ROOT = new URL('../', import.meta.url).pathname;
@@ -65,16 +64,6 @@ export async function startDevProcess(opts: DevProcessOptions = {}): Promise<Dev
 
 /** Workload tokens from the dev issuer's key in `data`, each with its own jti (the CLI's `dev-token --raw`). */
 export async function devTokenMinter(data: string): Promise<(agent: string) => Promise<string>> {
-  const jwk = readDevKeys(data).workload;
-  const key = await importJWK(jwk, 'ES256');
-  return (agent) =>
-    new SignJWT({})
-      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid!, typ: 'JWT' })
-      .setIssuer(DEV_WORKLOAD_ISSUER)
-      .setSubject(agent)
-      .setAudience(DEV_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .setJti(crypto.randomUUID())
-      .sign(key);
+  const sign = await devTokenSigner(readDevKeys(data).workload, DEV_WORKLOAD_ISSUER);
+  return (agent) => sign(agent, 3600);
 }

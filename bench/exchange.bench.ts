@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { SignJWT, createLocalJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { harness } from '../test/support/harness.ts';
-import { sideBySide } from './measure.ts';
+import { sideBySide, signGrantShaped } from './measure.ts';
 import { draft } from '../src/audit/event.ts';
 
 /**
@@ -34,15 +34,7 @@ export async function benchExchange(rounds: number, n: number) {
   const signKey = h.deps.keyring.current.key;
   const crypto = async (i: number) => {
     await jwtVerify(tokens[i % tokens.length]!, jwks, { issuer: h.workload.issuer, audience: 'tollgate', algorithms: ['ES256'] });
-    await new SignJWT({ scope: 'demo:reports:read', task_id: 't', grant_id: 'g', client_id: 'c' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'sig-1', typ: 'at+jwt' })
-      .setIssuer('https://tollgate.test')
-      .setSubject('spiffe://example.org/agent/x')
-      .setAudience('a')
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .setJti('g')
-      .sign(signKey);
+    await signGrantShaped(signKey, 'spiffe://example.org/agent/x');
   };
 
   // The two other things every exchange must do, measured alone: one Cedar decision, and the

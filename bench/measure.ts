@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { SignJWT, type CryptoKey } from 'jose';
 
 /** CPU microseconds (user + system) per call of `fn`, over `n` sequential calls. */
 export async function cpuPerCall(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
@@ -51,4 +52,17 @@ export async function throughput(fn: (i: number) => Promise<void>, n: number, in
 export function percentile(v: number[], p: number): number {
   const s = [...v].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+}
+
+/** One ES256 signature over a grant-token-shaped payload: the signing half of the crypto floor. */
+export function signGrantShaped(key: CryptoKey, subject: string): Promise<string> {
+  return new SignJWT({ scope: 'demo:reports:read', task_id: 't', grant_id: 'g', client_id: 'c' })
+    .setProtectedHeader({ alg: 'ES256', kid: 'sig-1', typ: 'at+jwt' })
+    .setIssuer('https://tollgate.test')
+    .setSubject(subject)
+    .setAudience('a')
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .setJti('g')
+    .sign(key);
 }

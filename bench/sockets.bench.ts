@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalJWKSet, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { createLocalJWKSet, generateKeyPair, jwtVerify } from 'jose';
 import { freePort } from '../test/support/free-port.ts';
 import { DEV_AUDIENCE, DEV_WORKLOAD_ISSUER, readDevKeys } from '../src/node/dev-mode.ts';
-import { cpuPerCall, median } from './measure.ts';
+import { cpuPerCall, median, signGrantShaped } from './measure.ts';
 import { devTokenMinter, ROOT, startDevProcess, type DevProcess } from './dev-process.ts';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -67,30 +67,25 @@ export async function benchSockets(opts: SocketsOptions) {
     }
     const floor = await cryptoFloorUs(tollgate.data);
     const m = (v: Measured[], k: keyof Measured) => median(v.map((x) => x[k]));
+    const summary = (v: Measured[]) => ({
+      rps: Math.round(m(v, 'rps')),
+      cpu_us_per_request: round(m(v, 'cpuUs')),
+      p50_ms: m(v, 'p50'),
+      p99_ms: m(v, 'p99'),
+      failed: v.reduce((a, x) => a + x.notOk, 0),
+    });
     return {
       connections: opts.connections,
       seconds_per_round: opts.seconds,
       rounds: opts.rounds,
       pinned: { server_cpu: serverCpu, load_cpu: loadCpu, cores },
-      per_call: {
-        rps: Math.round(m(perCall, 'rps')),
-        cpu_us_per_request: round(m(perCall, 'cpuUs')),
-        p50_ms: m(perCall, 'p50'),
-        p99_ms: m(perCall, 'p99'),
-        failed: perCall.reduce((a, x) => a + x.notOk, 0),
-      },
-      bare_hono: { rps: Math.round(m(bareCall, 'rps')), cpu_us_per_request: round(m(bareCall, 'cpuUs')), p50_ms: m(bareCall, 'p50'), p99_ms: m(bareCall, 'p99') },
+      per_call: summary(perCall),
+      bare_hono: summary(bareCall),
       per_call_vs_bare_hono: round(m(perCall, 'rps') / m(bareCall, 'rps'), 2),
       // The same ratio from CPU per request (what one core could serve): less at the mercy of
       // other processes on the shared core than requests per second are.
       per_call_vs_bare_hono_by_cpu: round(m(bareCall, 'cpuUs') / m(perCall, 'cpuUs'), 2),
-      exchange: {
-        rps: Math.round(m(exchange, 'rps')),
-        cpu_us_per_request: round(m(exchange, 'cpuUs')),
-        p50_ms: m(exchange, 'p50'),
-        p99_ms: m(exchange, 'p99'),
-        failed: exchange.reduce((a, x) => a + x.notOk, 0),
-      },
+      exchange: summary(exchange),
       crypto_floor_cpu_us: round(floor),
       exchange_vs_crypto_floor: round(m(exchange, 'cpuUs') / floor, 2),
     };
@@ -171,15 +166,7 @@ async function cryptoFloorUs(data: string): Promise<number> {
   const { privateKey } = await generateKeyPair('ES256');
   const once = async (i: number) => {
     await jwtVerify(tokens[i % tokens.length]!, jwks, { issuer: DEV_WORKLOAD_ISSUER, audience: DEV_AUDIENCE, algorithms: ['ES256'] });
-    await new SignJWT({ scope: 'demo:reports:read', task_id: 't', grant_id: 'g', client_id: 'c' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'sig-1', typ: 'at+jwt' })
-      .setIssuer('https://tollgate.test')
-      .setSubject('spiffe://dev.local/agent/x')
-      .setAudience('a')
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .setJti('g')
-      .sign(privateKey);
+    await signGrantShaped(privateKey, 'spiffe://dev.local/agent/x');
   };
   await cpuPerCall(200, once);
   return median([await cpuPerCall(1000, once), await cpuPerCall(1000, once), await cpuPerCall(1000, once)]);

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { randomToken } from '../grants/grant.ts';
 import { ADMIN_KEY_PREFIX, sha256Hex } from '../http/bearer-auth.ts';
 import { GATEWAY_KEY_PREFIX } from '../gateway/authenticate-gateway.ts';
@@ -66,6 +66,21 @@ export function readDevKeys(dataDir: string): DevKeys {
   const path = join(resolve(dataDir), 'dev-issuers.private.json');
   if (!existsSync(path)) throw new Error(`no dev keys in ${dataDir}: start the dev server first (npm start)`);
   return JSON.parse(readFileSync(path, 'utf8')) as DevKeys;
+}
+
+/** Signs identity tokens as one dev issuer would (the key is imported once): `sign(subject, ttlSeconds)`. */
+export async function devTokenSigner(jwk: JWK, issuer: string): Promise<(sub: string, ttl: number) => Promise<string>> {
+  const key = await importJWK(jwk, 'ES256');
+  return (sub, ttl) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid!, typ: 'JWT' })
+      .setIssuer(issuer)
+      .setSubject(sub)
+      .setAudience(DEV_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${ttl}s`)
+      .setJti(crypto.randomUUID())
+      .sign(key);
 }
 
 async function privateJwk(kid: string): Promise<JWK> {

@@ -7,8 +7,7 @@ import { hmacHex } from '../../src/approvals/webhook.ts';
 import { readAllEvents } from '../../src/audit/read-all.ts';
 import { verifyChain } from '../../src/audit/verify-chain.ts';
 import { harness, JWT_TYPE, type Harness } from '../support/harness.ts';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
+import { ROOT } from '../support/paths.ts';
 
 // Delegated writes wait for the human the agent acts for; deletes (dev.cedar) for the agent's owner.
 const DELEGATED_WRITE = `

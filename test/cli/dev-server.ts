@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port.ts';
-
-export const CLI = new URL('../../src/node/cli.ts', import.meta.url).pathname;
-export const ROOT = new URL('../../', import.meta.url).pathname;
+import { CLI, ROOT } from '../support/paths.ts';
+export { CLI, ROOT } from '../support/paths.ts';
 
 export interface DevServer {
   url: string;

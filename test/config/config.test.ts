@@ -7,10 +7,8 @@ import { readFileSync } from 'node:fs';
 import { parseConfig, ConfigError } from '../../src/config/parse-config.ts';
 import { prepareDevData } from '../../src/node/dev-mode.ts';
 import { freePort } from '../support/free-port.ts';
+import { CLI, ROOT } from '../support/paths.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-const CLI = new URL('../../src/node/cli.ts', import.meta.url).pathname;
 const DEV = readFileSync(new URL('../../config/tollgate.dev.yaml', import.meta.url), 'utf8');
 const DEV_ENV = { TOLLGATE_DEV_PORT: '8787', TOLLGATE_DEV_ISSUER: 'http://127.0.0.1:8787', TOLLGATE_DATA: '/tmp/x', TOLLGATE_DEV_SEAL_KEY: 'x', TOLLGATE_DEV_ADMIN_KEY_HASH: 'a'.repeat(64), TOLLGATE_DEV_GATEWAY_KEY_HASH: 'b'.repeat(64) };
 

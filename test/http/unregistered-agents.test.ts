@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/http/bearer-auth.ts';
 import { harness } from '../support/harness.ts';
+import { ROOT } from '../support/paths.ts';
 
 const GATEWAY_KEY = 'tgw_unregistered-test-key-0123456789';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 // Services of example.org that nobody registered may read, and only read; nothing else may.
 const SERVICES = `

@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT, decodeJwt, importJWK } from 'jose';
+import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_AUDIENCE, DEV_WORKLOAD_ISSUER, prepareDevData, readDevKeys } from '../../src/node/dev-mode.ts';
+import { DEV_WORKLOAD_ISSUER, devTokenSigner, prepareDevData, readDevKeys } from '../../src/node/dev-mode.ts';
 import { freePort } from '../support/free-port.ts';
 import { POSTGRES_URL } from '../support/postgres.ts';
 import { ROOT, cuttableProxy, devConfigWith, freshDatabase, roundRobin, startNode, type Node } from './nodes.ts';
@@ -24,18 +24,8 @@ describe.skipIf(POSTGRES_URL === undefined)('several nodes on one PostgreSQL', (
   let gatewayKey: string;
   const nodes: Node[] = [];
 
-  const identity = async (ttl = 600) => {
-    const jwk = readDevKeys(data).workload;
-    return new SignJWT({})
-      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid!, typ: 'JWT' })
-      .setIssuer(DEV_WORKLOAD_ISSUER)
-      .setSubject(AGENT)
-      .setAudience(DEV_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(`${ttl}s`)
-      .setJti(crypto.randomUUID())
-      .sign(await importJWK(jwk, 'ES256'));
-  };
+  const identity = async (ttl = 600) => (await devTokenSigner(readDevKeys(data).workload, DEV_WORKLOAD_ISSUER))(AGENT, ttl);
+
   const exchange = async (node: Node, task: string) =>
     fetch(`${node.url}/oauth/token`, {
       method: 'POST',
@@ -189,17 +179,8 @@ describe.skipIf(POSTGRES_URL === undefined)('a node cut off from PostgreSQL', ()
       const keys = readDevKeys(data);
       const adminKey = readFileSync(join(data, 'dev-admin.key'), 'utf8').trim();
       const gatewayKey = readFileSync(join(data, 'dev-gateway.key'), 'utf8').trim();
-      const jwk = keys.workload;
-      const identity = async () =>
-        new SignJWT({})
-          .setProtectedHeader({ alg: 'ES256', kid: jwk.kid!, typ: 'JWT' })
-          .setIssuer(DEV_WORKLOAD_ISSUER)
-          .setSubject(AGENT)
-          .setAudience(DEV_AUDIENCE)
-          .setIssuedAt()
-          .setExpirationTime('600s')
-          .setJti(crypto.randomUUID())
-          .sign(await importJWK(jwk, 'ES256'));
+      const sign = await devTokenSigner(keys.workload, DEV_WORKLOAD_ISSUER);
+      const identity = () => sign(AGENT, 600);
       const exchange = async () =>
         fetch(`${node.url}/oauth/token`, {
           method: 'POST',
@@ -297,15 +278,7 @@ describe.skipIf(POSTGRES_URL === undefined)('config/tollgate.postgres.example.ya
       TOLLGATE_ADMIN_KEY_HASH: dev.env.TOLLGATE_DEV_ADMIN_KEY_HASH!,
     });
     try {
-      const jwk = readDevKeys(data).workload;
-      const identity = await new SignJWT({})
-        .setProtectedHeader({ alg: 'ES256', kid: jwk.kid!, typ: 'JWT' })
-        .setIssuer(DEV_WORKLOAD_ISSUER)
-        .setSubject(AGENT)
-        .setAudience(DEV_AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime('600s')
-        .sign(await importJWK(jwk, 'ES256'));
+      const identity = await (await devTokenSigner(readDevKeys(data).workload, DEV_WORKLOAD_ISSUER))(AGENT, 600);
       const r = await fetch(`${node.url}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

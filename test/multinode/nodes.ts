@@ -7,9 +7,8 @@ import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { POSTGRES_URL } from '../support/postgres.ts';
 import { freePort } from '../support/free-port.ts';
-
-export const CLI = new URL('../../src/node/cli.ts', import.meta.url).pathname;
-export const ROOT = new URL('../../', import.meta.url).pathname;
+import { CLI, ROOT } from '../support/paths.ts';
+export { CLI, ROOT } from '../support/paths.ts';
 
 export interface Node {
   url: string;

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.ts';
 import { writeOfflineProject, type Tarball } from './offline-project.ts';
+import { ROOT } from '../support/paths.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const run = promisify(execFile);
 // No registry: everything comes from the tarballs and the npm cache that `npm ci` in the checkout filled.

@@ -15,8 +15,8 @@ import { TOKEN_EXCHANGE_GRANT } from '../../src/grants/exchange-request.ts';
 import { privateSigningJwk, testIssuer, type TestIssuer } from './keys.ts';
 import { openApiDocument } from '../../src/http/openapi/document.ts';
 import { responseCheck } from './openapi-check.ts';
+import { ROOT } from './paths.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 export const ISSUER = 'https://tollgate.test';
 export const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 export const ADMIN_KEY = 'tgk_test-admin-key-0123456789abcdef';

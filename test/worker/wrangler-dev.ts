@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devVarsLine } from '../../src/node/worker-config.ts';
 import { freePort } from '../support/free-port.ts';
+import { ROOT } from '../support/paths.ts';
+export { ROOT } from '../support/paths.ts';
 
-export const ROOT = new URL('../../', import.meta.url).pathname;
 const WRANGLER = `${ROOT}/node_modules/wrangler/bin/wrangler.js`;
 
 /** Offline: no telemetry, no request for Cloudflare's cf object, no interactive session. */

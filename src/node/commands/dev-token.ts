@@ -1,6 +1,6 @@
-import { SignJWT, importJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { parseSpiffeId } from '../../identity/spiffe-id.ts';
-import { DEV_AUDIENCE, DEV_HUMAN_ISSUER, DEV_WORKLOAD_ISSUER, readDevKeys } from '../dev-mode.ts';
+import { DEV_HUMAN_ISSUER, DEV_WORKLOAD_ISSUER, devTokenSigner, readDevKeys } from '../dev-mode.ts';
 import { args, common, dataDir } from './args.ts';
 import { CliError } from './cli-error.ts';
 
@@ -39,14 +39,5 @@ export async function devTokenCommand(argv: string[]): Promise<number> {
 }
 
 async function mint(jwk: JWK, issuer: string, sub: string, ttl: number): Promise<string> {
-  const key = await importJWK(jwk, 'ES256');
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256', kid: jwk.kid!, typ: 'JWT' })
-    .setIssuer(issuer)
-    .setSubject(sub)
-    .setAudience(DEV_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${ttl}s`)
-    .setJti(crypto.randomUUID())
-    .sign(key);
+  return (await devTokenSigner(jwk, issuer))(sub, ttl);
 }
