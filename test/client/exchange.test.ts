@@ -18,8 +18,10 @@ describe('tollgate/client exchange(), over HTTP against a real Tollgate', () => 
     await h.deps.store.close();
   });
 
+  // The checkout's sources (the `tollgate-source` condition): the compiled dist/ is the install
+  // test's to build and check, and it rebuilds dist/ while the suite runs.
   it('resolves as a package self-reference in plain Node, not only in the test runner', () => {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('tollgate/client'); console.log(Object.keys(m).sort().join(','))"], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--conditions=tollgate-source', '--input-type=module', '-e', "const m = await import('tollgate/client'); console.log(Object.keys(m).sort().join(','))"], { cwd: ROOT, encoding: 'utf8' });
     expect(out.trim().split(',')).toEqual(expect.arrayContaining(['exchange', 'credentialSource', 'fromTollgate', 'vaultTokenSource', 'tollgateGateway', 'TollgateError', 'sha256Digest']));
   });
 
