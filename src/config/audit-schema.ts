@@ -1,31 +1,40 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 
-const age = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const s = parseDuration(v);
-  if (s === null || s < 3600) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration of at least 1h, such as 90d' });
-    return z.NEVER;
-  }
-  return s;
-});
+const duration = (min: number, example: string) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const s = parseDuration(v);
+    if (s === null || s < min) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration of at least ${min >= 3600 ? `${min / 3600}h` : `${min}s`}, such as ${example}` });
+      return z.NEVER;
+    }
+    return s;
+  });
 
 /**
- * Audit retention (`tollgate audit retain`): events older than `max_age`, or beyond the newest
- * `max_events`, are cut into segments of `segment_events`, each exported with its signed
- * checkpoint to `export_dir`, then pruned. Nothing is pruned unless it was exported there first,
- * so without `export_dir` nothing is pruned at all. An object-store URL is not built.
+ * Audit retention: events older than `max_age`, or beyond the newest `max_events`, are cut into
+ * segments of `segment_events`, each exported with its signed checkpoint to `export_dir`, then
+ * pruned. Nothing is pruned unless it was exported there first, so without `export_dir` nothing is
+ * pruned at all. `tollgate audit retain` applies it once; with `interval` the server applies it on
+ * that period (on PostgreSQL, one node at a time). An object-store URL is not built.
  */
 export const auditSection = z
   .object({
     retention: z
       .object({
         export_dir: z.string().min(1).max(4096).optional(),
-        max_age: age.optional(),
+        max_age: duration(3600, '90d').optional(),
         max_events: z.number().int().min(1).optional(),
         segment_events: z.number().int().min(1).max(200_000).default(100_000),
+        interval: duration(1, '1h').optional(),
       })
       .strict()
+      .superRefine((r, ctx) => {
+        if (r.interval === undefined) return;
+        // A schedule that can never prune is a mistake to say at start, not a silent no-op for months.
+        if (r.export_dir === undefined) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'needs export_dir: nothing is pruned before it was exported' });
+        if (r.max_age === undefined && r.max_events === undefined) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'needs max_age or max_events: without either nothing is ever let go' });
+      })
       .default({ segment_events: 100_000 }),
   })
   .strict()

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { verifyCheckpoint } from '../audit/checkpoint.ts';
@@ -34,7 +35,8 @@ export function writeSegment(dir: string, seg: SignedSegment): { events: string;
 }
 
 function durableWrite(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
+  // A name of its own: two writers of one segment (a CLI run beside the server) never share a file.
+  const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, text);

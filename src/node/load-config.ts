@@ -13,7 +13,7 @@ export interface LoadedConfig {
 
 /**
  * Reads the YAML file, interpolates ${ENV}, validates, and resolves every file the config names
- * (relative to the config file): policies, schema, issuer key sets, private keys.
+ * (relative to the config file): policies, schema, issuer key sets, private keys, the audit archive.
  */
 export function loadConfigFile(path: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
   const abs = resolve(path);
@@ -28,6 +28,8 @@ export function loadConfigFile(path: string, env: Record<string, string | undefi
   for (const [i, k] of config.signing.keys.entries()) {
     if (k.private_jwk_file) k.private_jwk = readText(at(k.private_jwk_file), `signing.keys[${i}].private_jwk_file`);
   }
+  const retention = config.audit.retention;
+  if (retention.export_dir !== undefined) retention.export_dir = at(retention.export_dir);
   const schemaText = config.policy.schema ?? readText(at(config.policy.schema_file!), 'policy.schema_file');
   const policySources = config.policy.files.map((f, i) => ({ name: f, text: readText(at(f), `policy.files[${i}]`) }));
   if (config.policy.text) policySources.push({ name: 'policy.text', text: config.policy.text });

@@ -3,6 +3,7 @@ import { createApp } from '../app.ts';
 import type { Deps } from '../deps.ts';
 import { reconcile, sweepExpired } from '../grants/maintenance.ts';
 import { runRevocationJobs } from '../grants/revocation-worker.ts';
+import { applyRetention } from './audit-retention.ts';
 import { applyConnectionCap, httpServerOptions } from './http-limits.ts';
 
 export interface RunningServer {
@@ -17,7 +18,8 @@ export interface RunningServer {
 /**
  * Starts the Node server: serve at once, then reconcile what a previous process left (on one
  * SQLite file every `issuing` row at start is an orphan) in the background, and run the sweeper,
- * the revocation worker and periodic reconciliation on timers that never overlap themselves.
+ * the revocation worker, periodic reconciliation and (when audit.retention.interval is set) audit
+ * retention on timers that never overlap themselves.
  * Listening before a resumed mass revocation has marked its rows is safe: a recorded, unfinished
  * revocation already binds every path (token, introspection, per-call), and an `issuing` row is
  * honoured nowhere.
@@ -57,6 +59,18 @@ export async function startServer(deps: Deps, opts: { port?: number; host?: stri
       true,
     ),
   ];
+  const retention = deps.config.audit.retention;
+  if (retention.interval !== undefined && retention.export_dir !== undefined) {
+    const target = { store: deps.store, keyring: deps.keyring, exportDir: retention.export_dir };
+    timers.push(
+      every(deps, 'audit retention', retention.interval * 1000, async () => {
+        const r = await deps.store.runAlone('audit-retention', () => applyRetention(target, retention, deps.now(), { wholeSegments: true }));
+        if (r === undefined) return; // another node is at it
+        if (r.pruned.length > 0) deps.log.log('info', 'audit retention pruned exported segments', { segments: r.pruned.length, through_seq: r.pruned.at(-1)!.seq_to, exported_to: target.exportDir });
+        if (r.refused) deps.log.log('error', 'audit retention refused', { reason: r.refused });
+      }),
+    );
+  }
   return {
     url: `http://${host}:${port}`,
     port,

@@ -445,5 +445,13 @@ export interface Store extends GrantStore, RevocationStore, JobStore, CallLeaseS
    */
   probeWrite(time: number): Promise<void>;
 
+  /**
+   * Runs `fn` unless work `name` is already running against this database (then resolves
+   * `undefined` at once, `fn` not run): periodic work that must not overlap across nodes, such as
+   * audit retention. On PostgreSQL a session advisory lock held while `fn` runs (released if the
+   * node dies or loses its connection); on a store of its own, within this process.
+   */
+  runAlone<T>(name: string, fn: () => Promise<T>): Promise<T | undefined>;
+
   close(): Promise<void>;
 }

@@ -1,8 +1,8 @@
 // Several Tollgate processes on one PostgreSQL, as a user runs them behind a load balancer:
 // revocation seen by every node at once, races across nodes, a node killed in the middle of a
 // mass revocation, a node cut off from the database.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_WORKLOAD_ISSUER, devTokenSigner, prepareDevData, readDevKeys } from '../../src/node/dev-mode.ts';
 import { freePort } from '../support/free-port.ts';
 import { POSTGRES_URL } from '../support/postgres.ts';
-import { ROOT, cuttableProxy, devConfigWith, freshDatabase, roundRobin, startNode, type Node } from './nodes.ts';
+import { CLI, ROOT, cuttableProxy, devConfigWith, freshDatabase, roundRobin, startNode, type Node } from './nodes.ts';
 
 const AGENT = 'spiffe://dev.local/agent/demo';
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -220,6 +220,51 @@ describe.skipIf(POSTGRES_URL === undefined)('a node cut off from PostgreSQL', ()
     } finally {
       await node.kill();
       await proxy.close();
+      await db.drop();
+    }
+  });
+});
+
+describe.skipIf(POSTGRES_URL === undefined)('audit retention on two nodes (audit.retention.interval)', () => {
+  it('the nodes take turns: one chain of whole segments in one archive, verified live and offline', { timeout: 120_000 }, async () => {
+    const db = await freshDatabase();
+    const data = mkdtempSync(join(tmpdir(), 'tollgate-mnret-'));
+    const archive = join(data, 'archive');
+    const ports = [await freePort(), await freePort()];
+    const dev = await prepareDevData(data, ports[0]!, `http://127.0.0.1:${ports[0]}`);
+    const config = devConfigWith(data, {}, { audit: { retention: { export_dir: archive, max_events: 6, segment_events: 5, interval: 1 } } });
+    const pair: Node[] = [];
+    try {
+      for (const p of ports) pair.push(await startNode(['--config', config, '--store', db.url], p!, { ...dev.env, TOLLGATE_DEV_PORT: String(p) }));
+      const sign = await devTokenSigner(readDevKeys(data).workload, DEV_WORKLOAD_ISSUER);
+      const checkpoints = () => (existsSync(archive) ? readdirSync(archive).filter((n) => n.endsWith('.checkpoint.jws')) : []);
+      for (let i = 0; checkpoints().length < 4; i++) {
+        if (i > 400) throw new Error(`no segments archived:\n${pair.map((n) => n.output()).join('\n')}`);
+        const body = new URLSearchParams({ grant_type: EXCHANGE, subject_token: await sign(AGENT, 600), subject_token_type: JWT, scope: 'demo:reports:read', task_id: `ret-${i}` });
+        const r = await fetch(`${pair[i % 2]!.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+        expect(r.status).toBe(200);
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      // The files are written before the prune they allow, which logs when done.
+      const logs = () => pair.map((n) => n.output()).join('');
+      for (let i = 0; !/audit retention pruned exported segments/.test(logs()); i++) {
+        if (i > 200) throw new Error(`no prune logged:\n${logs()}`);
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      const adminKey = readFileSync(join(data, 'dev-admin.key'), 'utf8').trim();
+      const live = (await (await fetch(`${pair[1]!.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as Record<string, any>;
+      expect(live).toMatchObject({ ok: true });
+      const { seq_from, seq_to } = live.from_checkpoint as { seq_from: number; seq_to: number };
+      expect(seq_to - seq_from + 1).toBe(5);
+      writeFileSync(join(data, 'jwks.json'), await (await fetch(`${pair[0]!.url}/.well-known/jwks.json`)).text());
+      const off = spawnSync(process.execPath, [CLI, 'audit', 'verify', '--archive', archive, '--jwks', join(data, 'jwks.json')], { encoding: 'utf8' });
+      expect(off.status, off.stdout + off.stderr).toBe(0);
+      // One chain, from seq 1 to where the live store continues: no segment twice, none missing.
+      expect(JSON.parse(off.stdout)).toMatchObject({ ok: true, first_seq: 1 });
+      expect(JSON.parse(off.stdout).last_seq).toBeGreaterThanOrEqual(seq_to);
+      expect(logs()).not.toMatch(/audit retention (refused|failed)/);
+    } finally {
+      await Promise.all(pair.map((n) => n.kill()));
       await db.drop();
     }
   });

@@ -71,9 +71,10 @@ export async function freshDatabase(): Promise<{ url: string; drop(): Promise<vo
  * The dev config with `server` settings changed, written beside the data folder, its relative
  * paths made absolute, for nodes started with --config (and the dev environment).
  */
-export function devConfigWith(data: string, server: Record<string, unknown>): string {
+export function devConfigWith(data: string, server: Record<string, unknown>, sections: Record<string, unknown> = {}): string {
   const doc = parse(readFileSync(join(ROOT, 'config/tollgate.dev.yaml'), 'utf8')) as { server: Record<string, unknown>; policy: { schema_file: string; files: string[] } };
   Object.assign(doc.server, server);
+  Object.assign(doc, sections);
   doc.policy.schema_file = join(ROOT, 'config', doc.policy.schema_file);
   doc.policy.files = doc.policy.files.map((f) => join(ROOT, 'config', f));
   const path = join(data, 'tollgate.multinode.yaml');

@@ -51,6 +51,54 @@ describe.skipIf(POSTGRES_URL === undefined)('postgres', () => {
       }
     });
 
+    it('runs work alone across nodes: a second node skips it while the first holds it, and a dead holder releases it', async () => {
+      const a = await freshPostgresStore();
+      const b = await openPostgresStore(POSTGRES_URL!, { schema: a.schema });
+      try {
+        let release!: () => void;
+        let pid = 0;
+        const held = a.store.runAlone('retention', async () => {
+          await new Promise<void>((r) => (release = r));
+          return 'a';
+        });
+        await new Promise((r) => setTimeout(r, 50));
+        expect(await b.runAlone('retention', async () => 'b')).toBeUndefined();
+        release();
+        expect(await held).toBe('a');
+        expect(await b.runAlone('retention', async () => 'b')).toBe('b');
+
+        // The holder's connection dies (a node killed, a network cut): the lock goes with its session.
+        let unstick!: () => void;
+        const stuck = a.store.runAlone('retention', () => new Promise<void>((r) => (unstick = r)));
+        const pgc = await import('pg');
+        const c = new pgc.default.Client({ connectionString: POSTGRES_URL });
+        await c.connect();
+        try {
+          for (let i = 0; i < 50 && pid === 0; i++) {
+            const { rows } = await c.query(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND objid = (hashtext('tollgate.run-alone.retention')::bigint & 4294967295)`);
+            pid = (rows[0]?.pid as number | undefined) ?? 0;
+            if (pid === 0) await new Promise((r) => setTimeout(r, 20));
+          }
+          expect(pid).toBeGreaterThan(0);
+          expect(await b.runAlone('retention', async () => 'b')).toBeUndefined();
+          await c.query('SELECT pg_terminate_backend($1)', [pid]);
+        } finally {
+          await c.end();
+        }
+        let got: string | undefined;
+        for (let i = 0; i < 50 && got === undefined; i++) {
+          got = await b.runAlone('retention', async () => 'b');
+          if (got === undefined) await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(got).toBe('b');
+        unstick();
+        await stuck; // its unlock fails on the dead connection, which is dropped, not returned to the pool
+      } finally {
+        await b.close();
+        await a.cleanup();
+      }
+    }, 30_000);
+
     it('stores hostile text exactly: values inlined in a batch are escaped, never SQL', async () => {
       const t = await freshPostgresStore();
       try {

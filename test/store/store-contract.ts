@@ -499,5 +499,23 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         await expect(store.ping()).resolves.toBeUndefined();
       });
     });
+
+    describe('runAlone', () => {
+      it('skips an overlapping run of the same work, runs other work meanwhile, and runs again once it ended', async () => {
+        let release!: () => void;
+        const held = store.runAlone('work-a', () => new Promise<string>((r) => (release = () => r('first'))));
+        await new Promise((r) => setTimeout(r, 20));
+        let ran = false;
+        expect(await store.runAlone('work-a', async () => (ran = true))).toBeUndefined();
+        expect(ran).toBe(false);
+        expect(await store.runAlone('work-b', async () => 'other')).toBe('other');
+        release();
+        expect(await held).toBe('first');
+        expect(await store.runAlone('work-a', async () => 'again')).toBe('again');
+        // A run that throws ends too: the next one is not locked out.
+        await expect(store.runAlone('work-a', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+        expect(await store.runAlone('work-a', async () => 'after a failure')).toBe('after a failure');
+      });
+    });
   });
 }

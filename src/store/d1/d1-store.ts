@@ -51,6 +51,7 @@ import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from '../sqlite/revo
 import type { SqlDatabase } from './sql-database.ts';
 import { d1WriteOperations } from './write-operations.ts';
 import type { D1WriteOperations } from './write-operations.ts';
+import { inProcessExclusion } from '../run-alone.ts';
 
 /** Page caps, as on SQLite. */
 const MAX_LIST_PAGE = 1000;
@@ -379,6 +380,12 @@ export class SqlStore implements Store {
 
   async probeWrite(time: number): Promise<void> {
     await this.#db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').bind(time).run();
+  }
+
+  readonly #alone = inProcessExclusion();
+
+  async runAlone<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+    return this.#alone(name, fn);
   }
 
   /** The binding belongs to the runtime: nothing to release. */

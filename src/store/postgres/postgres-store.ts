@@ -29,6 +29,29 @@ export class PostgresStore extends SqlStore {
     this.#pool = pool;
   }
 
+  /** A session advisory lock on a connection of its own, held while `fn` runs. */
+  override async runAlone<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const key = `tollgate.run-alone.${name}`;
+    const client = await this.#pool.connect();
+    let broken = false;
+    // The connection may die while `fn` runs (it is idle meanwhile): that must not crash the process.
+    const lost = () => (broken = true);
+    client.on('error', lost);
+    try {
+      const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS got', [key]);
+      if (!rows[0]!.got) return undefined;
+      try {
+        return await fn();
+      } finally {
+        // A connection that cannot unlock is dropped, which releases the lock with the session.
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => (broken = true));
+      }
+    } finally {
+      client.off('error', lost);
+      client.release(broken);
+    }
+  }
+
   override async close(): Promise<void> {
     await this.#pool.end();
   }

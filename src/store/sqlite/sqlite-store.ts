@@ -43,6 +43,7 @@ import { SqliteRevocations } from './revocation-table.ts';
 import { SqliteRiskTables } from './risk-tables.ts';
 import { writeOperations } from './write-operations.ts';
 import type { WriteOperations } from './write-operations.ts';
+import { inProcessExclusion } from '../run-alone.ts';
 
 const PROBE_SQL = 'INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at';
 
@@ -326,6 +327,8 @@ export class SqliteStore implements Store {
   async probeWrite(time: number): Promise<void> {
     this.#probe.run(time);
   }
+
+  readonly runAlone = inProcessExclusion();
 
   async close(): Promise<void> {
     await this.#checkpointer?.stop();
