@@ -2,7 +2,7 @@ import type { Deps } from '../deps.ts';
 import { draft, type AuditDraft, type AuditEventType } from '../audit/event.ts';
 import type { Grant } from '../grants/grant.ts';
 import { frozenBy, frozenError } from '../grants/freeze.ts';
-import { liveGrant } from '../grants/live-grant.ts';
+import { liveGrantOf } from '../grants/live-grant.ts';
 import { storeCall } from '../grants/store-call.ts';
 import { OAuthError } from '../http/oauth-error.ts';
 import { QuotaExceeded } from '../quotas/quota-exceeded.ts';
@@ -12,7 +12,7 @@ import { decideAction } from '../policy/decide-action.ts';
 import type { PolicyDecision, PolicyEngine } from '../policy/types.ts';
 import type { ResourceConfig } from '../config/schema.ts';
 import type { Provider } from '../../providers/provider.ts';
-import { currentRisk } from '../risk/current-risk.ts';
+import { riskView } from '../risk/current-risk.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import type { CallAudit } from './call-audit.ts';
 import { requireCallApproval } from './call-approval.ts';
@@ -148,12 +148,13 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   // Charged to the agent the grant is for (and the human it acts for), before any store read.
   const { client_id: agentId, sub } = check.claims;
   deps.quotas.charge('call', { agent: agentId, principal: sub !== agentId ? sub : null }, now);
-  const grant = await storeCall(() => liveGrant(deps.store, check.claims.grant_id, now));
-  if (!grant) {
+  // The grant, the revocations in progress, blocks, freezes and risk: one read of the store.
+  const view = await storeCall(() => deps.store.callView(check.claims.grant_id));
+  const grant = await storeCall(() => liveGrantOf(deps.store, view, now));
+  if (!grant || !view) {
     parts.credentials.forget(check.claims.grant_id, ['read', 'write', 'delete', 'admin']);
-    const row = await storeCall(() => deps.store.getGrant(check.claims.grant_id));
-    rec.grant = row;
-    throw new OAuthError('invalid_grant', `the grant is not honoured: ${whyDead(row, now)}`);
+    rec.grant = view?.grant ?? null;
+    throw new OAuthError('invalid_grant', `the grant is not honoured: ${whyDead(rec.grant, now)}`);
   }
   rec.grant = grant;
   rec.policyIds = grant.policy_ids;
@@ -162,14 +163,8 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   if (call.resource !== null && call.resource !== grant.resource) throw new OAuthError('insufficient_scope', 'the grant is for another resource');
   if (!grant.actions.includes(call.action)) throw new OAuthError('insufficient_scope', `the grant does not allow ${call.action}`);
   const agent = deps.agents.lookup(grant.agent);
-  // Both reads go out at once: on a store over the network (PostgreSQL) that is one round trip, not two.
-  const blocked = storeCall(() => deps.store.isBlocked(grant.agent, grant.principal));
-  const freezes = storeCall(() => deps.store.activeFreezes());
-  const recorded = storeCall(() => currentRisk(deps, grant.agent, agent?.risk ?? 'low', grant.principal));
-  freezes.catch(() => {}); // both awaited below unless a refusal comes first
-  recorded.catch(() => {});
-  if (await blocked) throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
-  const frozen = frozenBy(await freezes, grant);
+  if (view.blocked) throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
+  const frozen = frozenBy(view.freezes, grant);
   if (frozen) throw frozenError(frozen);
 
   const resource = deps.resources.get(grant.resource);
@@ -180,7 +175,7 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   if (!provider) throw new OAuthError('temporarily_unavailable', 'provider not available');
   if (provider.needsSubjectToken) throw new OAuthError('invalid_grant', "this resource's credential is the human's own: it cannot be issued per call");
 
-  const risk = await recorded;
+  const risk = riskView(view.risk, agent?.risk ?? 'low', grant.principal);
   const decision = decideAction(
     parts.policy,
     { agentId: grant.agent, owner: grant.owner, trustDomain: trustDomainOf(grant.agent), principal: grant.principal },

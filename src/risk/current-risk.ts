@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.ts';
+import type { RecordedRisk } from '../store/store.ts';
 import type { RiskLevel } from '../policy/types.ts';
 import { higherRisk } from './levels.ts';
 
@@ -18,7 +19,11 @@ export interface RiskView {
  * and every gateway call.
  */
 export async function currentRisk(deps: Deps, agentId: string, registered: RiskLevel, principal: string | null): Promise<RiskView> {
-  const recorded = await deps.store.riskLevels(agentId, principal);
+  return riskView(await deps.store.riskLevels(agentId, principal), registered, principal);
+}
+
+/** The same rule over levels already read (a gateway call reads them with its grant). */
+export function riskView(recorded: RecordedRisk, registered: RiskLevel, principal: string | null): RiskView {
   return {
     agent: recorded.agent === null ? registered : higherRisk(registered, recorded.agent),
     principal: principal === null ? null : (recorded.principal ?? 'low'),

@@ -22,6 +22,8 @@ export interface Dialect {
   readonly rowKey: string;
   /** Appended to a subquery that picks rows to claim: skip rows another transaction holds (PostgreSQL); SQLite has one writer. */
   readonly skipLocked: string;
+  /** An aggregate of the rows' `columns` as one JSON array of arrays (order not kept; none when no row: '[]' or NULL). */
+  jsonAgg(columns: readonly string[]): string;
 }
 
 export const SQLITE: Dialect = {
@@ -34,6 +36,7 @@ export const SQLITE: Dialect = {
   drivingJoin: 'CROSS JOIN',
   rowKey: 'rowid',
   skipLocked: '',
+  jsonAgg: (columns) => `json_group_array(json_array(${columns.join(', ')}))`,
 };
 
 export const POSTGRES: Dialect = {
@@ -46,4 +49,5 @@ export const POSTGRES: Dialect = {
   drivingJoin: 'JOIN',
   rowKey: 'n',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
+  jsonAgg: (columns) => `json_agg(json_build_array(${columns.join(', ')}))`,
 };

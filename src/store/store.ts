@@ -159,7 +159,28 @@ export interface IssuedCallLease {
 }
 
 /** Grants: creation, compare-and-set transitions, the inventory, and their lifecycle sweeps. */
+/** Everything a gateway call checks about one grant, read at one moment (see GrantStore.callView). */
+export interface CallView {
+  grant: Grant;
+  /** revocations recorded and not yet finished (they bind before their batches mark the rows) */
+  unfinished: RevocationRecord[];
+  /** the grant's agent or principal is blocked */
+  blocked: boolean;
+  /** freezes in force */
+  freezes: Freeze[];
+  /** the recorded risk of the grant's agent and principal */
+  risk: RecordedRisk;
+}
+
 export interface GrantStore {
+  /**
+   * What a gateway call must know about grant `id`, read together: one round trip on a store over
+   * the network, one freshness check of the SQLite read cache. Null when there is no such grant.
+   * The same answers as getGrant, unfinishedRevocations, isBlocked(agent, principal),
+   * activeFreezes and riskLevels(agent, principal) would give, from one snapshot.
+   */
+  callView(id: string): Promise<CallView | null>;
+
   /**
    * Insert a new grant (status `issuing`, `pending_approval` or `denied`) and its event.
    * Throws if the id exists. Throws GrantRefused, writing nothing, when a grant that could become

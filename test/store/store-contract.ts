@@ -268,6 +268,44 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
       });
     });
 
+    describe('callView', () => {
+      // What a gateway call reads, together: it must say what the separate reads say.
+      const separately = async (g: Grant) => ({
+        grant: await store.getGrant(g.id),
+        unfinished: await store.unfinishedRevocations(),
+        blocked: await store.isBlocked(g.agent, g.principal),
+        freezes: await store.activeFreezes(),
+        risk: await store.riskLevels(g.agent, g.principal),
+      });
+
+      it('is null for an unknown grant, and otherwise what the separate reads give, through revocations, blocks, freezes and risk', async () => {
+        expect(await store.callView('grt_unknown')).toBeNull();
+        const mine = await seedActive(store, { agent: 'spiffe://acme.test/agent/a', principal: 'alice@acme.test' });
+        const other = await seedActive(store, { agent: 'spiffe://acme.test/agent/b', principal: 'bob@acme.test' });
+        const agentOnly = await seedActive(store, { agent: 'spiffe://acme.test/agent/c', principal: null });
+        const check = async () => {
+          for (const g of [mine, other, agentOnly]) expect(await store.callView(g.id)).toEqual(await separately(g));
+        };
+        await check();
+        expect(await store.callView(mine.id)).toMatchObject({ grant: mine, unfinished: [], blocked: false, freezes: [], risk: { agent: null, principal: null } });
+
+        const rev: RevocationRecord = { id: 'rev_view', filter: { principal: 'alice@acme.test' }, reason: 'r', requested_by: 'admin', block: true, created_at: T0, finished_at: null, revoked_count: 0 };
+        await store.createRevocation(rev, draft('revocation.started', T0, { detail: { revocation_id: rev.id } }));
+        await store.freeze({ id: 'frz_view', scope: { agent: mine.agent }, reason: 'incident', frozen_by: 'admin', created_at: T0, lifted_at: null, lifted_by: null }, draft('freeze.started', T0, {}));
+        await store.changeRisk({ subject: { kind: 'agent', id: mine.agent }, level: 'high', mode: 'raise', reason: 'r', by: 'tester', time: T0 }, draft('risk.changed', T0, {}));
+        await store.changeRisk({ subject: { kind: 'principal', id: 'bob@acme.test' }, level: 'medium', mode: 'raise', reason: 'r', by: 'tester', time: T0 }, draft('risk.changed', T0, {}));
+        await check();
+        expect(await store.callView(mine.id)).toMatchObject({ unfinished: [rev], blocked: true, freezes: [{ id: 'frz_view' }], risk: { agent: 'high', principal: null } });
+        expect(await store.callView(other.id)).toMatchObject({ blocked: false, risk: { agent: null, principal: 'medium' } });
+
+        // A write between two views is seen by the next one.
+        await store.finishRevocation(rev.id, draft('revocation.finished', T0 + 1, { detail: { revocation_id: rev.id } }));
+        await store.liftFreeze('frz_view', 'ops', T0 + 2, draft('freeze.lifted', T0 + 2, {}));
+        await check();
+        expect(await store.callView(mine.id)).toMatchObject({ unfinished: [], blocked: true, freezes: [] });
+      });
+    });
+
     describe('freezes', () => {
       const freeze = (id: string, scope = {}) => ({ id, scope, reason: 'incident', frozen_by: 'admin', created_at: T0, lifted_at: null, lifted_by: null });
       it('records, lists active ones oldest first, lifts each once with its event', async () => {

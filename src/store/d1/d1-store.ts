@@ -14,8 +14,10 @@ import { GRANT_COLUMNS, rowToGrant } from '../sqlite/grant-rows.ts';
 import type { GrantRow } from '../sqlite/grant-rows.ts';
 import { clampLimit } from '../sqlite/limits.ts';
 import { JOB_COLUMNS, claimJobsSql, oldestFirst } from '../claim-jobs.ts';
+import { callViewSql, rowToCallView } from './call-view-query.ts';
 import type {
   ApprovalListFilter,
+  CallView,
   Block,
   ApprovalPage,
   ApprovalPatch,
@@ -99,11 +101,13 @@ export class SqlStore implements Store {
   readonly #freezes: ReturnType<typeof d1FreezeOperations>;
   readonly #blocks: ReturnType<typeof d1BlockOperations>;
   readonly #maxWriteRows: number;
+  readonly #callViewSql: string;
 
   constructor(db: SqlDatabase, opts: D1StoreOptions = {}) {
     this.#db = db;
     this.#dialect = opts.dialect ?? SQLITE;
     this.#maxWriteRows = Math.max(1, opts.maxWriteRows ?? 2000);
+    this.#callViewSql = callViewSql(this.#dialect);
     const cx = { db, dialect: this.#dialect, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES, serialWrites: opts.serialWrites ?? false };
     this.#write = d1WriteOperations(cx);
     this.#approvals = d1ApprovalOperations(cx);
@@ -125,6 +129,11 @@ export class SqlStore implements Store {
   async getGrant(id: string): Promise<Grant | null> {
     const r = await this.#db.prepare(`SELECT ${COLUMNS} FROM grants WHERE id = ?`).bind(id).first<GrantRow>();
     return r ? rowToGrant(r) : null;
+  }
+
+  async callView(id: string): Promise<CallView | null> {
+    const row = await this.#db.prepare(this.#callViewSql).bind(id).first<Parameters<typeof rowToCallView>[0]>();
+    return row ? rowToCallView(row) : null;
   }
 
   async getGrantByFingerprint(fingerprint: string): Promise<Grant | null> {

@@ -6,6 +6,7 @@ import { appendAudit } from './audit-append.ts';
 import { expectChanges, withRetries } from './guard.ts';
 import type { D1Batching } from './json-chunks.ts';
 import { firstOf, snapshot } from './snapshot.ts';
+import { toRecordedRisk, type RiskRow } from '../risk-rows.ts';
 
 /** At most this many forgotten SET ids are deleted per received SET, as on SQLite. */
 const PRUNE_PER_SIGNAL = 100;
@@ -23,13 +24,8 @@ export function d1RiskOperations(cx: D1Batching) {
       const { results } = await db
         .prepare(`SELECT kind, level, tokens_not_before FROM risk_levels WHERE (kind = 'agent' AND subject = ?) OR (kind = 'principal' AND subject = ?)`)
         .bind(agent, principal)
-        .all<{ kind: 'agent' | 'principal'; level: RiskLevel; tokens_not_before: number | null }>();
-      const out: RecordedRisk = { agent: null, principal: null, agent_not_before: null, principal_not_before: null };
-      for (const r of results) {
-        out[r.kind] = r.level;
-        out[`${r.kind}_not_before`] = r.tokens_not_before;
-      }
-      return out;
+        .all<RiskRow>();
+      return toRecordedRisk(results);
     },
 
     async signalSeen(issuer: string, jti: string, now: number): Promise<boolean> {

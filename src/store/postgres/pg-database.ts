@@ -8,21 +8,29 @@ import type { SqlDatabase, SqlResult, SqlStatement } from '../d1/sql-database.ts
  * runs in, the changes() guard (PostgreSQL reports row counts to the client instead), and which
  * errors mean "another writer got there first".
  */
+/**
+ * Statements run alone are named, so each connection parses and plans one once and then only
+ * binds and executes it (the per-call reads run thousands of times a second). The store's SQL is
+ * a fixed set; past this many distinct texts (filters built per request) they go unnamed, so a
+ * connection's prepared statements stay bounded.
+ */
+const MAX_NAMED = 256;
+
 export class PgDatabase implements SqlDatabase {
   readonly pool: pg.Pool;
-  readonly #numbered = new Map<string, string>();
+  readonly #numbered = new Map<string, { text: string; name: string | undefined }>();
 
   constructor(pool: pg.Pool) {
     this.pool = pool;
   }
 
   prepare(sql: string): SqlStatement {
-    let text = this.#numbered.get(sql);
-    if (text === undefined) {
-      text = numberPlaceholders(sql);
-      this.#numbered.set(sql, text);
+    let known = this.#numbered.get(sql);
+    if (known === undefined) {
+      known = { text: numberPlaceholders(sql), name: this.#numbered.size < MAX_NAMED ? `tollgate_${this.#numbered.size}` : undefined };
+      this.#numbered.set(sql, known);
     }
-    return new PgStatement(this, sql, text, []);
+    return new PgStatement(this, sql, known.text, [], known.name);
   }
 
   /**
@@ -43,7 +51,7 @@ export class PgDatabase implements SqlDatabase {
     const readOnly = stmts.every((s) => /^\s*SELECT\b/i.test(s.source));
     if (readOnly && stmts.length === 1) {
       // One statement is its own snapshot: no transaction needed around it.
-      const r = await this.query(stmts[0]!.text, stmts[0]!.params);
+      const r = await this.query(stmts[0]!.text, stmts[0]!.params, stmts[0]!.name);
       return [{ results: r.rows, meta: { changes: r.rowCount ?? 0 } }];
     }
     const client = await this.pool.connect();
@@ -72,9 +80,9 @@ export class PgDatabase implements SqlDatabase {
     }
   }
 
-  async query(text: string, params: unknown[]): Promise<pg.QueryResult<Record<string, unknown>>> {
+  async query(text: string, params: unknown[], name?: string): Promise<pg.QueryResult<Record<string, unknown>>> {
     try {
-      return await this.pool.query<Record<string, unknown>>(text, params);
+      return await this.pool.query<Record<string, unknown>>(name === undefined ? { text, values: params } : { name, text, values: params });
     } catch (e) {
       throw asConflict(e);
     }
@@ -86,26 +94,28 @@ class PgStatement implements SqlStatement {
   readonly source: string;
   readonly text: string;
   readonly params: unknown[];
+  readonly name: string | undefined;
 
-  constructor(db: PgDatabase, source: string, text: string, params: unknown[]) {
+  constructor(db: PgDatabase, source: string, text: string, params: unknown[], name: string | undefined) {
     this.db = db;
     this.source = source;
     this.text = text;
     this.params = params;
+    this.name = name;
   }
 
   bind(...values: unknown[]): SqlStatement {
-    return new PgStatement(this.db, this.source, this.text, values);
+    return new PgStatement(this.db, this.source, this.text, values, this.name);
   }
 
   async first<T = Record<string, unknown>>(column?: string): Promise<T | null> {
-    const row = (await this.db.query(this.text, this.params)).rows[0] as Record<string, unknown> | undefined;
+    const row = (await this.db.query(this.text, this.params, this.name)).rows[0] as Record<string, unknown> | undefined;
     if (row === undefined) return null;
     return (column === undefined ? row : (row[column] ?? null)) as T | null;
   }
 
   async all<T = Record<string, unknown>>(): Promise<SqlResult<T>> {
-    const r = await this.db.query(this.text, this.params);
+    const r = await this.db.query(this.text, this.params, this.name);
     return { results: r.rows as T[], meta: { changes: r.rowCount ?? 0 } };
   }
 

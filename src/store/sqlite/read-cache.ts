@@ -20,6 +20,7 @@ const MAX_ENTRIES = 4096;
 export class ReadCache {
   readonly #dataVersion: Statement<[], number>;
   #version = -1;
+  #pinned = false;
   #grants = new Map<string, Grant | null>();
   #unfinished: readonly RevocationRecord[] | null = null;
   #freezes: readonly Freeze[] | null = null;
@@ -80,7 +81,22 @@ export class ReadCache {
     return r;
   }
 
+  /**
+   * Runs several reads against one freshness check: synchronous, so no write of this connection
+   * comes between them, and another connection's commit is seen by the next check.
+   */
+  together<T>(reads: () => T): T {
+    this.#fresh();
+    this.#pinned = true;
+    try {
+      return reads();
+    } finally {
+      this.#pinned = false;
+    }
+  }
+
   #fresh(): void {
+    if (this.#pinned) return;
     const v = this.#dataVersion.get()!;
     if (v !== this.#version) {
       this.clear();

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { RiskLevel } from '../../policy/types.ts';
 import type { RecordedRisk, RiskChange } from '../store.ts';
+import { toRecordedRisk, type RiskRow } from '../risk-rows.ts';
 
 /** At most this many forgotten SET ids are deleted per received SET, so pruning never stalls a write. */
 const PRUNE_PER_SIGNAL = 100;
@@ -9,7 +10,7 @@ const RANK: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
 
 /** `risk_levels`, `signal_jtis` and `principal_emails`. Plain reads and writes: callers own the transactions. */
 export class SqliteRiskTables {
-  readonly #levels: Statement<[string, string | null], { kind: 'agent' | 'principal'; level: RiskLevel; tokens_not_before: number | null }>;
+  readonly #levels: Statement<[string, string | null], RiskRow>;
   readonly #levelOf: Statement<[string, string], { level: RiskLevel }>;
   readonly #setLevel: Statement<[string, string, string, string, string, number]>;
   readonly #notBefore: Statement<[string, string, string, string, number, number, number]>;
@@ -52,12 +53,7 @@ export class SqliteRiskTables {
   }
 
   levels(agent: string, principal: string | null): RecordedRisk {
-    const out: RecordedRisk = { agent: null, principal: null, agent_not_before: null, principal_not_before: null };
-    for (const r of this.#levels.all(agent, principal)) {
-      out[r.kind] = r.level;
-      out[`${r.kind}_not_before`] = r.tokens_not_before;
-    }
-    return out;
+    return toRecordedRisk(this.#levels.all(agent, principal));
   }
 
   /** Applies a change; returns what was recorded before and what is recorded now. */

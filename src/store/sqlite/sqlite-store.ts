@@ -6,6 +6,7 @@ import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../grants/grant.ts';
 import type {
   ApprovalListFilter,
+  CallView,
   ApprovalPage,
   ApprovalPatch,
   GrantListFilter,
@@ -135,6 +136,21 @@ export class SqliteStore implements Store {
 
   async getGrant(id: string): Promise<Grant | null> {
     return this.#reads.grant(id, (i) => this.#grants.get(i));
+  }
+
+  async callView(id: string): Promise<CallView | null> {
+    return this.#reads.together(() => {
+      const grant = this.#reads.grant(id, (i) => this.#grants.get(i));
+      if (grant === null) return null;
+      const { agent, principal } = grant;
+      return {
+        grant,
+        unfinished: this.#reads.unfinishedRevocations(() => this.#revocations.unfinished()),
+        blocked: this.#reads.isBlocked(agent, principal, () => this.#revocations.isBlocked(agent, principal)),
+        freezes: this.#reads.activeFreezes(() => this.#activeFreezes.all().map(rowToFreeze)),
+        risk: this.#reads.riskLevels(agent, principal, () => this.#risk.levels(agent, principal)),
+      };
+    });
   }
 
   async getGrantByFingerprint(fingerprint: string): Promise<Grant | null> {
