@@ -32,7 +32,7 @@ export default defineConfig({
         },
       }] : []),
       {
-        plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat'], d1Databases: ['DB'] } })],
+        plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat'], d1Databases: ['DB'], r2Buckets: ['ARCHIVE'] } })],
         test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], testTimeout: 30_000 },
       },
     ],

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +7,12 @@ import { readAllEvents } from '../src/audit/read-all.ts';
 import { segmentRanges } from '../src/audit/retention-plan.ts';
 import { signSegment } from '../src/audit/segment.ts';
 import { verifyChain } from '../src/audit/verify-chain.ts';
-import { writeSegment } from '../src/node/audit-archive.ts';
+import { writeSegment } from '../src/audit/archive.ts';
+import { directoryArchive } from '../src/node/directory-archive.ts';
+import { nodeSha256 as sha256 } from '../src/node/node-sha256.ts';
 import { harness, type Harness } from '../test/support/harness.ts';
 import { GATEWAY_KEY, gatewayConfig, grantTokens } from './credentials.bench.ts';
 
-const sha256 = (text: string) => hash('sha256', text, 'hex');
 const PER_MILLION = 1_000_000;
 
 /**
@@ -57,7 +57,7 @@ export async function benchAudit(opts: { calls: number }) {
   const head = (await h.deps.store.auditHead())!;
   for (const range of segmentRanges(1, head.seq, 100_000)) {
     const seg = await signSegment(h.deps.store, range, h.deps.keyring.current, sha256);
-    writeSegment(archive, seg);
+    await writeSegment(directoryArchive(archive), seg);
     const ok = await h.deps.store.pruneAudit({ ...seg.claims, jws: seg.jws, exported_to: archive, pruned_at: h.clock.now }, draft('audit.pruned', h.clock.now, {}));
     if (!ok) throw new Error('audit bench: prune refused');
   }

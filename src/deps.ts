@@ -9,6 +9,7 @@ import type { Store } from './store/store.ts';
 import type { UpstreamConnector } from './mcp/upstream.ts';
 import type { InboundGrant } from './mcp/call-authority.ts';
 import type { Quotas } from './quotas/quotas.ts';
+import type { AuditArchive } from './audit/archive.ts';
 
 /** Everything the core needs, injected: the same core runs on Node and Workers with different edges. */
 export interface Deps {
@@ -45,6 +46,8 @@ export interface Deps {
   sha256?: (text: string) => string;
   /** the store's files on disk, where it has them (SQLite on Node), for /metrics */
   storeFiles?: () => { database_bytes: number; wal_bytes: number };
+  /** where audit retention exports segments, when the edge runs it itself (Workers: an R2 bucket) */
+  auditArchive?: AuditArchive;
   /** fetch for MCP upstreams (tests inject an app's fetch); default: the global one */
   mcpFetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }

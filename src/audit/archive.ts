@@ -1,19 +1,31 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { JWK } from 'jose';
-import { verifyCheckpoint } from '../audit/checkpoint.ts';
-import type { CheckpointClaims } from '../audit/checkpoint.ts';
-import type { AuditEvent } from '../audit/event.ts';
-import { GENESIS_HASH } from '../audit/event.ts';
-import type { SignedSegment } from '../audit/segment.ts';
-import { verifyChain } from '../audit/verify-chain.ts';
-import type { ChainProblem } from '../audit/verify-chain.ts';
+import { verifyCheckpoint } from './checkpoint.ts';
+import type { CheckpointClaims } from './checkpoint.ts';
+import type { AuditEvent } from './event.ts';
+import { GENESIS_HASH } from './event.ts';
+import type { SignedSegment } from './segment.ts';
+import { verifyChain } from './verify-chain.ts';
+import type { ChainProblem } from './verify-chain.ts';
 
 /**
- * An audit archive is a directory of segments: `audit-FROM-TO.jsonl` (one event per line, as
- * GET /v1/audit gives them) beside `audit-FROM-TO.checkpoint.jws`, its signed checkpoint.
- * Seqs are zero-padded so the names sort in chain order.
+ * Where exported segments live: a directory on Node (src/node/directory-archive.ts), an R2 bucket
+ * on Workers (src/worker/r2-archive.ts). Objects are whole texts under flat names.
+ */
+export interface AuditArchive {
+  /** where it is, as the checkpoint records it (`exported_to`) */
+  readonly location: string;
+  /** Store `text` under `name` durably, replacing what was there; a reader sees all of it or none. */
+  put(name: string, text: string): Promise<void>;
+  /** The text under `name`, or null when there is none. */
+  get(name: string): Promise<string | null>;
+  /** Every name that starts with `prefix`. */
+  list(prefix: string): Promise<string[]>;
+}
+
+/**
+ * An audit archive holds segments: `audit-FROM-TO.jsonl` (one event per line, as GET /v1/audit
+ * gives them) beside `audit-FROM-TO.checkpoint.jws`, its signed checkpoint. Seqs are zero-padded
+ * so the names sort in chain order.
  */
 const NAME = /^audit-(\d{16})-(\d{16})\.checkpoint\.jws$/;
 
@@ -21,39 +33,13 @@ export function segmentBase(from: number, to: number): string {
   return `audit-${String(from).padStart(16, '0')}-${String(to).padStart(16, '0')}`;
 }
 
-/** Write a segment durably: each file goes to a temporary name, is synced, then renamed into place. */
-export function writeSegment(dir: string, seg: SignedSegment): { events: string; checkpoint: string } {
-  mkdirSync(dir, { recursive: true });
-  const base = join(dir, segmentBase(seg.claims.seq_from, seg.claims.seq_to));
-  const events = `${base}.jsonl`;
-  const checkpoint = `${base}.checkpoint.jws`;
-  durableWrite(events, seg.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  // The checkpoint last: a segment file without one is an unfinished export, never mistaken for a done one.
-  durableWrite(checkpoint, `${seg.jws}\n`);
-  syncDir(dir);
-  return { events, checkpoint };
-}
-
-function durableWrite(path: string, text: string): void {
-  // A name of its own: two writers of one segment (a CLI run beside the server) never share a file.
-  const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/** Write a segment: its events first, its checkpoint last, so a segment without one is an unfinished export, never mistaken for a done one. */
+export async function writeSegment(archive: AuditArchive, seg: SignedSegment): Promise<{ events: string; checkpoint: string }> {
+  const base = segmentBase(seg.claims.seq_from, seg.claims.seq_to);
+  const names = { events: `${base}.jsonl`, checkpoint: `${base}.checkpoint.jws` };
+  await archive.put(names.events, seg.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  await archive.put(names.checkpoint, `${seg.jws}\n`);
+  return names;
 }
 
 export interface ArchivedSegment {
@@ -79,17 +65,11 @@ export interface ArchiveKeys {
 }
 
 /** Read one segment and check its checkpoint's signature; null when it was not exported. */
-export async function readSegment(dir: string, from: number, to: number, keys: ArchiveKeys): Promise<ArchivedSegment | null> {
-  const base = join(dir, segmentBase(from, to));
-  let jws: string;
-  let text: string;
-  try {
-    jws = readFileSync(`${base}.checkpoint.jws`, 'utf8').trim();
-    text = readFileSync(`${base}.jsonl`, 'utf8');
-  } catch {
-    return null;
-  }
-  return { claims: await verifyCheckpoint(jws, keys.jwks, keys.algorithms), jws, events: parseLines(text) };
+export async function readSegment(archive: AuditArchive, from: number, to: number, keys: ArchiveKeys): Promise<ArchivedSegment | null> {
+  const base = segmentBase(from, to);
+  const [jws, text] = await Promise.all([archive.get(`${base}.checkpoint.jws`), archive.get(`${base}.jsonl`)]);
+  if (jws === null || text === null) return null;
+  return { claims: await verifyCheckpoint(jws.trim(), keys.jwks, keys.algorithms), jws: jws.trim(), events: parseLines(text) };
 }
 
 function parseLines(text: string): AuditEvent[] {
@@ -101,8 +81,8 @@ function parseLines(text: string): AuditEvent[] {
  * every segment's events against its checkpoint (hashes, links, count, head), and the segments
  * against each other (each continues the one before, the first from the genesis hash).
  */
-export async function verifyArchive(dir: string, keys: ArchiveKeys, digest?: (text: string) => string): Promise<ArchiveReport> {
-  const names = readdirSync(dir).filter((n) => NAME.test(n)).sort();
+export async function verifyArchive(archive: AuditArchive, keys: ArchiveKeys, digest?: (text: string) => string): Promise<ArchiveReport> {
+  const names = (await archive.list('audit-')).filter((n) => NAME.test(n)).sort();
   const problems: ArchiveReport['problems'] = [];
   let checked = 0;
   let prev: { seq: number; hash: string } | null = null;
@@ -113,7 +93,7 @@ export async function verifyArchive(dir: string, keys: ArchiveKeys, digest?: (te
     const segment = segmentBase(from, to);
     let seg: ArchivedSegment | null;
     try {
-      seg = await readSegment(dir, from, to, keys);
+      seg = await readSegment(archive, from, to, keys);
     } catch (e) {
       problems.push({ seq: from, kind: 'checkpoint', detail: `segment ${from}..${to}: ${e instanceof Error ? e.message : 'unreadable'}`, segment });
       prev = null;
@@ -144,6 +124,6 @@ export async function verifyArchive(dir: string, keys: ArchiveKeys, digest?: (te
     if (report.checked !== c.count) problems.push({ seq: c.seq_from, kind: 'missing', detail: `segment ${from}..${to} holds ${report.checked} events, its checkpoint ${c.count}`, segment });
     prev = { seq: c.seq_to, hash: c.head_hash };
   }
-  if (names.length === 0) problems.push({ seq: 1, kind: 'missing', detail: `no segment in ${dir}` });
+  if (names.length === 0) problems.push({ seq: 1, kind: 'missing', detail: `no segment in ${archive.location}` });
   return { ok: problems.length === 0, segments: names.length, checked, first_seq: first, last_seq: prev?.seq ?? null, head_hash: prev?.hash ?? null, problems };
 }

@@ -1,22 +1,20 @@
-import { hash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import type { AuditCheckpoint } from '../audit/checkpoint.ts';
-import { draft } from '../audit/event.ts';
-import { readAllEvents } from '../audit/read-all.ts';
-import { pruneThrough, segmentRanges, type RetentionPolicy } from '../audit/retention-plan.ts';
-import { signSegment } from '../audit/segment.ts';
-import { verifyChain } from '../audit/verify-chain.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Store } from '../store/store.ts';
-import { readSegment, segmentBase, writeSegment, type ArchiveKeys } from './audit-archive.ts';
-
-export const sha256 = (text: string) => hash('sha256', text, 'hex');
+import { readSegment, segmentBase, writeSegment, type ArchiveKeys, type AuditArchive } from './archive.ts';
+import type { AuditCheckpoint } from './checkpoint.ts';
+import { draft } from './event.ts';
+import { readAllEvents } from './read-all.ts';
+import { pruneThrough, segmentRanges, type RetentionPolicy } from './retention-plan.ts';
+import { signSegment } from './segment.ts';
+import { verifyChain } from './verify-chain.ts';
 
 export interface RetentionTarget {
   store: Store;
   keyring: Keyring;
-  /** where segments are exported (audit.retention.export_dir, absolute) */
-  exportDir: string;
+  /** where segments are exported */
+  archive: AuditArchive;
+  /** SHA-256 as hex; Web Crypto when not given (Node passes its synchronous one: faster over long segments) */
+  digest?: (text: string) => string;
 }
 
 export interface RetentionResult {
@@ -45,7 +43,7 @@ export async function applyRetention(t: RetentionTarget, policy: RetentionPolicy
   let through = await pruneThrough(readAllEvents(t.store, 5000, from - 1), await t.store.auditHead(), policy, now);
   if (opts.wholeSegments) through = from - 1 + Math.floor(Math.max(0, through - from + 1) / policy.segment_events) * policy.segment_events;
   if (through < from) return { pruned: [] };
-  for (const range of segmentRanges(from, through, policy.segment_events)) writeSegment(t.exportDir, await signSegment(t.store, range, t.keyring.current, sha256));
+  for (const range of segmentRanges(from, through, policy.segment_events)) await writeSegment(t.archive, await signSegment(t.store, range, t.keyring.current, t.digest));
   return pruneExported(t, through, archiveKeys(t.keyring), now);
 }
 
@@ -55,21 +53,22 @@ export async function applyRetention(t: RetentionTarget, policy: RetentionPolicy
  * checkpoint against the events it holds. Refused otherwise, nothing more pruned.
  */
 export async function pruneExported(t: RetentionTarget, through: number, keys: ArchiveKeys, now: number): Promise<RetentionResult> {
-  const dir = t.exportDir;
+  const dir = t.archive.location;
+  const names = await t.archive.list('audit-');
   const pruned: AuditCheckpoint[] = [];
   for (let from = await firstRetained(t.store); from <= through; ) {
-    const to = findSegmentEnd(dir, from, through);
+    const to = findSegmentEnd(names, from, through);
     if (to === null) return { pruned, refused: `seqs ${from}..${through} were not exported to ${dir}: export them first (tollgate audit export --segment ${from}-${through})` };
     let seg;
     try {
-      seg = await readSegment(dir, from, to, keys);
+      seg = await readSegment(t.archive, from, to, keys);
     } catch {
       return { pruned, refused: `the checkpoint of the archived segment ${from}..${to} does not verify against Tollgate's keys` };
     }
     if (!seg) return { pruned, refused: `the archived segment ${from}..${to} is incomplete (its events file is missing)` };
     const c = seg.claims;
     const from0 = { seq: c.seq_from - 1, hash: c.prev_hash };
-    const report = await verifyChain(seg.events, { seq: c.seq_to, hash: c.head_hash }, { digest: sha256, ...(c.seq_from > 1 ? { from: { ...from0, anchor: from0 } } : {}) });
+    const report = await verifyChain(seg.events, { seq: c.seq_to, hash: c.head_hash }, { ...(t.digest ? { digest: t.digest } : {}), ...(c.seq_from > 1 ? { from: { ...from0, anchor: from0 } } : {}) });
     if (!report.ok || report.checked !== c.count) return { pruned, refused: `the archived segment ${from}..${to} does not verify against its checkpoint` };
     const cp: AuditCheckpoint = { ...c, exported_to: dir, jws: seg.jws, pruned_at: now };
     const event = draft('audit.pruned', now, { reason: 'retention', detail: { seq_from: c.seq_from, seq_to: c.seq_to, count: c.count, head_hash: c.head_hash, exported_to: dir } });
@@ -81,13 +80,7 @@ export async function pruneExported(t: RetentionTarget, through: number, keys: A
 }
 
 /** The end of the archived segment starting at `from` that does not reach past `through`. */
-function findSegmentEnd(dir: string, from: number, through: number): number | null {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return null;
-  }
+function findSegmentEnd(names: readonly string[], from: number, through: number): number | null {
   const prefix = segmentBase(from, 0).slice(0, -16);
   const ends = names.filter((n) => n.startsWith(prefix) && n.endsWith('.checkpoint.jws')).map((n) => Number(n.slice(prefix.length, prefix.length + 16)));
   const fit = ends.filter((t) => t <= through).sort((a, b) => b - a)[0];

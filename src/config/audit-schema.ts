@@ -16,7 +16,8 @@ const duration = (min: number, example: string) =>
  * segments of `segment_events`, each exported with its signed checkpoint to `export_dir`, then
  * pruned. Nothing is pruned unless it was exported there first, so without `export_dir` nothing is
  * pruned at all. `tollgate audit retain` applies it once; with `interval` the server applies it on
- * that period (on PostgreSQL, one node at a time). An object-store URL is not built.
+ * that period (on PostgreSQL, one node at a time). On Workers the archive is an R2 bucket
+ * (`export_r2_binding`) and every Cron Trigger run applies it. An S3 URL is not built.
  */
 export const auditSection = z
   .object({
@@ -27,9 +28,12 @@ export const auditSection = z
         max_events: z.number().int().min(1).optional(),
         segment_events: z.number().int().min(1).max(200_000).default(100_000),
         interval: duration(1, '1h').optional(),
+        /** On Workers: the R2 bucket binding segments are exported to; each Cron Trigger run applies retention. */
+        export_r2_binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a binding name, such as AUDIT_ARCHIVE').optional(),
       })
       .strict()
       .superRefine((r, ctx) => {
+        if (r.export_r2_binding !== undefined && r.max_age === undefined && r.max_events === undefined) ctx.addIssue({ code: 'custom', path: ['export_r2_binding'], message: 'needs max_age or max_events: without either nothing is ever let go' });
         if (r.interval === undefined) return;
         // A schedule that can never prune is a mistake to say at start, not a silent no-op for months.
         if (r.export_dir === undefined) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'needs export_dir: nothing is pruned before it was exported' });

@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.ts';
+import { applyRetention, type RetentionResult } from '../audit/retention.ts';
 import { revokeOrphans, runRevocation } from './revoke.ts';
 
 /** An `issuing` row older than this belongs to a request that died (a provider call is bounded far below it). */
@@ -32,4 +33,19 @@ export async function reconcile(deps: Deps, staleMs = STALE_ISSUING_MS): Promise
   // Derived grants whose parent died without them (a crash between the two): revoke them now.
   const orphans = await revokeOrphans(deps, { time: deps.now(), request_id: null, reason: 'reconcile', revocation_id: null, by: 'reconciler' });
   return { failed, resumed: unfinished.length, orphans: orphans.length };
+}
+
+/**
+ * Audit retention into the edge's archive (deps.auditArchive: a directory for `tollgate serve` on
+ * audit.retention.interval, R2 on a Worker's Cron Trigger), whole segments only. Overlapping runs
+ * are safe: pruning is one guarded store operation that takes a segment only if it continues the
+ * newest checkpoint, so a second run finds it done; at worst it writes the same segment again.
+ */
+export async function retainAudit(deps: Pick<Deps, 'auditArchive' | 'config' | 'store' | 'keyring' | 'log' | 'now' | 'sha256'>): Promise<RetentionResult | null> {
+  const archive = deps.auditArchive;
+  if (!archive) return null;
+  const r = await applyRetention({ store: deps.store, keyring: deps.keyring, archive, ...(deps.sha256 ? { digest: deps.sha256 } : {}) }, deps.config.audit.retention, deps.now(), { wholeSegments: true });
+  if (r.pruned.length > 0) deps.log.log('info', 'audit retention pruned exported segments', { segments: r.pruned.length, through_seq: r.pruned.at(-1)!.seq_to, exported_to: archive.location });
+  if (r.refused) deps.log.log('error', 'audit retention refused', { reason: r.refused });
+  return r;
 }

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { nodeSha256 } from './node-sha256.ts';
 import { assembleDeps, grantTokenAudience } from '../assemble-deps.ts';
 import { sqliteFileSizes } from './store-files.ts';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
@@ -15,6 +15,7 @@ import { openConfiguredStore } from './open-store.ts';
 import { nodeProviderFactories } from './provider-factories.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { stdioUpstreams } from './mcp-stdio.ts';
+import { directoryArchive } from './directory-archive.ts';
 
 export interface NodeDepsOptions {
   now?: () => number;
@@ -46,6 +47,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
   await trust.warm();
   const policy = loadPolicies(cedar, loaded.schemaText, loaded.policySources);
   const store = opts.store ?? (await openConfiguredStore(config.store));
+  const retention = config.audit.retention;
   return assembleDeps({
     config,
     store,
@@ -55,7 +57,9 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
     providers,
     now,
     log,
-    sha256: (text) => hash('sha256', text, 'hex'),
+    sha256: nodeSha256,
+    // The server exports on its own schedule only when one is configured (audit.retention.interval).
+    ...(retention.interval !== undefined && retention.export_dir !== undefined ? { auditArchive: directoryArchive(retention.export_dir) } : {}),
     ...(config.store.sqlite && !opts.store ? { storeFiles: sqliteFileSizes(config.store.sqlite.path) } : {}),
     clientAddress: socketAddress,
     mcpConnectors: (alive) => [stdioUpstreams({ alive, log: (msg, fields) => log.log('info', msg, fields) })],

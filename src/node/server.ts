@@ -1,9 +1,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../app.ts';
 import type { Deps } from '../deps.ts';
-import { reconcile, sweepExpired } from '../grants/maintenance.ts';
+import { reconcile, retainAudit, sweepExpired } from '../grants/maintenance.ts';
 import { runRevocationJobs } from '../grants/revocation-worker.ts';
-import { applyRetention } from './audit-retention.ts';
 import { applyConnectionCap, httpServerOptions } from './http-limits.ts';
 
 export interface RunningServer {
@@ -59,18 +58,9 @@ export async function startServer(deps: Deps, opts: { port?: number; host?: stri
       true,
     ),
   ];
-  const retention = deps.config.audit.retention;
-  if (retention.interval !== undefined && retention.export_dir !== undefined) {
-    const target = { store: deps.store, keyring: deps.keyring, exportDir: retention.export_dir };
-    timers.push(
-      every(deps, 'audit retention', retention.interval * 1000, async () => {
-        const r = await deps.store.runAlone('audit-retention', () => applyRetention(target, retention, deps.now(), { wholeSegments: true }));
-        if (r === undefined) return; // another node is at it
-        if (r.pruned.length > 0) deps.log.log('info', 'audit retention pruned exported segments', { segments: r.pruned.length, through_seq: r.pruned.at(-1)!.seq_to, exported_to: target.exportDir });
-        if (r.refused) deps.log.log('error', 'audit retention refused', { reason: r.refused });
-      }),
-    );
-  }
+  const { interval } = deps.config.audit.retention;
+  // Another node holding the run (PostgreSQL) means this one skips the period.
+  if (interval !== undefined && deps.auditArchive) timers.push(every(deps, 'audit retention', interval * 1000, () => deps.store.runAlone('audit-retention', () => retainAudit(deps))));
   return {
     url: `http://${host}:${port}`,
     port,

@@ -1,5 +1,5 @@
 import { assembleDeps, grantTokenAudience } from '../assemble-deps.ts';
-import type { D1Database } from '@cloudflare/workers-types';
+import type { D1Database, R2Bucket } from '@cloudflare/workers-types';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, parseConfig } from '../config/parse-config.ts';
 import type { Deps } from '../deps.ts';
@@ -13,6 +13,7 @@ import { buildProviders } from '../../providers/build-providers.ts';
 import { ProviderError } from '../../providers/provider.ts';
 import type { JwksSharedCache } from '../identity/jwks-cache.ts';
 import { workerProviderFactories } from './provider-factories.ts';
+import { r2Archive } from './r2-archive.ts';
 import { StartupError } from './startup-error.ts';
 
 /** What the Worker reads from its environment: the config (a var or a secret) and the bindings it names. */
@@ -59,6 +60,10 @@ export async function buildWorkerDeps(env: WorkerEnv, edge: WorkerEdge): Promise
   const store = await edge.openStore(db).catch((e: unknown) => {
     throw new StartupError('store_unavailable', `the D1 database ${config.store.d1!.binding} cannot be opened (${e instanceof Error ? e.message.slice(0, 200) : 'error'})`, true, { cause: e });
   });
+  const archiveBinding = config.audit.retention.export_r2_binding;
+  const bucket = archiveBinding === undefined ? undefined : env[archiveBinding];
+  if (archiveBinding !== undefined && !isR2(bucket))
+    throw new StartupError('binding_missing', `audit.retention.export_r2_binding: no R2 bucket bound as ${archiveBinding} (add [[r2_buckets]] binding = "${archiveBinding}" to wrangler.toml)`);
   const audience = grantTokenAudience(config);
   let providers;
   try {
@@ -86,6 +91,7 @@ export async function buildWorkerDeps(env: WorkerEnv, edge: WorkerEdge): Promise
     log,
     // Set by Cloudflare's edge for every request, and not forgeable by the client.
     clientAddress: (req) => req.headers.get('cf-connecting-ip'),
+    ...(archiveBinding !== undefined ? { auditArchive: r2Archive(bucket as R2Bucket, archiveBinding) } : {}),
   });
 }
 
@@ -123,6 +129,11 @@ function parseJwk(text: string): Record<string, unknown> {
     // reported below, without the text: it is a private key
   }
   throw new StartupError('signing_key_invalid', 'signing.keys[].private_jwk: not a JSON object (a private JWK)');
+}
+
+function isR2(v: unknown): v is R2Bucket {
+  const b = v as { put?: unknown; get?: unknown; list?: unknown } | null;
+  return typeof b === 'object' && b !== null && typeof b.put === 'function' && typeof b.get === 'function' && typeof b.list === 'function';
 }
 
 function isD1(v: unknown): v is D1Database {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import type { AuditCheckpoint } from '../../audit/checkpoint.ts';
 import { SegmentError, signSegment } from '../../audit/segment.ts';
@@ -7,9 +7,10 @@ import type { Config } from '../../config/schema.ts';
 import { loadKeyring } from '../../keys/keyring.ts';
 import type { Keyring } from '../../keys/keyring.ts';
 import type { Store } from '../../store/store.ts';
-import { verifyArchive, writeSegment } from '../audit-archive.ts';
-import type { ArchiveKeys } from '../audit-archive.ts';
-import { applyRetention, archiveKeys, pruneExported, sha256 } from '../audit-retention.ts';
+import { verifyArchive, writeSegment, type ArchiveKeys } from '../../audit/archive.ts';
+import { applyRetention, archiveKeys, pruneExported } from '../../audit/retention.ts';
+import { directoryArchive } from '../directory-archive.ts';
+import { nodeSha256 } from '../node-sha256.ts';
 import { loadConfigFile } from '../load-config.ts';
 import { openConfiguredStore } from '../open-store.ts';
 import { print } from './args.ts';
@@ -58,9 +59,9 @@ export async function exportCommand(v: { config?: string; segment?: string; out?
   try {
     const dir = v.out ? resolve(v.out) : o.exportDir;
     if (!dir) throw new CliError('no archive directory: pass --out DIR or configure audit.retention.export_dir', 2);
-    const seg = await signSegment(o.store, range, o.keyring.current, sha256);
-    const files = writeSegment(dir, seg);
-    print({ ok: true, ...seg.claims, files });
+    const seg = await signSegment(o.store, range, o.keyring.current, nodeSha256);
+    const names = await writeSegment(directoryArchive(dir), seg);
+    print({ ok: true, ...seg.claims, files: { events: join(dir, names.events), checkpoint: join(dir, names.checkpoint) } });
     return 0;
   } catch (e) {
     if (e instanceof SegmentError) return print({ ok: false, error: e.message, ...(e.report ? { problems: e.report.problems } : {}) }), 1;
@@ -77,7 +78,7 @@ export async function pruneCommand(v: { config?: string; through?: string }): Pr
   const o = await openForRetention(v.config);
   try {
     if (!o.exportDir) return print({ ok: false, pruned: [], error: 'prune refused: audit.retention.export_dir is not configured, and nothing is pruned before it was exported' }), 1;
-    const r = await pruneExported({ ...o, exportDir: o.exportDir }, through, archiveKeys(o.keyring), Date.now());
+    const r = await pruneExported({ ...o, archive: directoryArchive(o.exportDir), digest: nodeSha256 }, through, archiveKeys(o.keyring), Date.now());
     print({ ok: !r.refused, pruned: r.pruned.map(summary), ...(r.refused ? { error: `prune refused: ${r.refused}` } : {}) });
     return r.refused ? 1 : 0;
   } finally {
@@ -91,7 +92,7 @@ export async function retainCommand(v: { config?: string }): Promise<number> {
   try {
     const policy = o.config.audit.retention;
     if (!o.exportDir) return print({ ok: false, pruned: [], error: 'retention refused: audit.retention.export_dir is not configured, and nothing is pruned before it was exported' }), 1;
-    const r = await applyRetention({ ...o, exportDir: o.exportDir }, policy, Date.now());
+    const r = await applyRetention({ ...o, archive: directoryArchive(o.exportDir), digest: nodeSha256 }, policy, Date.now());
     print({ ok: !r.refused, pruned: r.pruned.map(summary), ...(r.refused ? { error: r.refused } : {}) });
     return r.refused ? 1 : 0;
   } catch (e) {
@@ -106,7 +107,7 @@ const summary = (c: AuditCheckpoint) => ({ seq_from: c.seq_from, seq_to: c.seq_t
 
 /** `tollgate audit verify --archive DIR`: the archive offline, against its checkpoints. */
 export async function verifyArchiveCommand(dir: string, keys: ArchiveKeys): Promise<number> {
-  const report = await verifyArchive(resolve(dir), keys, sha256);
+  const report = await verifyArchive(directoryArchive(resolve(dir)), keys, nodeSha256);
   print(report);
   return report.ok ? 0 : 1;
 }

@@ -1,11 +1,11 @@
-import { hash } from 'node:crypto';
+import { nodeSha256 } from '../node-sha256.ts';
 import { parseChainPoint } from '../../audit/verify-chain.ts';
 import { verifyLiveChain } from '../../audit/verify-live.ts';
 import type { LiveChainReport } from '../../audit/verify-live.ts';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.ts';
 import { adminKey, args, call, common, print, serverUrl } from './args.ts';
 import { CliError } from './cli-error.ts';
-import type { ArchiveKeys } from '../audit-archive.ts';
+import type { ArchiveKeys } from '../../audit/archive.ts';
 
 const HELP = `usage: tollgate audit verify [--db PATH [--config PATH | --jwks FILE] | --url URL] [--expect-head HASH] [--since SEQ:HASH]
        tollgate audit verify --archive DIR (--jwks FILE | --config PATH)
@@ -31,8 +31,6 @@ retain   Applies audit.retention (max_age, max_events): exports what it lets go,
          Run it from cron or a timer; it works beside a running server.
 Exit code 0 when it verifies (or was done), 1 when not.`;
 
-const sha256 = (text: string) => hash('sha256', text, 'hex');
-
 export async function auditCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h') return console.log(HELP), 0;
@@ -54,7 +52,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
     const keys = await verifyKeys(v, false);
     const store = openSqliteStore(v.db, { readonly: true });
     try {
-      report = await verifyLiveChain(store, { digest: sha256, since: from, keys });
+      report = await verifyLiveChain(store, { digest: nodeSha256, since: from, keys });
     } finally {
       await store.close();
     }
