@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { roleArn } from './role-arn.ts';
+import { roleArn } from '../../src/config/aws-role-arn.ts';
 
 // One action class of a catalog resource: the role to assume and the session policy template
 // that narrows it. Either a full policy document, or the shorthand `actions` + `resources` for

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../src/config/duration.ts';
-import { roleArn } from './role-arn.ts';
+import { awsCredentials, awsRegion } from '../../src/config/aws-credentials.ts';
 
 /** Seconds, written as a number or as "15m", "1h" like Tollgate's other durations. */
 const seconds = (min: number, max: number) =>
@@ -15,27 +15,13 @@ const seconds = (min: number, max: number) =>
       return s;
     });
 
-/**
- * Where Tollgate's own AWS identity comes from: the SDK's default chain (environment, shared
- * files, SSO, ECS/EKS/EC2 roles), an explicit web-identity role (an OIDC token file, as EKS
- * projects it), or static keys — for tests against a local STS only.
- */
-const credentials = z.union(
-  [
-    z.literal('default'),
-    z.object({ web_identity: z.object({ role_arn: roleArn, token_file: z.string().min(1) }).strict() }).strict(),
-    z.object({ static: z.object({ access_key_id: z.string().min(16).max(128), secret_access_key: z.string().min(1) }).strict() }).strict(),
-  ],
-  { error: "expected 'default', { web_identity: { role_arn, token_file } } or { static: { access_key_id, secret_access_key } }" },
-);
-
 export const awsStsConfig = z
   .object({
     type: z.literal('aws-sts'),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as eu-west-1'),
+    region: awsRegion,
     /** an STS endpoint other than the region's (a VPC endpoint, a local STS in tests) */
     endpoint: z.url().optional(),
-    credentials: credentials.default('default'),
+    credentials: awsCredentials.default('default'),
     /** the roles' MaxSessionDuration; 3600 (the most STS allows when Tollgate itself runs as a role) */
     max_session_duration: seconds(900, 43_200).default(3600),
     /**

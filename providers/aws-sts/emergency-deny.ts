@@ -1,7 +1,7 @@
 import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { Logger } from '../../src/log.ts';
 import { fromAwsError } from './aws-errors.ts';
-import { roleName } from './role-arn.ts';
+import { roleName } from '../../src/config/aws-role-arn.ts';
 
 // STS cannot take back a session it issued. What IAM can do is refuse everything to it: an inline
 // policy on the role that denies all actions to that one session. The policy's name carries the

@@ -17,7 +17,7 @@ export interface OwnCredentials {
  * function source is cached by each SDK client and called again five minutes before its
  * `expiration`, so web-identity credentials renew themselves.
  */
-export function ownCredentials(cfg: AwsStsConfig): OwnCredentials {
+export function ownCredentials(cfg: Pick<AwsStsConfig, 'credentials' | 'region' | 'timeout'> & { endpoint?: string | undefined }): OwnCredentials {
   const c = cfg.credentials;
   if (c === 'default') return { credentials: undefined, close() {} };
   if ('static' in c) return { credentials: { accessKeyId: c.static.access_key_id, secretAccessKey: c.static.secret_access_key }, close() {} };

@@ -20,6 +20,8 @@ export interface AuditArchive {
   get(name: string): Promise<string | null>;
   /** Every name that starts with `prefix`. */
   list(prefix: string): Promise<string[]>;
+  /** Lets go of connections (an S3 client's), where it holds any. */
+  close?(): void;
 }
 
 /**

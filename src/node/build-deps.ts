@@ -15,7 +15,7 @@ import { openConfiguredStore } from './open-store.ts';
 import { nodeProviderFactories } from './provider-factories.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { stdioUpstreams } from './mcp-stdio.ts';
-import { directoryArchive } from './directory-archive.ts';
+import { configuredArchive } from './configured-archive.ts';
 
 export interface NodeDepsOptions {
   now?: () => number;
@@ -48,6 +48,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
   const policy = loadPolicies(cedar, loaded.schemaText, loaded.policySources);
   const store = opts.store ?? (await openConfiguredStore(config.store));
   const retention = config.audit.retention;
+  const auditArchive = retention.interval !== undefined ? await configuredArchive(retention) : null;
   return assembleDeps({
     config,
     store,
@@ -59,7 +60,7 @@ export async function buildNodeDeps(loaded: LoadedConfig, opts: NodeDepsOptions 
     log,
     sha256: nodeSha256,
     // The server exports on its own schedule only when one is configured (audit.retention.interval).
-    ...(retention.interval !== undefined && retention.export_dir !== undefined ? { auditArchive: directoryArchive(retention.export_dir) } : {}),
+    ...(auditArchive ? { auditArchive } : {}),
     ...(config.store.sqlite && !opts.store ? { storeFiles: sqliteFileSizes(config.store.sqlite.path) } : {}),
     clientAddress: socketAddress,
     mcpConnectors: (alive) => [stdioUpstreams({ alive, log: (msg, fields) => log.log('info', msg, fields) })],

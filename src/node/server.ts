@@ -70,6 +70,7 @@ export async function startServer(deps: Deps, opts: { port?: number; host?: stri
       for (const t of timers) t.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const p of deps.providers.values()) await p.stop?.().catch(() => undefined);
+      deps.auditArchive?.close?.();
       await deps.store.close();
     },
   };

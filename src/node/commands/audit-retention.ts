@@ -9,6 +9,7 @@ import type { Keyring } from '../../keys/keyring.ts';
 import type { Store } from '../../store/store.ts';
 import { verifyArchive, writeSegment, type ArchiveKeys } from '../../audit/archive.ts';
 import { applyRetention, archiveKeys, pruneExported } from '../../audit/retention.ts';
+import { configuredArchive, type OpenArchive } from '../configured-archive.ts';
 import { directoryArchive } from '../directory-archive.ts';
 import { nodeSha256 } from '../node-sha256.ts';
 import { loadConfigFile } from '../load-config.ts';
@@ -20,9 +21,11 @@ interface Opened {
   config: Config;
   store: Store;
   keyring: Keyring;
-  /** audit.retention.export_dir (loadConfigFile resolved it against the config file's directory) */
-  exportDir: string | null;
+  /** the configured archive: audit.retention.export_dir (resolved against the config file's directory) or export_s3 */
+  archive: OpenArchive | null;
 }
+
+const NO_ARCHIVE = 'no archive is configured (audit.retention.export_dir or export_s3), and nothing is pruned before it was exported';
 
 export async function openForRetention(configPath: string | undefined): Promise<Opened> {
   const path = configPath ?? process.env.TOLLGATE_CONFIG;
@@ -30,7 +33,12 @@ export async function openForRetention(configPath: string | undefined): Promise<
   const loaded = loadConfigFile(path);
   const { config } = loaded;
   const keyring = await loadKeyring(config.signing.keys.map((k) => ({ kid: k.kid, alg: k.alg, privateJwk: JSON.parse(k.private_jwk!) })));
-  return { config, store: await openConfiguredStore(config.store), keyring, exportDir: config.audit.retention.export_dir ?? null };
+  return { config, store: await openConfiguredStore(config.store), keyring, archive: await configuredArchive(config.audit.retention) };
+}
+
+async function close(o: Opened): Promise<void> {
+  o.archive?.close();
+  await o.store.close();
 }
 
 /** `--jwks FILE` (a saved /.well-known/jwks.json), for checking checkpoints without the private keys. */
@@ -57,17 +65,18 @@ export async function exportCommand(v: { config?: string; segment?: string; out?
   const range = parseSegment(v.segment);
   const o = await openForRetention(v.config);
   try {
-    const dir = v.out ? resolve(v.out) : o.exportDir;
-    if (!dir) throw new CliError('no archive directory: pass --out DIR or configure audit.retention.export_dir', 2);
+    const archive = v.out ? directoryArchive(resolve(v.out)) : o.archive;
+    if (!archive) throw new CliError('no archive: pass --out DIR or configure audit.retention.export_dir (or export_s3)', 2);
     const seg = await signSegment(o.store, range, o.keyring.current, nodeSha256);
-    const names = await writeSegment(directoryArchive(dir), seg);
-    print({ ok: true, ...seg.claims, files: { events: join(dir, names.events), checkpoint: join(dir, names.checkpoint) } });
+    const names = await writeSegment(archive, seg);
+    const at = (name: string) => (archive.location.startsWith('s3://') ? `${archive.location}${name}` : join(archive.location, name));
+    print({ ok: true, ...seg.claims, files: { events: at(names.events), checkpoint: at(names.checkpoint) } });
     return 0;
   } catch (e) {
     if (e instanceof SegmentError) return print({ ok: false, error: e.message, ...(e.report ? { problems: e.report.problems } : {}) }), 1;
     throw e;
   } finally {
-    await o.store.close();
+    await close(o);
   }
 }
 
@@ -77,12 +86,12 @@ export async function pruneCommand(v: { config?: string; through?: string }): Pr
   if (!v.through || !Number.isSafeInteger(through) || through < 1) throw new CliError('--through SEQ is required', 2);
   const o = await openForRetention(v.config);
   try {
-    if (!o.exportDir) return print({ ok: false, pruned: [], error: 'prune refused: audit.retention.export_dir is not configured, and nothing is pruned before it was exported' }), 1;
-    const r = await pruneExported({ ...o, archive: directoryArchive(o.exportDir), digest: nodeSha256 }, through, archiveKeys(o.keyring), Date.now());
+    if (!o.archive) return print({ ok: false, pruned: [], error: `prune refused: ${NO_ARCHIVE}` }), 1;
+    const r = await pruneExported({ ...o, archive: o.archive, digest: nodeSha256 }, through, archiveKeys(o.keyring), Date.now());
     print({ ok: !r.refused, pruned: r.pruned.map(summary), ...(r.refused ? { error: `prune refused: ${r.refused}` } : {}) });
     return r.refused ? 1 : 0;
   } finally {
-    await o.store.close();
+    await close(o);
   }
 }
 
@@ -91,15 +100,15 @@ export async function retainCommand(v: { config?: string }): Promise<number> {
   const o = await openForRetention(v.config);
   try {
     const policy = o.config.audit.retention;
-    if (!o.exportDir) return print({ ok: false, pruned: [], error: 'retention refused: audit.retention.export_dir is not configured, and nothing is pruned before it was exported' }), 1;
-    const r = await applyRetention({ ...o, archive: directoryArchive(o.exportDir), digest: nodeSha256 }, policy, Date.now());
+    if (!o.archive) return print({ ok: false, pruned: [], error: `retention refused: ${NO_ARCHIVE}` }), 1;
+    const r = await applyRetention({ ...o, archive: o.archive, digest: nodeSha256 }, policy, Date.now());
     print({ ok: !r.refused, pruned: r.pruned.map(summary), ...(r.refused ? { error: r.refused } : {}) });
     return r.refused ? 1 : 0;
   } catch (e) {
     if (e instanceof SegmentError) return print({ ok: false, error: e.message, ...(e.report ? { problems: e.report.problems } : {}) }), 1;
     throw e;
   } finally {
-    await o.store.close();
+    await close(o);
   }
 }
 
