@@ -40,7 +40,7 @@ export async function appendAudit(cx: D1Batching, head: AuditHead | null, drafts
     seq += 1;
     const link = chainLink(d, seq, hash);
     const { canonical, values } = encodeLink(link);
-    hash = await sha256Hex(canonical);
+    hash = cx.digest ? cx.digest(canonical) : await sha256Hex(canonical);
     rows.push([...values, hash]);
     events.push({ ...link, hash });
   }

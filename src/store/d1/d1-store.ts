@@ -73,6 +73,8 @@ export interface D1StoreOptions {
   dialect?: Dialect;
   /** See D1Batching.serialWrites. */
   serialWrites?: boolean;
+  /** See D1Batching.digest. */
+  digest?: (text: string) => string;
 }
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
@@ -108,7 +110,7 @@ export class SqlStore implements Store {
     this.#dialect = opts.dialect ?? SQLITE;
     this.#maxWriteRows = Math.max(1, opts.maxWriteRows ?? 2000);
     this.#callViewSql = callViewSql(this.#dialect);
-    const cx = { db, dialect: this.#dialect, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES, serialWrites: opts.serialWrites ?? false };
+    const cx = { db, dialect: this.#dialect, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES, serialWrites: opts.serialWrites ?? false, ...(opts.digest ? { digest: opts.digest } : {}) };
     this.#write = d1WriteOperations(cx);
     this.#approvals = d1ApprovalOperations(cx);
     this.#callLeases = d1CallLeaseOperations(cx);

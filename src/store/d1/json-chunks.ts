@@ -12,6 +12,8 @@ export interface D1Batching {
    * writer already serialises batches and whose isolates are many.
    */
   serialWrites?: boolean;
+  /** SHA-256 hex of an audit link; Web Crypto when not given (the PostgreSQL driver on Node passes Node's, synchronous) */
+  digest?: (text: string) => string;
 }
 
 /** D1 refuses a string over 2 MB; a quarter of that leaves room for multi-byte text. */

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import pg from 'pg';
 import { POSTGRES } from '../dialect.ts';
 import { SqlStore } from '../d1/d1-store.ts';
@@ -25,7 +26,8 @@ export class PostgresStore extends SqlStore {
   readonly #pool: pg.Pool;
 
   constructor(pool: pg.Pool) {
-    super(new PgDatabase(pool), { dialect: POSTGRES, serialWrites: true });
+    // Node's SHA-256 is synchronous: no thread-pool hop per audit event on the per-call path.
+    super(new PgDatabase(pool), { dialect: POSTGRES, serialWrites: true, digest: (text) => hash('sha256', text, 'hex') });
     this.#pool = pool;
   }
 
