@@ -7,14 +7,15 @@ import { adminKey, args, call, common, print, serverUrl } from './args.ts';
 import { CliError } from './cli-error.ts';
 import type { ArchiveKeys } from '../../audit/archive.ts';
 
-const HELP = `usage: tollgate audit verify [--db PATH [--config PATH | --jwks FILE] | --url URL] [--expect-head HASH] [--since SEQ:HASH]
+const HELP = `usage: tollgate audit verify [--db PATH|URL [--config PATH | --jwks FILE] | --url URL] [--expect-head HASH] [--since SEQ:HASH]
        tollgate audit verify --archive DIR (--jwks FILE | --config PATH)
        tollgate audit export --segment FROM-TO [--out DIR] [--config PATH]
        tollgate audit prune --through SEQ [--config PATH]
        tollgate audit retain [--config PATH]
 
 verify   Recomputes every event's hash and link. Reports edited, missing (deleted), reordered events and
-         a deleted tail. --db reads the SQLite file directly (read-only); otherwise asks the server.
+         a deleted tail. --db reads the store directly: a SQLite file (read-only), or a PostgreSQL URL
+         (postgres://…, read-only transactions, never migrated); otherwise asks the server.
          Once a prefix was pruned, the live chain is verified from the newest checkpoint, whose
          signature must verify (--config or --jwks gives the keys); the answer's "from_checkpoint"
          says which. --archive verifies an exported archive offline: every checkpoint's signature,
@@ -50,7 +51,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
   let report: Pick<LiveChainReport, 'ok' | 'checked' | 'head' | 'head_seq'> & { problems: unknown[] };
   if (v.db) {
     const keys = await verifyKeys(v, false);
-    const store = openSqliteStore(v.db, { readonly: true });
+    const store = await openForVerify(v.db);
     try {
       report = await verifyLiveChain(store, { digest: nodeSha256, since: from, keys });
     } finally {
@@ -67,6 +68,13 @@ export async function auditCommand(argv: string[]): Promise<number> {
   }
   print(report);
   return report.ok ? 0 : 1;
+}
+
+/** --db: a SQLite file, opened read-only, or a PostgreSQL URL, read in read-only transactions and never migrated. */
+async function openForVerify(db: string) {
+  if (!/^postgres(ql)?:\/\//.test(db)) return openSqliteStore(db, { readonly: true });
+  const { openPostgresStore } = await import('../../store/postgres/postgres-store.ts');
+  return openPostgresStore(db, { readOnly: true, maxConnections: 2 });
 }
 
 /**

@@ -48,3 +48,15 @@ export async function migratePostgres(pool: pg.Pool, schema?: string, migrations
     client.release();
   }
 }
+
+/** For a reader that must not migrate: the schema is exactly this build's, or it says what it found. */
+export async function requireCurrentSchema(pool: pg.Pool, migrations: readonly PgMigration[] = loadPgMigrations()): Promise<void> {
+  let newest: number;
+  try {
+    newest = Number((await pool.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations')).rows[0]?.v ?? 0);
+  } catch (e) {
+    if ((e as { code?: string }).code === '42P01') throw new Error('postgres store: no Tollgate schema in this database (no schema_migrations table)', { cause: e });
+    throw e;
+  }
+  if (newest !== migrations.length) throw new Error(`postgres store: schema version ${newest}, this build reads version ${migrations.length}${newest < migrations.length ? ' (start a server of this build first: it migrates)' : ''}`);
+}

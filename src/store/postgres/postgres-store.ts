@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import pg from 'pg';
 import { POSTGRES } from '../dialect.ts';
 import { SqlStore } from '../d1/d1-store.ts';
-import { migratePostgres } from './migrate.ts';
+import { migratePostgres, requireCurrentSchema } from './migrate.ts';
 import { PgDatabase } from './pg-database.ts';
 
 export interface PostgresStoreOptions {
@@ -12,6 +12,11 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
   /** The schema Tollgate's tables live in (created if missing; default: the connection's search_path, usually `public`). */
   schema?: string;
+  /**
+   * For reading only (`tollgate audit verify`): every transaction is read-only on the server's
+   * side, and nothing is migrated; a schema other than this build's is refused instead.
+   */
+  readOnly?: boolean;
 }
 
 /** BIGINT columns (epoch ms, counters) come back as numbers, as on SQLite; they stay far below 2^53. */
@@ -62,8 +67,9 @@ export class PostgresStore extends SqlStore {
 /** Connect to `url` (a postgres:// connection string), migrate, and open the store. */
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
   if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new Error('postgres store: schema must be a lower-case SQL identifier');
+  const options = [...(opts.schema !== undefined ? [`-c search_path=${opts.schema}`] : []), ...(opts.readOnly ? ['-c default_transaction_read_only=on'] : [])];
   const pool = new pg.Pool({
-    ...(opts.schema !== undefined ? { options: `-c search_path=${opts.schema}` } : {}),
+    ...(options.length > 0 ? { options: options.join(' ') } : {}),
     connectionString: url,
     max: opts.maxConnections ?? 10,
     statement_timeout: opts.statementTimeoutMs ?? 10_000,
@@ -73,7 +79,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   // An idle client's connection dropping (a failover, a restart) must not crash the process: the next query reconnects.
   pool.on('error', () => {});
   try {
-    await migratePostgres(pool, opts.schema);
+    await (opts.readOnly ? requireCurrentSchema(pool) : migratePostgres(pool, opts.schema));
     return new PostgresStore(pool);
   } catch (e) {
     await pool.end();
