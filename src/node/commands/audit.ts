@@ -53,7 +53,9 @@ export async function auditCommand(argv: string[]): Promise<number> {
     const keys = await verifyKeys(v, false);
     const store = await openForVerify(v.db);
     try {
-      report = await verifyLiveChain(store, { digest: nodeSha256, since: from, keys });
+      // A SQLite file is read by a second thread too: two halves of a long chain at once.
+      const tail = /^postgres(ql)?:\/\//.test(v.db) ? {} : { tail: (await import('../verify-tail.ts')).sqliteTail(v.db) };
+      report = await verifyLiveChain(store, { digest: nodeSha256, since: from, keys, ...tail });
     } finally {
       await store.close();
     }
