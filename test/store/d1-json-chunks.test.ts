@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonChunks } from '../../src/store/d1/json-chunks.ts';
+import { jsonChunks } from '../../src/store/sql/json-chunks.ts';
 
 describe('jsonChunks', () => {
   it('keeps every row, in order, each chunk under the byte bound (counting UTF-8)', () => {

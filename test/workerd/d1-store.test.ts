@@ -6,7 +6,7 @@ import { draft } from '../../src/audit/event.ts';
 import type { AuditEvent } from '../../src/audit/event.ts';
 import { openD1Store } from '../../src/store/d1/d1-store.ts';
 import type { D1Store } from '../../src/store/d1/d1-store.ts';
-import { MAX_ATTEMPTS } from '../../src/store/d1/guard.ts';
+import { MAX_ATTEMPTS } from '../../src/store/sql/guard.ts';
 import { migrateD1 } from '../../src/store/d1/migrate.ts';
 import { MIGRATIONS } from '../../src/store/d1/migrations.generated.ts';
 import { describeApprovalContract, describeRefusalContract } from '../store/approval-contract.ts';

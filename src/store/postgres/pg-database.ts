@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { EXPECT_CHANGES_SQL, WriteConflict } from '../d1/guard.ts';
-import type { SqlDatabase, SqlResult, SqlStatement } from '../d1/sql-database.ts';
+import { EXPECT_CHANGES_SQL, WriteConflict } from '../sql/guard.ts';
+import type { SqlDatabase, SqlResult, SqlStatement } from '../sql/sql-database.ts';
 
 /**
  * SqlDatabase over a `pg` pool, so the SQL store's guarded batches run on PostgreSQL unchanged.

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import pg from 'pg';
 import { POSTGRES } from '../dialect.ts';
-import { SqlStore } from '../d1/d1-store.ts';
+import { SqlStore } from '../sql/sql-store.ts';
 import { migratePostgres, requireCurrentSchema } from './migrate.ts';
 import { PgDatabase } from './pg-database.ts';
 

@@ -6,7 +6,7 @@ import { AUDIT_COLUMNS } from '../sqlite/audit-rows.ts';
 import type { Dialect } from '../dialect.ts';
 import { expectChanges } from './guard.ts';
 import { jsonChunks, jsonColumns } from './json-chunks.ts';
-import type { D1Batching } from './json-chunks.ts';
+import type { SqlBatching } from './json-chunks.ts';
 
 export interface AuditHead {
   seq: number;
@@ -29,7 +29,7 @@ export interface Append {
  * Chain `drafts` onto `head` (as read in the same snapshot as the rows the operation changes),
  * with the same link encoding as the SQLite store, hashed with Web Crypto.
  */
-export async function appendAudit(cx: D1Batching, head: AuditHead | null, drafts: readonly AuditDraft[]): Promise<Append> {
+export async function appendAudit(cx: SqlBatching, head: AuditHead | null, drafts: readonly AuditDraft[]): Promise<Append> {
   const { db } = cx;
   if (drafts.length === 0) return { events: [], statements: [] };
   let seq = head?.seq ?? 0;

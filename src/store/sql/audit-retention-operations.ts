@@ -3,11 +3,11 @@ import type { AuditDraft } from '../../audit/event.ts';
 import { CHECKPOINTS_SQL, INSERT_CHECKPOINT_SQL, PRUNE_OK_SQL, checkpointValues, pruneOkParams, rowToCheckpoint } from '../sqlite/audit-checkpoint-rows.ts';
 import { appendAudit } from './audit-append.ts';
 import { withRetries } from './guard.ts';
-import type { D1Batching } from './json-chunks.ts';
+import type { SqlBatching } from './json-chunks.ts';
 import { firstOf, snapshot } from './snapshot.ts';
 
 /** Audit retention on the SQL stores (D1, PostgreSQL), with the contracts of its Store methods. */
-export function d1AuditRetentionOperations(cx: D1Batching) {
+export function sqlAuditRetentionOperations(cx: SqlBatching) {
   const { db } = cx;
   return {
     async pruneAudit(checkpoint: AuditCheckpoint, event: AuditDraft): Promise<boolean> {

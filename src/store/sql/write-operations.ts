@@ -8,7 +8,7 @@ import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } fr
 import { appendAudit } from './audit-append.ts';
 import { addCallLeaseJobs, addJobs, addProgress, insertGrant, transitionGrant, updateIfUnchanged } from './grant-writes.ts';
 import { expectChanges, withRetries } from './guard.ts';
-import type { D1Batching } from './json-chunks.ts';
+import type { SqlBatching } from './json-chunks.ts';
 import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
 import { insertRevocation } from './revocation-rows.ts';
 import { firstOf, grantsOf, snapshot as snapshotOf } from './snapshot.ts';
@@ -22,10 +22,10 @@ const STALE_ISSUING_REASON = 'issuing did not complete';
 const COLUMNS = GRANT_COLUMNS.join(', ');
 
 /**
- * Every writing Store operation on D1, each one read → compute → ONE guarded batch, retried on a
+ * Every writing Store operation of the SQL store (D1, PostgreSQL), each one read → compute → ONE guarded batch, retried on a
  * write conflict (guard.ts). Same contracts as the SQLite store's write-operations.ts.
  */
-export function d1WriteOperations(cx: D1Batching) {
+export function sqlWriteOperations(cx: SqlBatching) {
   const { db } = cx;
   const snapshot = (reads: SqlStatement[]) => snapshotOf(db, reads);
 
@@ -210,4 +210,4 @@ export function d1WriteOperations(cx: D1Batching) {
   };
 }
 
-export type D1WriteOperations = ReturnType<typeof d1WriteOperations>;
+export type SqlWriteOperations = ReturnType<typeof sqlWriteOperations>;

@@ -2,7 +2,7 @@ import type { Dialect } from '../dialect.ts';
 import type { SqlDatabase } from './sql-database.ts';
 
 /** The database, its SQL dialect, and how large one JSON parameter may grow (tests shrink it to exercise chunking). */
-export interface D1Batching {
+export interface SqlBatching {
   db: SqlDatabase;
   dialect: Dialect;
   maxParamBytes: number;

@@ -3,11 +3,11 @@ import type { Freeze } from '../../grants/freeze.ts';
 import { ACTIVE_FREEZES_SQL, INSERT_FREEZE_SQL, LIFT_FREEZE_SQL, freezeValues, rowToFreeze, type FreezeRow } from '../freeze-rows.ts';
 import { appendAudit } from './audit-append.ts';
 import { expectChanges, withRetries } from './guard.ts';
-import type { D1Batching } from './json-chunks.ts';
+import type { SqlBatching } from './json-chunks.ts';
 import { firstOf, snapshot } from './snapshot.ts';
 
 /** Freezes on the SQL store (D1, PostgreSQL), with the contracts of their Store methods. */
-export function d1FreezeOperations(cx: D1Batching) {
+export function sqlFreezeOperations(cx: SqlBatching) {
   const { db } = cx;
   return {
     async freeze(freeze: Freeze, event: AuditDraft): Promise<void> {

@@ -6,13 +6,13 @@ import type { CallLease, IssuedCallLease } from '../store.ts';
 import { appendAudit } from './audit-append.ts';
 import { addJobs } from './grant-writes.ts';
 import { expectChanges, expectSome, withRetries } from './guard.ts';
-import type { D1Batching } from './json-chunks.ts';
+import type { SqlBatching } from './json-chunks.ts';
 import { firstOf, grantsOf, snapshot } from './snapshot.ts';
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
 
-/** Per-call credentials on D1, with the contracts of Store.beginCallLease and Store.completeCallLease. */
-export function d1CallLeaseOperations(cx: D1Batching) {
+/** Per-call credentials in the SQL store, with the contracts of Store.beginCallLease and Store.completeCallLease. */
+export function sqlCallLeaseOperations(cx: SqlBatching) {
   const { db } = cx;
   /** The grant still has the status it was read with. */
   const grantStill = (g: Grant) => expectSome(db, 'SELECT 1 FROM grants WHERE id = ? AND status = ?', g.id, g.status);

@@ -4,7 +4,7 @@ import { clampLimit } from '../sqlite/limits.ts';
 import type { RecordedRisk, RiskChange } from '../store.ts';
 import { appendAudit } from './audit-append.ts';
 import { expectChanges, withRetries } from './guard.ts';
-import type { D1Batching } from './json-chunks.ts';
+import type { SqlBatching } from './json-chunks.ts';
 import { firstOf, snapshot } from './snapshot.ts';
 import { toRecordedRisk, type RiskRow } from '../risk-rows.ts';
 
@@ -15,8 +15,8 @@ const MAX_EMAIL_PRINCIPALS = 1000;
 
 const RANK: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
 
-/** Risk levels, received SETs and the email index on D1, with the contracts of their Store methods. */
-export function d1RiskOperations(cx: D1Batching) {
+/** Risk levels, received SETs and the email index in the SQL store, with the contracts of their Store methods. */
+export function sqlRiskOperations(cx: SqlBatching) {
   const { db } = cx;
   return {
     async riskLevels(agent: string, principal: string | null): Promise<RecordedRisk> {

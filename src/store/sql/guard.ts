@@ -42,7 +42,7 @@ export class WriteContentionError extends Error {
   readonly code = 'STORE_CONTENDED';
   readonly retry = true;
   constructor(operation: string, cause: unknown) {
-    super(`d1 store: ${operation} lost ${MAX_ATTEMPTS} write races in a row`, { cause });
+    super(`sql store: ${operation} lost ${MAX_ATTEMPTS} write races in a row`, { cause });
   }
 }
 

@@ -4,11 +4,11 @@ import { toRecord, type RevocationRow } from '../sqlite/revocation-rows.ts';
 import type { Block, RevocationRecord } from '../store.ts';
 import { appendAudit } from './audit-append.ts';
 import { expectChanges, withRetries } from './guard.ts';
-import type { D1Batching } from './json-chunks.ts';
+import type { SqlBatching } from './json-chunks.ts';
 import { firstOf, snapshot } from './snapshot.ts';
 
 /** Blocks and the list of mass revocations on the SQL store (D1, PostgreSQL), with the contracts of their Store methods. */
-export function d1BlockOperations(cx: D1Batching) {
+export function sqlBlockOperations(cx: SqlBatching) {
   const { db } = cx;
   const bounded = (limit: number) => Math.max(0, Math.min(MAX_OPERATOR_LIST, Math.floor(limit)));
   return {

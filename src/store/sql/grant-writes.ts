@@ -4,7 +4,7 @@ import { GRANT_COLUMNS, grantToRow } from '../sqlite/grant-rows.ts';
 import type { GrantPatch, RevocationTally } from '../store.ts';
 import { expectChanges } from './guard.ts';
 import { jsonChunks, jsonColumns } from './json-chunks.ts';
-import type { D1Batching } from './json-chunks.ts';
+import type { SqlBatching } from './json-chunks.ts';
 
 const INSERT_GRANT_SQL = `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${GRANT_COLUMNS.map(() => '?').join(', ')})`;
 
@@ -20,7 +20,7 @@ const PATCH_COLUMNS = ['expires_at', 'issued_at', 'revoked_at', 'status_reason',
  * Grant `before` moved to `to` with `patch` (as the SQLite store's compareAndSet: an undefined
  * field is left alone, a null one cleared): the grant as it will be, and the guarded UPDATE.
  */
-export function transitionGrant(cx: D1Batching, before: Grant, to: Grant['status'], patch: GrantPatch): { after: Grant; statements: SqlStatement[] } {
+export function transitionGrant(cx: SqlBatching, before: Grant, to: Grant['status'], patch: GrantPatch): { after: Grant; statements: SqlStatement[] } {
   const set = PATCH_COLUMNS.filter((c) => patch[c] !== undefined);
   const after: Grant = { ...before, status: to };
   for (const c of set) (after as unknown as Record<string, unknown>)[c] = patch[c] ?? null;
@@ -33,7 +33,7 @@ export function transitionGrant(cx: D1Batching, before: Grant, to: Grant['status
  * UPDATE per status seen (at most three) and chunk of ids, each followed by a guard that fails
  * the batch unless every one of its rows changed.
  */
-export function updateIfUnchanged(cx: D1Batching, grants: readonly Grant[], set: string, setParams: readonly (string | number | null)[]): SqlStatement[] {
+export function updateIfUnchanged(cx: SqlBatching, grants: readonly Grant[], set: string, setParams: readonly (string | number | null)[]): SqlStatement[] {
   const { db } = cx;
   const byStatus = new Map<string, string[]>();
   for (const g of grants) byStatus.set(g.status, [...(byStatus.get(g.status) ?? []), g.id]);
@@ -48,7 +48,7 @@ export function updateIfUnchanged(cx: D1Batching, grants: readonly Grant[], set:
 }
 
 /** One revocation job per grant, due at `at`. */
-export function addJobs(cx: D1Batching, grants: readonly Grant[], at: number): SqlStatement[] {
+export function addJobs(cx: SqlBatching, grants: readonly Grant[], at: number): SqlStatement[] {
   const { db } = cx;
   const rows = grants.map((g) => [g.id, g.provider, g.lease]);
   return jsonChunks(rows, cx.maxParamBytes).map((c) =>
@@ -62,7 +62,7 @@ export function addJobs(cx: D1Batching, grants: readonly Grant[], at: number): S
 }
 
 /** A batch's grants counted towards its revocation: the total and per receipt group, as SqliteRevocations.addProgress. */
-export function addProgress(cx: D1Batching, revocationId: string, revoked: readonly Grant[]): SqlStatement[] {
+export function addProgress(cx: SqlBatching, revocationId: string, revoked: readonly Grant[]): SqlStatement[] {
   const { db } = cx;
   if (revoked.length === 0) return [];
   const groups = new Map<string, Omit<RevocationTally, 'pending'>>();
@@ -96,7 +96,7 @@ export function addProgress(cx: D1Batching, revocationId: string, revoked: reado
  * issued — a crash may have left it unrecorded — or not yet expired). Selected inside the batch,
  * so a lease recorded a moment before the batch commits is not missed.
  */
-export function addCallLeaseJobs(cx: D1Batching, grants: readonly Grant[], at: number): SqlStatement[] {
+export function addCallLeaseJobs(cx: SqlBatching, grants: readonly Grant[], at: number): SqlStatement[] {
   const { db } = cx;
   return jsonChunks(grants.map((g) => g.id), cx.maxParamBytes).map((c) =>
     db

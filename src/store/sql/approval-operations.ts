@@ -11,15 +11,15 @@ import type { ApprovalListFilter, ApprovalPage, ApprovalPatch, GrantStep } from 
 import { appendAudit } from './audit-append.ts';
 import { insertGrant, transitionGrant } from './grant-writes.ts';
 import { expectChanges, withRetries } from './guard.ts';
-import type { D1Batching } from './json-chunks.ts';
+import type { SqlBatching } from './json-chunks.ts';
 import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
 import { firstOf, grantsOf, snapshot } from './snapshot.ts';
 
 /** Page cap, as on SQLite. */
 const MAX_APPROVAL_PAGE = 200;
 
-/** Human approvals on D1, with the contracts of their Store methods. */
-export function d1ApprovalOperations(cx: D1Batching) {
+/** Human approvals in the SQL store (D1, PostgreSQL), with the contracts of their Store methods. */
+export function sqlApprovalOperations(cx: SqlBatching) {
   const { db } = cx;
   return {
     async getApproval(id: string): Promise<Approval | null> {
