@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { Hono } from 'hono';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { sha256Hex } from '../src/http/bearer-auth.ts';
+import { sha256Hex } from '../src/lib/digest.ts';
 import { harness, type Harness } from '../test/support/harness.ts';
 import { median, percentile, throughput } from './measure.ts';
 import { seedGrants } from './seed-grants.ts';

@@ -47,7 +47,7 @@ export async function benchExchange(rounds: number, n: number) {
       resource: { id: 'demo:reports', provider: 'tollgate', classification: 'internal' },
       context: { task_id: 't', intent: '', delegation_depth: 0, requested_ttl: 900, now: Math.floor(Date.now() / 1000) },
     });
-  let template: import('../src/grants/grant.ts').Grant | undefined;
+  let template: import('../src/model/grant.ts').Grant | undefined;
   let k = 0;
   const storePair = async () => {
     template ??= (await h.deps.store.listGrants({}, 1, null)).grants[0];

@@ -1,5 +1,5 @@
-import type { ActionClass } from '../src/grants/action-class.ts';
-import type { Grant } from '../src/grants/grant.ts';
+import type { ActionClass } from '../src/model/action-class.ts';
+import type { Grant } from '../src/model/grant.ts';
 import type { ResourceConfig } from '../src/config/schema.ts';
 
 export interface IssueRequest {

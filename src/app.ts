@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { Deps } from './deps.ts';
-import { requestIdFrom, type AppEnv } from './http/env.ts';
-import { OAuthError } from './http/oauth-error.ts';
+import type { AppEnv } from './http/env.ts';
+import { requestIdFrom } from './lib/request-id.ts';
+import { OAuthError } from './lib/oauth-error.ts';
 import { RequestMetrics } from './metrics/registry.ts';
 import { addressQuota } from './http/address-quota.ts';
 import { registerApprovals } from './http/routes/approvals.ts';

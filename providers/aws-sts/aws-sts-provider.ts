@@ -1,8 +1,8 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ResourceConfig } from '../../src/config/schema.ts';
-import { ACTION_CLASSES } from '../../src/grants/action-class.ts';
-import type { Grant } from '../../src/grants/grant.ts';
+import { ACTION_CLASSES } from '../../src/model/action-class.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import type { Logger } from '../../src/log.ts';
 import type { ProviderContext } from '../build-providers.ts';
 import { ProviderError, type IssueRequest, type IssuedCredential, type Provider } from '../provider.ts';

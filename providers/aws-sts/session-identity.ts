@@ -1,4 +1,4 @@
-import type { Grant } from '../../src/grants/grant.ts';
+import type { Grant } from '../../src/model/grant.ts';
 
 // How a grant is named inside AWS, so CloudTrail ties every call of the session back to it.
 // Session names and source identities allow 2–64 of [\w+=,.@-]; session tag values up to 256

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ResourceConfig } from '../../src/config/schema.ts';
-import type { ActionClass } from '../../src/grants/action-class.ts';
+import type { ActionClass } from '../../src/model/action-class.ts';
 import { ProviderError } from '../provider.ts';
 
 // RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`.

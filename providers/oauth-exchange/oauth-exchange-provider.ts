@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ResourceConfig } from '../../src/config/schema.ts';
 import { TOKEN_EXCHANGE_GRANT } from '../../src/grants/exchange-request.ts';
-import type { Grant } from '../../src/grants/grant.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import type { Logger } from '../../src/log.ts';
 import { ProviderError, type IssueRequest, type IssuedCredential, type Provider } from '../provider.ts';
 import { TOKEN_TYPE } from '../token-types.ts';

@@ -1,5 +1,5 @@
 import type { ResourceConfig } from '../../src/config/schema.ts';
-import type { ActionClass } from '../../src/grants/action-class.ts';
+import type { ActionClass } from '../../src/model/action-class.ts';
 import { ProviderError } from '../provider.ts';
 import { vaultAction, type VaultAction } from './config.ts';
 

@@ -1,5 +1,5 @@
 import type { ResourceConfig } from '../../src/config/schema.ts';
-import type { Grant } from '../../src/grants/grant.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import type { Logger } from '../../src/log.ts';
 import type { IssueRequest, IssuedCredential, Provider } from '../provider.ts';
 import { TOKEN_TYPE } from '../token-types.ts';

@@ -1,5 +1,5 @@
-import type { ActionClass } from '../grants/action-class.ts';
-import { randomToken } from '../grants/grant.ts';
+import type { ActionClass } from '../model/action-class.ts';
+import { randomToken } from '../model/grant.ts';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'used';
 

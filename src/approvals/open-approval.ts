@@ -1,10 +1,10 @@
 import { draft, type AuditDraft } from '../audit/event.ts';
 import { withGrantFields } from '../audit/grant-event.ts';
 import type { Deps } from '../deps.ts';
-import type { ActionClass } from '../grants/action-class.ts';
-import type { Grant } from '../grants/grant.ts';
-import { storeCall } from '../grants/store-call.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import type { ActionClass } from '../model/action-class.ts';
+import type { Grant } from '../model/grant.ts';
+import { storeCall } from '../store/store-call.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import { newApprovalId, type Approval, type ApprovalKind } from './approval.ts';
 import { resolveApprovers } from './approvers.ts';
 import { foldOrAdmit } from './pending-approvals.ts';

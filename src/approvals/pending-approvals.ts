@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { storeCall } from '../grants/store-call.ts';
+import { storeCall } from '../store/store-call.ts';
 import { QuotaExceeded } from '../quotas/quota-exceeded.ts';
 import type { Approval, ApprovalKind } from './approval.ts';
 

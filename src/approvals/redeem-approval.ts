@@ -1,7 +1,7 @@
 import { draft } from '../audit/event.ts';
 import type { Deps } from '../deps.ts';
-import { storeCall } from '../grants/store-call.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import { storeCall } from '../store/store-call.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import { approvalAuditFields, type Approval, type ApprovalKind } from './approval.ts';
 
 /**

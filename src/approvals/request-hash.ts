@@ -1,6 +1,6 @@
 import { stableStringify } from '../audit/canonical.ts';
-import { sha256Hex } from '../http/bearer-auth.ts';
-import type { ActClaim } from '../grants/grant.ts';
+import { sha256Hex } from '../lib/digest.ts';
+import type { ActClaim } from '../model/grant.ts';
 
 /** Everything an approver saw about an exchange; a retry must ask for exactly this. */
 export interface GrantRequestShape {

@@ -1,4 +1,4 @@
-import type { ActClaim } from '../grants/grant.ts';
+import type { ActClaim } from '../model/grant.ts';
 
 export type AuditEventType =
   | 'exchange.denied'

@@ -1,5 +1,5 @@
 import type { AuditDraft, AuditEventType } from './event.ts';
-import type { Grant } from '../grants/grant.ts';
+import type { Grant } from '../model/grant.ts';
 
 /** An event about `g` that the store writes on its own account (revocation, expiry, reconciliation). */
 export function grantEvent(

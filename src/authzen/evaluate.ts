@@ -1,11 +1,11 @@
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
 import { mcpTargets } from '../config/mcp-targets.ts';
-import { evaluateCall } from '../gateway/per-call.ts';
+import { evaluateCall } from '../flows/per-call.ts';
 import { perCallParts } from '../gateway/per-call-parts.ts';
 import { UNREGISTERED_OWNER } from '../grants/agent-registry.ts';
-import { storeCall } from '../grants/store-call.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import { storeCall } from '../store/store-call.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
 import { decideAction } from '../policy/decide-action.ts';
 import { currentRisk } from '../risk/current-risk.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTION_CLASSES } from '../grants/action-class.ts';
+import { ACTION_CLASSES } from '../model/action-class.ts';
 import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../lib/unsafe-text.ts';
 
 /**

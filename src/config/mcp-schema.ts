@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTION_CLASSES } from '../grants/action-class.ts';
+import { ACTION_CLASSES } from '../model/action-class.ts';
 
 /**
  * The MCP tool catalog: per upstream MCP server, how to reach it, which Tollgate resource its

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTION_CLASSES } from '../grants/action-class.ts';
+import { ACTION_CLASSES } from '../model/action-class.ts';
 import { parseDuration } from './duration.ts';
 import { mcpSection } from './mcp-schema.ts';
 import { auditSection } from './audit-schema.ts';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { OAuthError } from '../http/oauth-error.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 
 /** The named fields of a form (or a query) that were filled in: an empty box means "not given". */
 export function filled(source: ReadonlyMap<string, string> | Record<string, string | undefined>, names: readonly string[]): Record<string, string> {

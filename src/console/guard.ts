@@ -1,23 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Deps } from '../deps.ts';
-import { constantTimeEqual } from '../http/bearer-auth.ts';
-import { OAuthError } from '../http/oauth-error.ts';
-import { readForm } from '../http/read-body.ts';
-
-/**
- * The console's pages load nothing from anywhere but this origin, run no script at all (not
- * even inline), cannot be framed, and send no referrer to other origins (a callback URL carries
- * a code). Not `no-referrer`: with it, browsers send `Origin: null` on form posts, and the
- * Origin check below could not tell the console's own forms from anyone's.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+import { constantTimeEqual } from '../lib/digest.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
+import { readForm } from '../lib/read-body.ts';
+import { CONTENT_SECURITY_POLICY } from '../lib/content-security-policy.ts';
 
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();

@@ -1,7 +1,7 @@
 import type { Freeze } from '../grants/freeze.ts';
-import { h, type Html } from './html.ts';
+import { h, type Html } from '../lib/html.ts';
 import type { Session } from './session.ts';
-import { STYLESHEET_PATH } from './styles.ts';
+import { STYLESHEET_PATH } from '../lib/page-styles.ts';
 
 export type Section = 'approvals' | 'grants' | 'agents' | 'revocations' | 'audit' | 'emergency' | 'sign-in';
 

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { storeCall } from '../grants/store-call.ts';
+import { storeCall } from '../store/store-call.ts';
 import { verifySession, type Session } from './session.ts';
 
 /** The session a cookie carries, if it is valid and still live. */

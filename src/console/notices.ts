@@ -1,4 +1,4 @@
-import { h, type Html } from './html.ts';
+import { h, type Html } from '../lib/html.ts';
 
 /**
  * What a page says after an action redirected to it (POST, then redirect, then GET). Only these

@@ -1,6 +1,6 @@
 import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Deps } from '../deps.ts';
-import { randomToken } from '../grants/grant.ts';
+import { randomToken } from '../model/grant.ts';
 import type { SignInMethod, Viewer } from './viewer.ts';
 
 /**

@@ -1,11 +1,11 @@
 import type { ResourceConfig } from '../config/schema.ts';
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
-import type { ActionClass } from '../grants/action-class.ts';
+import type { ActionClass } from '../model/action-class.ts';
 import { fingerprint } from '../grants/fingerprint.ts';
-import { randomToken, type Grant } from '../grants/grant.ts';
-import { storeCall } from '../grants/store-call.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import { randomToken, type Grant } from '../model/grant.ts';
+import { storeCall } from '../store/store-call.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import { ProviderError, type IssuedCredential, type Provider } from '../../providers/provider.ts';
 
 const ISSUE_TIMEOUT_MS = 10_000;

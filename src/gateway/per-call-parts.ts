@@ -3,7 +3,7 @@ import { cachedPolicy } from './cached-policy.ts';
 import { groupCommit } from './call-audit.ts';
 import { CredentialCache } from './credential-cache.ts';
 import { grantTokenChecker } from './grant-token-check.ts';
-import type { PerCallParts } from './per-call.ts';
+import type { PerCallParts } from '../flows/per-call.ts';
 
 const CACHED_CREDENTIALS = 10_000;
 

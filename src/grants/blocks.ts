@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
 import type { Block } from '../store/store.ts';
-import { storeCall } from './store-call.ts';
+import { storeCall } from '../store/store-call.ts';
 
 /**
  * Lift the blocks a mass revocation put on an agent or a principal (`block: true`): new grants

@@ -1,4 +1,4 @@
-import { OAuthError } from '../http/oauth-error.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 
 /** What a freeze stops: every given field must match (AND); none given stops everything. */
 export interface FreezeScope {

@@ -1,8 +1,8 @@
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
 import { FREEZE_FIELDS, type Freeze, type FreezeScope } from './freeze.ts';
-import { randomToken } from './grant.ts';
-import { storeCall } from './store-call.ts';
+import { randomToken } from '../model/grant.ts';
+import { storeCall } from '../store/store-call.ts';
 
 /** Freeze: recorded (with who and why, audited) before this returns; from then on every node refuses what it names. */
 export async function startFreeze(deps: Deps, scope: FreezeScope, reason: string, by: string, requestId: string | null): Promise<Freeze> {

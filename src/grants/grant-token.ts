@@ -1,6 +1,6 @@
 import { SignJWT, jwtVerify, errors, type JWTPayload } from 'jose';
 import type { Keyring } from '../keys/keyring.ts';
-import type { ActClaim, Grant } from './grant.ts';
+import type { ActClaim, Grant } from '../model/grant.ts';
 
 export const GRANT_TOKEN_TYP = 'at+jwt';
 

@@ -1,12 +1,12 @@
 import type { ResourceConfig } from '../config/schema.ts';
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import { ProviderError, type IssuedCredential, type Provider } from '../../providers/provider.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import { fingerprint } from './fingerprint.ts';
 import { matchesFilter } from './revocation-filter.ts';
-import type { Grant } from './grant.ts';
+import type { Grant } from '../model/grant.ts';
 
 const ISSUE_TIMEOUT_MS = 10_000;
 

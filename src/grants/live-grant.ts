@@ -1,5 +1,5 @@
 import type { CallView, RevocationRecord, Store } from '../store/store.ts';
-import type { Grant } from './grant.ts';
+import type { Grant } from '../model/grant.ts';
 import { matchesFilter } from './revocation-filter.ts';
 
 const MAX_PARENTS = 16;

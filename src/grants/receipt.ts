@@ -1,7 +1,7 @@
 import type { Provider } from '../../providers/provider.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import type { RevocationTally } from '../store/store.ts';
-import type { Grant } from './grant.ts';
+import type { Grant } from '../model/grant.ts';
 
 /**
  * What a revocation did upstream, per grant:

@@ -1,6 +1,6 @@
 import type { ResourceConfig } from '../config/schema.ts';
-import { OAuthError } from '../http/oauth-error.ts';
-import { isActionClass, type ActionClass } from './action-class.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
+import { isActionClass, type ActionClass } from '../model/action-class.ts';
 
 export interface RequestedScope {
   resource: ResourceConfig;

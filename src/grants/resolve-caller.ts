@@ -3,8 +3,8 @@ import { buildActClaim, actDepth } from '../identity/delegation.ts';
 import { IdentityError } from '../identity/identity-error.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
 import type { VerifiedToken } from '../identity/trust-registry.ts';
-import { OAuthError } from '../http/oauth-error.ts';
-import type { ActClaim, Grant } from './grant.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
+import type { ActClaim, Grant } from '../model/grant.ts';
 import { verifyGrantToken, looksLikeOurs } from './grant-token.ts';
 import { liveGrant } from './live-grant.ts';
 

@@ -1,5 +1,5 @@
 import type { RevocationFilter } from '../store/store.ts';
-import type { Grant } from './grant.ts';
+import type { Grant } from '../model/grant.ts';
 
 /**
  * The same question the store answers in SQL, asked of one grant in memory: does this

@@ -1,11 +1,11 @@
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
 import type { RevocationFilter, RevocationRecord, RevokeContext } from '../store/store.ts';
-import type { Grant } from './grant.ts';
-import { randomToken } from './grant.ts';
+import type { Grant } from '../model/grant.ts';
+import { randomToken } from '../model/grant.ts';
 import { BatchPacer, yieldToEventLoop } from './batch-pacer.ts';
 import { deferToHotPath } from './hot-path.ts';
-import { storeCall } from './store-call.ts';
+import { storeCall } from '../store/store-call.ts';
 import { receiptFor, type Receipt } from './receipt.ts';
 import { runRevocationJobs } from './revocation-worker.ts';
 

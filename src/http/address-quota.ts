@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { Deps } from '../deps.ts';
 import { IdentityError } from '../identity/identity-error.ts';
 import type { AppEnv } from './env.ts';
-import { OAuthError } from './oauth-error.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 
 /**
  * Requests that did not authenticate cost their client address one token of

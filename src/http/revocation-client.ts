@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.ts';
-import { GATEWAY_KEY_PREFIX, gatewayAuthenticator } from '../gateway/authenticate-gateway.ts';
-import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from './bearer-auth.ts';
-import { OAuthError } from './oauth-error.ts';
+import { GATEWAY_KEY_PREFIX, gatewayAuthenticator } from './authenticate-gateway.ts';
+import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../identity/bearer-auth.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 
 /** RFC 7523 §2.2: a JWT as client authentication. */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

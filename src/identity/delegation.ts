@@ -1,4 +1,4 @@
-import type { ActClaim } from '../grants/grant.ts';
+import type { ActClaim } from '../model/grant.ts';
 import { IdentityError } from './identity-error.ts';
 import type { VerifiedToken } from './verified-token.ts';
 

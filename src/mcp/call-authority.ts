@@ -1,4 +1,4 @@
-import type { ActionClass } from '../grants/action-class.ts';
+import type { ActionClass } from '../model/action-class.ts';
 
 /** A grant token the gateway verified: who holds it, for what, until when. */
 export interface InboundGrant {
@@ -46,7 +46,7 @@ export class CallRefused extends Error {
 /**
  * What the MCP gateway needs of Tollgate, whether Tollgate runs in the same process (the
  * `/mcp/{server}` routes) or apart (`tollgate mcp-gateway`, over HTTP). Both answer through the
- * one per-call path (src/gateway/per-call.ts): the same checks, policy, approvals and audit.
+ * one per-call path (src/flows/per-call.ts): the same checks, policy, approvals and audit.
  */
 export interface CallAuthority {
   /** the authorization server's issuer, named in the protected resource metadata */

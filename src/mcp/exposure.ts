@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ListPromptsResultSchema, ListResourcesResultSchema, ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { ActionClass } from '../grants/action-class.ts';
+import type { ActionClass } from '../model/action-class.ts';
 import { CallRefused } from './call-authority.ts';
 import { classify, type CatalogKind, type Classification } from './catalog.ts';
 import { argumentsDigest } from './arguments-digest.ts';

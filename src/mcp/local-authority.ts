@@ -1,13 +1,13 @@
 import type { Deps } from '../deps.ts';
-import { decideCall, perCall } from '../gateway/per-call.ts';
+import { decideCall, perCall } from '../flows/per-call.ts';
 import { perCallParts } from '../gateway/per-call-parts.ts';
-import type { CredentialRequest } from '../gateway/credential-request.ts';
+import type { CredentialRequest } from '../flows/credential-request.ts';
 import { liveGrant } from '../grants/live-grant.ts';
 import { onHotPath } from '../grants/hot-path.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import { draft } from '../audit/event.ts';
-import type { ActClaim } from '../grants/grant.ts';
-import { storeCall } from '../grants/store-call.ts';
+import type { ActClaim } from '../model/grant.ts';
+import { storeCall } from '../store/store-call.ts';
 import { CallRefused, type CallAuthority } from './call-authority.ts';
 
 /** How an MCP server's calls are named in the audit log's `gateway` field. */

@@ -10,7 +10,7 @@ import { printable, type GatewayCore } from './guarded-call.ts';
 import { JsonRpcRefused, parseMcpMessage, type McpMessage } from './jsonrpc-guard.ts';
 import { challenge, protectedResourceMetadata, scopeFor, serverScopes } from './protected-resource.ts';
 import type { Upstreams } from './upstream.ts';
-import type { ActionClass } from '../grants/action-class.ts';
+import type { ActionClass } from '../model/action-class.ts';
 
 export interface McpGatewayOptions {
   servers: Readonly<Record<string, McpServerConfig>>;

@@ -1,5 +1,5 @@
 import type { McpServerConfig } from '../config/mcp-schema.ts';
-import type { ActionClass } from '../grants/action-class.ts';
+import type { ActionClass } from '../model/action-class.ts';
 
 /**
  * RFC 9728 §3.1: the metadata of resource `https://host/path` lives at

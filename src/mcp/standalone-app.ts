@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { requestIdFrom } from '../http/env.ts';
+import { requestIdFrom } from '../lib/request-id.ts';
 import type { Fetch } from '../client/http.ts';
 import type { InboundGrant } from './call-authority.ts';
 import { demoUpstreams } from './demo-upstream.ts';

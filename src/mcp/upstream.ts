@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CREDENTIAL_PLACEHOLDER, type McpServerConfig } from '../config/mcp-schema.ts';
-import type { ActionClass } from '../grants/action-class.ts';
+import type { ActionClass } from '../model/action-class.ts';
 import type { InboundGrant } from './call-authority.ts';
 
 /** One call's way to the upstream: which server, under which grant and action, with which credential. */

@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { randomToken } from '../grants/grant.ts';
-import { ADMIN_KEY_PREFIX, sha256Hex } from '../http/bearer-auth.ts';
-import { GATEWAY_KEY_PREFIX } from '../gateway/authenticate-gateway.ts';
+import { randomToken } from '../model/grant.ts';
+import { ADMIN_KEY_PREFIX } from '../identity/bearer-auth.ts';
+import { sha256Hex } from '../lib/digest.ts';
+import { GATEWAY_KEY_PREFIX } from '../http/authenticate-gateway.ts';
 
 export const DEV_CONFIG = new URL('../../config/tollgate.dev.yaml', import.meta.url).pathname;
 export const DEV_WORKLOAD_ISSUER = 'https://dev.local/workload';

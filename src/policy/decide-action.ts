@@ -1,5 +1,5 @@
-import type { ActionClass } from '../grants/action-class.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import type { ActionClass } from '../model/action-class.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import type { RiskView } from '../risk/current-risk.ts';
 import type { PolicyDecision, PolicyEngine } from './types.ts';
 

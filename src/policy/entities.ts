@@ -1,5 +1,5 @@
 import type { Context, EntityJson, EntityUidJson } from '@cedar-policy/cedar-wasm';
-import { isActionClass } from '../grants/action-class.ts';
+import { isActionClass } from '../model/action-class.ts';
 import type { PolicyRequest } from './types.ts';
 
 // Maps a PolicyRequest onto Cedar's request: Agent principal, Action class, Resource, and a context

@@ -1,5 +1,5 @@
 import type * as Cedar from '@cedar-policy/cedar-wasm';
-import type { ActionClass } from '../grants/action-class.ts';
+import type { ActionClass } from '../model/action-class.ts';
 
 /**
  * The part of cedar-wasm the engine uses. The caller passes the module in, loaded the runtime's way:

@@ -1,4 +1,4 @@
-import { OAuthError } from '../http/oauth-error.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 
 /**
  * 429 with `Retry-After` (RFC 9110 §10.2.3) and an RFC 6749 §5.2 body whose code is `slow_down`

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
 import { revokeByFilter } from '../grants/revoke.ts';
-import { storeCall } from '../grants/store-call.ts';
+import { storeCall } from '../store/store-call.ts';
 import type { RiskLevel } from '../policy/types.ts';
 import type { RiskSubject } from '../store/store.ts';
 import { revokeWhatPolicyDenies } from './revoke-denied.ts';

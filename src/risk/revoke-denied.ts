@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.ts';
-import type { Grant } from '../grants/grant.ts';
+import type { Grant } from '../model/grant.ts';
 import { revokeByFilter } from '../grants/revoke.ts';
-import { storeCall } from '../grants/store-call.ts';
+import { storeCall } from '../store/store-call.ts';
 import { actDepth } from '../identity/delegation.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
 import { decideAction } from '../policy/decide-action.ts';

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
-import { storeCall } from '../grants/store-call.ts';
+import { storeCall } from '../store/store-call.ts';
 import { inspectToken } from '../identity/inspect-token.ts';
 import { applyRisk, type RiskOutcome } from '../risk/apply-risk.ts';
 import { parseEvent, type ParsedEvent } from './events.ts';

@@ -1,6 +1,6 @@
 import type { TrustedIssuerConfig } from '../config/schema.ts';
 import type { Deps } from '../deps.ts';
-import { storeCall } from '../grants/store-call.ts';
+import { storeCall } from '../store/store-call.ts';
 import { parseSpiffeId } from '../identity/spiffe-id.ts';
 import type { RiskSubject } from '../store/store.ts';
 import { SetError } from './set-error.ts';

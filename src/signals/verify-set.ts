@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import type { Deps } from '../deps.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import { IdentityError, type IdentityErrorCode } from '../identity/identity-error.ts';
 import type { VerifiedToken } from '../identity/trust-registry.ts';
 import { SetError, type SetErrorCode } from './set-error.ts';

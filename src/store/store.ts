@@ -1,9 +1,9 @@
 import type { Approval, ApprovalStatus } from '../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../audit/event.ts';
 import type { AuditCheckpoint } from '../audit/checkpoint.ts';
-import type { ActionClass } from '../grants/action-class.ts';
+import type { ActionClass } from '../model/action-class.ts';
 import type { Freeze } from '../grants/freeze.ts';
-import type { Grant, GrantStatus } from '../grants/grant.ts';
+import type { Grant, GrantStatus } from '../model/grant.ts';
 import type { RiskLevel } from '../policy/types.ts';
 
 /** Which grants a revocation touches. Every given field must match (AND); `all` matches every live grant. */

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exchange, sha256Digest, tollgateGateway, type TollgateGatewayEnv } from 'tollgate/client';
 import type { Provider } from '../../providers/provider.ts';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 import { setupVaultFixture, type VaultFixture } from '../providers/vault-fixture.ts';
 import { harness, type Harness } from '../support/harness.ts';
 import { listen, type Served } from './served.ts';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 import type { Provider } from '../../providers/provider.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import { harness, type Harness, type HarnessOptions } from '../support/harness.ts';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { approvalsCommand } from '../../src/node/commands/approvals.ts';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 import { listen, type Served } from '../client/served.ts';
 import { ADMIN_KEY, harness, JWT_TYPE, type Harness } from '../support/harness.ts';
 

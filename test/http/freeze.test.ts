@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 import { ADMIN_KEY, harness } from '../support/harness.ts';
 
 const GATEWAY_KEY = 'tgw_freeze-test-gateway-key-0123456789';

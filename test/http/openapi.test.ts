@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 import { ADMIN_KEY, harness } from '../support/harness.ts';
 import { responseCheck } from '../support/openapi-check.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ActClaim } from '../../src/grants/grant.ts';
+import type { ActClaim } from '../../src/model/grant.ts';
 import { actDepth, buildActClaim, parseActClaim } from '../../src/identity/delegation.ts';
 import { IdentityError } from '../../src/identity/identity-error.ts';
 import type { VerifiedToken } from '../../src/identity/verified-token.ts';

@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { workloadAuthProvider } from '../../src/client/mcp-auth.ts';
 import { harness, ISSUER, type Harness } from '../support/harness.ts';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 
 export const GATEWAY_KEY = 'tgw_test-mcp-gateway-key-0123456789abcdef';
 import { recordingUpstream, type RecordingUpstream } from './upstream-http.ts';

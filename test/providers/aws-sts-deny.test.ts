@@ -1,6 +1,6 @@
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Grant } from '../../src/grants/grant.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import { awsStsProviderFactory } from '../../providers/aws-sts/index.ts';
 import { ProviderError } from '../../providers/provider.ts';
 import { REPORTS_ROLE, setupAwsStsFixture, testContext, type AwsStsFixture } from './aws-sts-fixture.ts';

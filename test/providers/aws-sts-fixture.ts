@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ResourceConfig } from '../../src/config/schema.ts';
-import type { ActionClass } from '../../src/grants/action-class.ts';
+import type { ActionClass } from '../../src/model/action-class.ts';
 import type { Keyring } from '../../src/keys/keyring.ts';
 import { createLogger } from '../../src/log.ts';
 import type { ProviderContext } from '../../providers/build-providers.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Grant } from '../../src/grants/grant.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import { ProviderError } from '../../providers/provider.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
 import { exchangeHarness, exchangeParams, grantFor, type ContractFixture, type ContractSubject, type Fault } from './fixture.ts';

@@ -1,6 +1,6 @@
 import type { ResourceConfig } from '../../src/config/schema.ts';
-import type { ActionClass } from '../../src/grants/action-class.ts';
-import type { Grant } from '../../src/grants/grant.ts';
+import type { ActionClass } from '../../src/model/action-class.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import type { IssuedCredential, Provider } from '../../providers/provider.ts';
 import { harness, type Harness } from '../support/harness.ts';
 import { makeGrant } from '../store/fixtures.ts';

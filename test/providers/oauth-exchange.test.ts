@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ActionClass } from '../../src/grants/action-class.ts';
+import type { ActionClass } from '../../src/model/action-class.ts';
 import type { ProviderContext } from '../../providers/build-providers.ts';
 import { ProviderError, type Provider } from '../../providers/provider.ts';
 import { privateSigningJwk } from '../support/keys.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ResourceConfig } from '../../src/config/schema.ts';
-import type { ActionClass } from '../../src/grants/action-class.ts';
+import type { ActionClass } from '../../src/model/action-class.ts';
 import { ProviderError, type Provider } from '../../providers/provider.ts';
 import { parseLease } from '../../providers/vault/lease-handle.ts';
 import { sweepExpired } from '../../src/grants/maintenance.ts';

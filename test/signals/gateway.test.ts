@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 import { CAEP, signalsHarness } from './transmitter.ts';
 
 const GATEWAY_KEY = 'tgw_signals-gateway-key-0123456789';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newApprovalId, type Approval } from '../../src/approvals/approval.ts';
 import { draft } from '../../src/audit/event.ts';
-import type { Grant } from '../../src/grants/grant.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import { GrantRefused } from '../../src/store/store-errors.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { ContractSubject } from './store-contract.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchesFilter } from '../../src/grants/revocation-filter.ts';
-import type { Grant } from '../../src/grants/grant.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import type { RevocationFilter } from '../../src/store/store.ts';
 import { T0, seedActive, tempStore, type TempStore } from './fixtures.ts';
 

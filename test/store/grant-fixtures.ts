@@ -2,8 +2,8 @@
 // runs inside workerd against D1.
 import { draft } from '../../src/audit/event.ts';
 import type { AuditDraft, AuditEventType } from '../../src/audit/event.ts';
-import { newGrantId } from '../../src/grants/grant.ts';
-import type { Grant } from '../../src/grants/grant.ts';
+import { newGrantId } from '../../src/model/grant.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import type { RevokeContext, Store } from '../../src/store/store.ts';
 
 /** A fixed instant, so expiry and ordering tests never depend on the wall clock. */

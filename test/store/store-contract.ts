@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { draft } from '../../src/audit/event.ts';
-import type { Grant, GrantStatus } from '../../src/grants/grant.ts';
+import type { Grant, GrantStatus } from '../../src/model/grant.ts';
 import type { RevocationFilter, RevocationRecord, Store } from '../../src/store/store.ts';
 import { T0, grantDraft, makeGrant, revokeCtx, seedActive } from './grant-fixtures.ts';
 

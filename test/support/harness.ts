@@ -7,7 +7,7 @@ import type { Hono } from 'hono';
 import { createApp } from '../../src/app.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { AppEnv } from '../../src/http/env.ts';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 import { silentLogger } from '../../src/log.ts';
 import { buildNodeDeps, type NodeDepsOptions } from '../../src/node/build-deps.ts';
 import { loadConfigFile } from '../../src/node/load-config.ts';

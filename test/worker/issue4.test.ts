@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 import { CAEP, SIGNALS_AUDIENCE, transmitter, type Transmitter } from '../signals/transmitter.ts';
 import { JWT_TYPE, workerHarness, type WorkerHarness } from './worker-harness.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TOKEN_EXCHANGE_GRANT } from '../../src/grants/exchange-request.ts';
-import { sha256Hex } from '../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../src/lib/digest.ts';
 import { ADMIN_KEY, JWT_TYPE, SEAL_KEY } from '../support/harness.ts';
 import { privateSigningJwk, testIssuer, type TestIssuer } from '../support/keys.ts';
 import { ROOT, startWranglerDev, type WranglerDev } from './wrangler-dev.ts';

@@ -4,7 +4,7 @@
 // read stale state failed whole and was retried: one winner per grant, one chain, no gap.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { draft } from '../../src/audit/event.ts';
-import type { Grant } from '../../src/grants/grant.ts';
+import type { Grant } from '../../src/model/grant.ts';
 import type { D1Store } from '../../src/store/d1/d1-store.ts';
 import { T0, grantDraft, makeGrant, revokeCtx, seedActive } from '../store/grant-fixtures.ts';
 import { freshStore, reset, secondStore, verifyStore } from './support.ts';

@@ -1,12 +1,12 @@
 import type { AuditEvent } from '../../audit/event.ts';
 import { verifyLiveChain } from '../../audit/verify-live.ts';
 import type { Deps } from '../../deps.ts';
-import { storeCall } from '../../grants/store-call.ts';
+import { storeCall } from '../../store/store-call.ts';
 import { inertJson } from '../../lib/inert-json.ts';
 import type { RegisterPages } from '../console-env.ts';
 import { filled } from '../form-fields.ts';
 import { requireAdmin } from '../guard.ts';
-import { h, query, when, type Html } from '../html.ts';
+import { h, query, when, type Html } from '../../lib/html.ts';
 import { page } from '../layout.ts';
 
 const SHOWN = 100;

@@ -1,11 +1,11 @@
 import { receiptFor, receiptTotals } from '../../grants/receipt.ts';
-import { storeCall } from '../../grants/store-call.ts';
-import { listGrantsPage } from '../../http/list-grants.ts';
-import { OAuthError } from '../../http/oauth-error.ts';
+import { storeCall } from '../../store/store-call.ts';
+import { listGrantsPage } from '../../flows/list-grants.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
 import type { RevocationFilter, RevocationRecord } from '../../store/store.ts';
 import type { RegisterPages } from '../console-env.ts';
 import { requireAdmin } from '../guard.ts';
-import { h, query, when, type Html } from '../html.ts';
+import { h, query, when, type Html } from '../../lib/html.ts';
 import { page } from '../layout.ts';
 import { noticeFor } from '../notices.ts';
 

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi';
 import type { Deps } from '../../deps.ts';
 import { IdentityError } from '../../identity/identity-error.ts';
 import type { VerifiedToken } from '../../identity/trust-registry.ts';
-import { OAuthError } from '../../http/oauth-error.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
 import { isLoopbackHttp } from '../../lib/loopback.ts';
 import { issuerBase, type LoginState } from '../session.ts';
 

@@ -1,6 +1,6 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Deps } from '../../deps.ts';
-import { jsonRpc, oauthError, setError } from '../schemas/responses.ts';
+import { jsonRpc, oauthError, setError } from '../../schemas/responses.ts';
 import { operations, type Caller, type Operation } from './operations.ts';
 
 const STATUS_TEXT: Record<number, string> = {

@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { evaluationSchema, evaluationsSchema } from '../../authzen/request.ts';
-import { approvalAnswerBody, approvalListQuery, approvalWaitQuery } from '../schemas/approvals.ts';
-import { auditQuery, auditVerifyQuery } from '../schemas/audit.ts';
-import { liftBlockQuery } from '../schemas/blocks.ts';
-import { credentialBody } from '../schemas/credentials.ts';
-import { freezeBody, liftFreezeQuery } from '../schemas/freeze.ts';
-import { grantListQuery } from '../schemas/grants.ts';
-import { receiptsQuery, revocationBody, revocationListQuery } from '../schemas/revocations.ts';
-import { riskBody, riskQuery } from '../schemas/risk.ts';
-import { taskPath } from '../schemas/tasks.ts';
-import { introspectForm, revokeForm, tokenForm } from '../schemas/token.ts';
-import * as r from '../schemas/responses.ts';
+import { approvalAnswerBody, approvalListQuery, approvalWaitQuery } from '../../schemas/approvals.ts';
+import { auditQuery, auditVerifyQuery } from '../../schemas/audit.ts';
+import { liftBlockQuery } from '../../schemas/blocks.ts';
+import { credentialBody } from '../../schemas/credentials.ts';
+import { freezeBody, liftFreezeQuery } from '../../schemas/freeze.ts';
+import { grantListQuery } from '../../schemas/grants.ts';
+import { receiptsQuery, revocationBody, revocationListQuery } from '../../schemas/revocations.ts';
+import { riskBody, riskQuery } from '../../schemas/risk.ts';
+import { taskPath } from '../../schemas/tasks.ts';
+import { introspectForm, revokeForm, tokenForm } from '../../schemas/token.ts';
+import * as r from '../../schemas/responses.ts';
 import { mcpServersHere } from '../routes/mcp.ts';
 
 /** Who authenticates, by the security schemes of the document (document.ts). */
@@ -46,7 +46,7 @@ const json = (schema: z.ZodType, description = 'OK', status = 200) => ({ status,
 
 /**
  * Every operation of the HTTP interface, with the schemas its route validates requests with
- * (src/http/schemas, src/authzen/request.ts) and the shapes it answers. The OpenAPI document is
+ * (src/schemas, src/authzen/request.ts) and the shapes it answers. The OpenAPI document is
  * built from this list, and a test holds it to the routes the app registers.
  */
 export function operations(deps: Deps): Operation[] {

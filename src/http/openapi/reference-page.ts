@@ -1,4 +1,4 @@
-import { h, type Html } from '../../console/html.ts';
+import { h, type Html } from '../../lib/html.ts';
 import { inertJson } from '../../lib/inert-json.ts';
 
 export const REFERENCE_STYLESHEET = '/openapi.css';

@@ -4,13 +4,13 @@ import { humanFrom, type Human } from '../../approvals/approvers.ts';
 import { mayView as mayViewApproval, type ApprovalViewer } from '../../approvals/may-view.ts';
 import { approvalView } from '../../approvals/view.ts';
 import type { Deps } from '../../deps.ts';
-import { storeCall } from '../../grants/store-call.ts';
-import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
+import { storeCall } from '../../store/store-call.ts';
+import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../../identity/bearer-auth.ts';
 import type { RegisterRoutes } from '../env.ts';
-import { OAuthError } from '../oauth-error.ts';
-import { readBodyText } from '../read-body.ts';
-import { approvalAnswerBody, approvalListQuery, approvalWaitQuery } from '../schemas/approvals.ts';
-import { parseQuery } from '../schemas/parse.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
+import { readBodyText } from '../../lib/read-body.ts';
+import { approvalAnswerBody, approvalListQuery, approvalWaitQuery } from '../../schemas/approvals.ts';
+import { parseQuery } from '../../schemas/parse.ts';
 
 const POLL_MS = 250;
 

@@ -1,12 +1,12 @@
 import type { RegisterRoutes } from '../env.ts';
 import { parseChainPoint } from '../../audit/verify-chain.ts';
 import { verifyLiveChain } from '../../audit/verify-live.ts';
-import { storeCall } from '../../grants/store-call.ts';
-import { authenticateAdmin } from '../bearer-auth.ts';
-import { OAuthError } from '../oauth-error.ts';
+import { storeCall } from '../../store/store-call.ts';
+import { authenticateAdmin } from '../../identity/bearer-auth.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
 import { inertJson } from '../../lib/inert-json.ts';
-import { auditQuery, auditVerifyQuery } from '../schemas/audit.ts';
-import { parseQuery } from '../schemas/parse.ts';
+import { auditQuery, auditVerifyQuery } from '../../schemas/audit.ts';
+import { parseQuery } from '../../schemas/parse.ts';
 
 /**
  * Audit export as JSON lines after a sequence number, and chain verification. Lines escape what

@@ -1,9 +1,9 @@
 import type { RegisterRoutes } from '../env.ts';
 import { evaluate, type AuthzenDecision } from '../../authzen/evaluate.ts';
 import { evaluationSchema, evaluationsSchema, type Evaluation } from '../../authzen/request.ts';
-import { gatewayAuthenticator } from '../../gateway/authenticate-gateway.ts';
-import { OAuthError } from '../oauth-error.ts';
-import { readJson } from '../read-body.ts';
+import { gatewayAuthenticator } from '../authenticate-gateway.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
+import { readJson } from '../../lib/read-body.ts';
 
 /**
  * OpenID AuthZEN Authorization API 1.0: the per-call decision as a PDP, for gateways that already

@@ -1,9 +1,9 @@
-import { liftBlockQuery } from '../schemas/blocks.ts';
+import { liftBlockQuery } from '../../schemas/blocks.ts';
 import type { RegisterRoutes } from '../env.ts';
 import { liftBlocks } from '../../grants/blocks.ts';
-import { storeCall } from '../../grants/store-call.ts';
-import { authenticateAdmin } from '../bearer-auth.ts';
-import { OAuthError } from '../oauth-error.ts';
+import { storeCall } from '../../store/store-call.ts';
+import { authenticateAdmin } from '../../identity/bearer-auth.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
 
 /**
  * Blocks are what `block: true` on a mass revocation leaves behind: no new grant for that agent

@@ -1,10 +1,10 @@
 import type { RegisterRoutes } from '../env.ts';
-import { gatewayAuthenticator } from '../../gateway/authenticate-gateway.ts';
-import { readCredentialRequest } from '../../gateway/credential-request.ts';
-import { auditRejected, perCall } from '../../gateway/per-call.ts';
+import { gatewayAuthenticator } from '../authenticate-gateway.ts';
+import { readCredentialRequest } from '../../flows/credential-request.ts';
+import { auditRejected, perCall } from '../../flows/per-call.ts';
 import { perCallParts } from '../../gateway/per-call-parts.ts';
-import type { CredentialRequest } from '../../gateway/credential-request.ts';
-import { OAuthError } from '../oauth-error.ts';
+import type { CredentialRequest } from '../../flows/credential-request.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
 import { onHotPath } from '../../grants/hot-path.ts';
 
 /** POST /v1/credentials: a gateway redeems an agent's grant token for one tool call. */

@@ -1,11 +1,11 @@
 import type { RegisterRoutes } from '../env.ts';
 import { liftFreezes, scopeOf, startFreeze } from '../../grants/freezes.ts';
-import { storeCall } from '../../grants/store-call.ts';
-import { authenticateAdmin } from '../bearer-auth.ts';
-import { OAuthError } from '../oauth-error.ts';
-import { readJson } from '../read-body.ts';
-import { freezeBody, liftFreezeQuery } from '../schemas/freeze.ts';
-import { parseQuery } from '../schemas/parse.ts';
+import { storeCall } from '../../store/store-call.ts';
+import { authenticateAdmin } from '../../identity/bearer-auth.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
+import { readJson } from '../../lib/read-body.ts';
+import { freezeBody, liftFreezeQuery } from '../../schemas/freeze.ts';
+import { parseQuery } from '../../schemas/parse.ts';
 
 const body = freezeBody;
 

@@ -1,10 +1,10 @@
 import type { RegisterRoutes } from '../env.ts';
-import { statusAt, type Grant } from '../../grants/grant.ts';
-import { storeCall } from '../../grants/store-call.ts';
-import { authenticateAdmin } from '../bearer-auth.ts';
-import { OAuthError } from '../oauth-error.ts';
-import { grantListFilterOf, grantListQuery } from '../schemas/grants.ts';
-import { listGrantsPage } from '../list-grants.ts';
+import { statusAt, type Grant } from '../../model/grant.ts';
+import { storeCall } from '../../store/store-call.ts';
+import { authenticateAdmin } from '../../identity/bearer-auth.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
+import { grantListFilterOf, grantListQuery } from '../../schemas/grants.ts';
+import { listGrantsPage } from '../../flows/list-grants.ts';
 
 const query = grantListQuery;
 

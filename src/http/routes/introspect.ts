@@ -1,10 +1,10 @@
 import type { RegisterRoutes } from '../env.ts';
 import { introspect } from '../../grants/introspect.ts';
-import { storeCall } from '../../grants/store-call.ts';
-import { authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
-import { introspectForm, parseForm } from '../schemas/token.ts';
-import { readForm } from '../read-body.ts';
-import { gatewayAuthenticator } from '../../gateway/authenticate-gateway.ts';
+import { storeCall } from '../../store/store-call.ts';
+import { authenticateAdmin, bearerToken, verifyOrNull } from '../../identity/bearer-auth.ts';
+import { introspectForm, parseForm } from '../../schemas/token.ts';
+import { readForm } from '../../lib/read-body.ts';
+import { gatewayAuthenticator } from '../authenticate-gateway.ts';
 
 /**
  * RFC 7662. Callers authenticate: an admin, a gateway (as for POST /v1/credentials: the protected

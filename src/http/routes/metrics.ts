@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.ts';
 import type { RequestMetrics } from '../../metrics/registry.ts';
-import { authenticateAdmin } from '../bearer-auth.ts';
+import { authenticateAdmin } from '../../identity/bearer-auth.ts';
 import type { StoreHealth } from './health.ts';
 import type { App } from '../env.ts';
 

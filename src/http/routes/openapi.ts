@@ -1,6 +1,6 @@
 import type { RegisterRoutes } from '../env.ts';
-import { CONTENT_SECURITY_POLICY } from '../../console/guard.ts';
-import { STYLESHEET } from '../../console/styles.ts';
+import { CONTENT_SECURITY_POLICY } from '../../lib/content-security-policy.ts';
+import { STYLESHEET } from '../../lib/page-styles.ts';
 import { openApiDocument } from '../openapi/document.ts';
 import { REFERENCE_STYLESHEET, referencePage } from '../openapi/reference-page.ts';
 

@@ -1,14 +1,14 @@
 import type { RegisterRoutes } from '../env.ts';
 import { revokeByFilter } from '../../grants/revoke.ts';
 import { receiptFor, receiptTotals } from '../../grants/receipt.ts';
-import { storeCall } from '../../grants/store-call.ts';
+import { storeCall } from '../../store/store-call.ts';
 import type { RevocationFilter } from '../../store/store.ts';
-import { authenticateAdmin } from '../bearer-auth.ts';
-import { OAuthError } from '../oauth-error.ts';
-import { receiptsQuery, revocationBody, revocationFilterOf, revocationListQuery } from '../schemas/revocations.ts';
-import { parseQuery } from '../schemas/parse.ts';
-import { readJson } from '../read-body.ts';
-import { listGrantsPage } from '../list-grants.ts';
+import { authenticateAdmin } from '../../identity/bearer-auth.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
+import { receiptsQuery, revocationBody, revocationFilterOf, revocationListQuery } from '../../schemas/revocations.ts';
+import { parseQuery } from '../../schemas/parse.ts';
+import { readJson } from '../../lib/read-body.ts';
+import { listGrantsPage } from '../../flows/list-grants.ts';
 
 const body = revocationBody;
 

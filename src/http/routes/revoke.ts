@@ -2,9 +2,9 @@ import type { RegisterRoutes } from '../env.ts';
 import { fingerprint } from '../../grants/fingerprint.ts';
 import { looksLikeOurs, verifyGrantToken } from '../../grants/grant-token.ts';
 import { revokeNow, settle } from '../../grants/revoke.ts';
-import { parseForm, revokeForm } from '../schemas/token.ts';
-import { readForm } from '../read-body.ts';
-import { storeCall } from '../../grants/store-call.ts';
+import { parseForm, revokeForm } from '../../schemas/token.ts';
+import { readForm } from '../../lib/read-body.ts';
+import { storeCall } from '../../store/store-call.ts';
 import { mayRevoke, revocationClientAuthenticator } from '../revocation-client.ts';
 
 /**

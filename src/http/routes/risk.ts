@@ -1,11 +1,11 @@
 import type { RegisterRoutes } from '../env.ts';
 import { applyRisk } from '../../risk/apply-risk.ts';
-import { riskBody, riskQuery } from '../schemas/risk.ts';
-import { authenticateAdmin } from '../bearer-auth.ts';
-import { OAuthError } from '../oauth-error.ts';
-import { storeCall } from '../../grants/store-call.ts';
+import { riskBody, riskQuery } from '../../schemas/risk.ts';
+import { authenticateAdmin } from '../../identity/bearer-auth.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
+import { storeCall } from '../../store/store-call.ts';
 import { currentRisk } from '../../risk/current-risk.ts';
-import { readJson } from '../read-body.ts';
+import { readJson } from '../../lib/read-body.ts';
 
 const body = riskBody;
 const query = riskQuery;

@@ -1,7 +1,7 @@
 import type { RegisterRoutes } from '../env.ts';
 import { receiveSignal } from '../../signals/handle-signal.ts';
 import { SetError } from '../../signals/set-error.ts';
-import { readBodyText } from '../read-body.ts';
+import { readBodyText } from '../../lib/read-body.ts';
 
 const SET_MEDIA_TYPE = 'application/secevent+jwt';
 

@@ -2,11 +2,11 @@ import type { RegisterRoutes } from '../env.ts';
 import { looksLikeOurs, verifyGrantToken } from '../../grants/grant-token.ts';
 import { draft } from '../../audit/event.ts';
 import { revokeNow, settle } from '../../grants/revoke.ts';
-import { storeCall } from '../../grants/store-call.ts';
-import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../bearer-auth.ts';
-import { OAuthError } from '../oauth-error.ts';
-import { taskPath } from '../schemas/tasks.ts';
-import { parseQuery } from '../schemas/parse.ts';
+import { storeCall } from '../../store/store-call.ts';
+import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../../identity/bearer-auth.ts';
+import { OAuthError } from '../../lib/oauth-error.ts';
+import { taskPath } from '../../schemas/tasks.ts';
+import { parseQuery } from '../../schemas/parse.ts';
 
 
 /**

@@ -1,6 +1,6 @@
 import type { RegisterRoutes } from '../env.ts';
-import { exchange } from '../../grants/exchange.ts';
-import { readForm } from '../read-body.ts';
+import { exchange } from '../../flows/exchange.ts';
+import { readForm } from '../../lib/read-body.ts';
 
 export const registerToken: RegisterRoutes = (app, deps) => {
   app.post('/oauth/token', async (c) => {

@@ -1,6 +1,6 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { UNREGISTERED_OWNER } from '../../grants/agent-registry.ts';
-import { isActionClass } from '../../grants/action-class.ts';
+import { isActionClass } from '../../model/action-class.ts';
 import { createAgentRegistry } from '../../grants/agent-registry.ts';
 import { checkPolicies, loadPolicies } from '../../policy/engine.ts';
 import { trustDomainOf } from '../../identity/trust-domain.ts';

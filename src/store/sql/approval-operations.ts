@@ -1,6 +1,6 @@
 import type { Approval } from '../../approvals/approval.ts';
 import type { AuditDraft } from '../../audit/event.ts';
-import type { Grant } from '../../grants/grant.ts';
+import type { Grant } from '../../model/grant.ts';
 import { APPROVAL_COLUMNS, APPROVAL_PATCH_COLUMNS, fromRow, listApprovalsQuery, toRow } from '../sqlite/approval-rows.ts';
 import type { ApprovalRow } from '../sqlite/approval-rows.ts';
 import { withGrantFields } from '../../audit/grant-event.ts';

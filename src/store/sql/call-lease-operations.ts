@@ -1,5 +1,5 @@
 import type { AuditDraft } from '../../audit/event.ts';
-import type { Grant } from '../../grants/grant.ts';
+import type { Grant } from '../../model/grant.ts';
 import { grantEvent, withGrantFields } from '../../audit/grant-event.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import type { CallLease, IssuedCallLease } from '../store.ts';

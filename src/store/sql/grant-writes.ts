@@ -1,5 +1,5 @@
 import type { SqlDatabase, SqlStatement } from './sql-database.ts';
-import type { Grant } from '../../grants/grant.ts';
+import type { Grant } from '../../model/grant.ts';
 import { GRANT_COLUMNS, grantToRow } from '../sqlite/grant-rows.ts';
 import type { GrantPatch, RevocationTally } from '../store.ts';
 import { expectChanges } from './guard.ts';

@@ -1,5 +1,5 @@
 import type { SqlDatabase, SqlStatement, SqlResult } from './sql-database.ts';
-import type { Grant } from '../../grants/grant.ts';
+import type { Grant } from '../../model/grant.ts';
 import { GrantRefused } from '../store-errors.ts';
 import { expectNone } from './guard.ts';
 

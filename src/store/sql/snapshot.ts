@@ -1,5 +1,5 @@
 import type { SqlDatabase, SqlStatement, SqlResult } from './sql-database.ts';
-import type { Grant } from '../../grants/grant.ts';
+import type { Grant } from '../../model/grant.ts';
 import { rowToGrant } from '../sqlite/grant-rows.ts';
 import type { GrantRow } from '../sqlite/grant-rows.ts';
 import { HEAD_SQL, toHead } from './audit-append.ts';

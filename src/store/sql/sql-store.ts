@@ -3,7 +3,7 @@ import type { Dialect } from '../dialect.ts';
 import type { Approval } from '../../approvals/approval.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { RiskLevel } from '../../policy/types.ts';
-import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import type { Grant, GrantStatus } from '../../model/grant.ts';
 import { AUDIT_COLUMNS, rowToEvent } from '../sqlite/audit-rows.ts';
 import type { AuditRow } from '../sqlite/audit-rows.ts';
 import { decodeCursor, encodeCursor } from '../sqlite/cursor.ts';

@@ -1,6 +1,6 @@
 import type { SqlStatement } from './sql-database.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
-import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import type { Grant, GrantStatus } from '../../model/grant.ts';
 import { liveQuery, newestLiveQuery } from '../sqlite/grant-queries.ts';
 import { grantEvent, withGrantFields } from '../../audit/grant-event.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';

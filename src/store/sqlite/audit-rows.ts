@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../../audit/event.ts';
-import type { ActClaim } from '../../grants/grant.ts';
+import type { ActClaim } from '../../model/grant.ts';
 
 /** An `audit_events` row: JSON columns are text. */
 export interface AuditRow {

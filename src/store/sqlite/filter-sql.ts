@@ -1,4 +1,4 @@
-import { LIVE_STATUSES } from '../../grants/grant.ts';
+import { LIVE_STATUSES } from '../../model/grant.ts';
 import { SQLITE } from '../dialect.ts';
 import type { Dialect } from '../dialect.ts';
 import type { GrantListFilter, RevocationFilter } from '../store.ts';

@@ -1,5 +1,5 @@
-import type { ActionClass } from '../../grants/action-class.ts';
-import type { ActClaim, Grant, GrantStatus } from '../../grants/grant.ts';
+import type { ActionClass } from '../../model/action-class.ts';
+import type { ActClaim, Grant, GrantStatus } from '../../model/grant.ts';
 
 /** A `grants` row as better-sqlite3 returns it: JSON columns are still text. */
 export interface GrantRow {

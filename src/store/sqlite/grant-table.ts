@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import type { Grant, GrantStatus } from '../../model/grant.ts';
 import type { GrantListFilter, GrantPage, GrantPatch, RevocationFilter, RiskSubject } from '../store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { LIVE_SQL } from './filter-sql.ts';

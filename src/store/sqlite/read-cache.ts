@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Grant } from '../../grants/grant.ts';
+import type { Grant } from '../../model/grant.ts';
 import type { Freeze } from '../../grants/freeze.ts';
 import type { RecordedRisk, RevocationRecord } from '../store.ts';
 

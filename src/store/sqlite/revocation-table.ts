@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Grant } from '../../grants/grant.ts';
+import type { Grant } from '../../model/grant.ts';
 import type { Block, RevocationRecord, RevocationTally } from '../store.ts';
 import { REVOCATION_COLUMNS, toRecord, type RevocationRow } from './revocation-rows.ts';
 import { DELETE_BLOCKS_SQL, LIST_BLOCKS_SQL, LIST_REVOCATIONS_SQL, MAX_OPERATOR_LIST } from '../block-rows.ts';

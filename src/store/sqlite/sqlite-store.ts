@@ -3,7 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Approval } from '../../approvals/approval.ts';
 import type { AuditCheckpoint } from '../../audit/checkpoint.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
-import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import type { Grant, GrantStatus } from '../../model/grant.ts';
 import type {
   ApprovalListFilter,
   CallView,

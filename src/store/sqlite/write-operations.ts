@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { AuditDraft } from '../../audit/event.ts';
 import type { AuditCheckpoint } from '../../audit/checkpoint.ts';
-import type { Grant, GrantStatus } from '../../grants/grant.ts';
+import type { Grant, GrantStatus } from '../../model/grant.ts';
 import type { Approval } from '../../approvals/approval.ts';
 import type { ApprovalPatch, CallLease, GrantPatch, GrantStep, IssuedCallLease, RevocationFilter, RevocationRecord, RevokeContext, RiskChange } from '../store.ts';
 import { GrantRefused } from '../store-errors.ts';

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../../../src/http/bearer-auth.ts';
+import { sha256Hex } from '../../../src/lib/digest.ts';
 import { startServer, type RunningServer } from '../../../src/node/server.ts';
 import { freePort } from '../../support/free-port.ts';
 import { harness, type Harness } from '../../support/harness.ts';

@@ -4,24 +4,24 @@ import { approvedFor } from '../approvals/redeem-approval.ts';
 import { grantRequestHash } from '../approvals/request-hash.ts';
 import { draft, type AuditDraft } from '../audit/event.ts';
 import { GrantRefused } from '../store/store-errors.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import { actDepth } from '../identity/delegation.ts';
 import type { PolicyDecision } from '../policy/engine.ts';
 import { decideAction } from '../policy/decide-action.ts';
 import { currentRisk, type RiskView } from '../risk/current-risk.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
-import type { ActionClass } from './action-class.ts';
-import { JWT_BEARER_GRANT, type ExchangeRequest } from './exchange-request.ts';
+import type { ActionClass } from '../model/action-class.ts';
+import { JWT_BEARER_GRANT, type ExchangeRequest } from '../grants/exchange-request.ts';
 import { parseExchangeRequest } from './parse-exchange-request.ts';
 import { mcpTargets } from '../config/mcp-targets.ts';
-import { newGrantId, type Grant } from './grant.ts';
-import { issueGrant, type ExchangeResponse } from './issue-grant.ts';
-import { formatScope, parseRequestedScope } from './requested-scope.ts';
-import { checkDepth, resolveCaller, type Caller } from './resolve-caller.ts';
-import { storeCall } from './store-call.ts';
-import { UNREGISTERED_OWNER } from './agent-registry.ts';
+import { newGrantId, type Grant } from '../model/grant.ts';
+import { issueGrant, type ExchangeResponse } from '../grants/issue-grant.ts';
+import { formatScope, parseRequestedScope } from '../grants/requested-scope.ts';
+import { checkDepth, resolveCaller, type Caller } from '../grants/resolve-caller.ts';
+import { storeCall } from '../store/store-call.ts';
+import { UNREGISTERED_OWNER } from '../grants/agent-registry.ts';
 import { noteEmail } from '../signals/principal-email.ts';
-import { frozenBy, frozenError } from './freeze.ts';
+import { frozenBy, frozenError } from '../grants/freeze.ts';
 
 /**
  * RFC 8693 token exchange: verify who is asking and for whom, decide by policy per action,

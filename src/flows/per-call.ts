@@ -1,10 +1,10 @@
 import type { Deps } from '../deps.ts';
 import { draft, type AuditDraft, type AuditEventType } from '../audit/event.ts';
-import type { Grant } from '../grants/grant.ts';
+import type { Grant } from '../model/grant.ts';
 import { frozenBy, frozenError } from '../grants/freeze.ts';
 import { liveGrantOf } from '../grants/live-grant.ts';
-import { storeCall } from '../grants/store-call.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import { storeCall } from '../store/store-call.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import { QuotaExceeded } from '../quotas/quota-exceeded.ts';
 import { actDepth } from '../identity/delegation.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
@@ -14,12 +14,12 @@ import type { ResourceConfig } from '../config/schema.ts';
 import type { Provider } from '../../providers/provider.ts';
 import { riskView } from '../risk/current-risk.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
-import type { CallAudit } from './call-audit.ts';
+import type { CallAudit } from '../gateway/call-audit.ts';
 import { requireCallApproval } from './call-approval.ts';
-import type { CredentialCache } from './credential-cache.ts';
+import type { CredentialCache } from '../gateway/credential-cache.ts';
 import type { CredentialRequest } from './credential-request.ts';
-import type { GrantTokenCheck } from './grant-token-check.ts';
-import { issueCallCredential } from './issue-call-credential.ts';
+import type { GrantTokenCheck } from '../gateway/grant-token-check.ts';
+import { issueCallCredential } from '../gateway/issue-call-credential.ts';
 import { UNREGISTERED_OWNER } from '../grants/agent-registry.ts';
 
 /** POST /v1/credentials 200 body (the token endpoint's field names where they apply). */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { APPROVAL_ID } from '../../approvals/approval.ts';
-import type { Limits } from '../../config/schema.ts';
-import { ACTION_CLASSES } from '../../grants/action-class.ts';
-import { hasUnsafeText } from '../../lib/unsafe-text.ts';
+import { APPROVAL_ID } from '../approvals/approval.ts';
+import type { Limits } from '../config/schema.ts';
+import { ACTION_CLASSES } from '../model/action-class.ts';
+import { hasUnsafeText } from '../lib/unsafe-text.ts';
 
 const CLASSIFICATION = /^[\x21-\x7e]{1,64}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;

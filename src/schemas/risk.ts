@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { RiskLevel } from '../../policy/types.ts';
-import { RISK_LEVELS } from '../../risk/levels.ts';
+import type { RiskLevel } from '../policy/types.ts';
+import { RISK_LEVELS } from '../risk/levels.ts';
 
 const id = z.string().min(1).max(2048);
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MAX_REASON_CHARS } from '../../approvals/answer-approval.ts';
-import { hasUnsafeText } from '../../lib/unsafe-text.ts';
+import { MAX_REASON_CHARS } from '../approvals/answer-approval.ts';
+import { hasUnsafeText } from '../lib/unsafe-text.ts';
 
 /** Why an approver answered as they did: one inert line, read later by people and in the audit log. */
 export const approvalReason = z.string().max(MAX_REASON_CHARS).refine((v) => !hasUnsafeText(v));

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { OAuthError } from '../oauth-error.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 
 /** A query (or path) checked against its schema: every problem, named by field, as one `invalid_request`. */
 export function parseQuery<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {

@@ -3,9 +3,9 @@ import { approvedFor } from '../approvals/redeem-approval.ts';
 import { callRequestHash } from '../approvals/request-hash.ts';
 import { draft } from '../audit/event.ts';
 import type { Deps } from '../deps.ts';
-import type { Grant } from '../grants/grant.ts';
-import { storeCall } from '../grants/store-call.ts';
-import { OAuthError } from '../http/oauth-error.ts';
+import type { Grant } from '../model/grant.ts';
+import { storeCall } from '../store/store-call.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 import type { PolicyDecision } from '../policy/types.ts';
 import type { CredentialRequest } from './credential-request.ts';
 

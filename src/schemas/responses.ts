@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTION_CLASSES } from '../../grants/action-class.ts';
+import { ACTION_CLASSES } from '../model/action-class.ts';
 import { GRANT_STATUSES } from './grants.ts';
 
 // What Tollgate answers, as the OpenAPI document publishes it and the HTTP tests check responses

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { inertText } from '../lib/inert-text.ts';
+import { inertText } from './inert-text.ts';
 
 export type Html = HtmlEscapedString;
 type Value = Html | string | number | boolean | null | undefined | readonly Value[];

@@ -1,7 +1,8 @@
 import type { Deps } from '../deps.ts';
-import { bearerToken, constantTimeEqual, sha256Hex, verifyOrNull } from '../http/bearer-auth.ts';
-import { OAuthError } from '../http/oauth-error.ts';
-import { BoundedCache } from './bounded-cache.ts';
+import { bearerToken, verifyOrNull } from '../identity/bearer-auth.ts';
+import { constantTimeEqual, sha256Hex } from '../lib/digest.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
+import { BoundedCache } from '../gateway/bounded-cache.ts';
 
 /** Gateway keys look like this, so they are never mistaken for (or tried as) JWTs or admin keys. */
 export const GATEWAY_KEY_PREFIX = 'tgw_';

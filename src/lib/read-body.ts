@@ -1,4 +1,4 @@
-import { BodyTooLarge, readBoundedRequestText } from '../lib/read-bounded.ts';
+import { BodyTooLarge, readBoundedRequestText } from './read-bounded.ts';
 import { OAuthError } from './oauth-error.ts';
 
 /** Reads at most `max` bytes of the body; a larger body is refused with 413 before it is buffered whole. */

@@ -1,5 +1,5 @@
-import { OAuthError } from '../http/oauth-error.ts';
-import { GrantRefused } from '../store/store-errors.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
+import { GrantRefused } from './store-errors.ts';
 
 /**
  * Fail closed: when the store (and with it the audit log) cannot answer, the request gets 503

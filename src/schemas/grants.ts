@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { GrantListFilter } from '../../store/store.ts';
-import { grantFilterFields } from '../grant-filter-fields.ts';
+import type { GrantListFilter } from '../store/store.ts';
+import { grantFilterFields } from './grant-filter-fields.ts';
 
 export const GRANT_STATUSES = ['pending_approval', 'issuing', 'active', 'revoked', 'expired', 'denied', 'failed'] as const;
 

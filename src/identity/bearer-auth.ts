@@ -1,7 +1,8 @@
 import type { Deps } from '../deps.ts';
-import { IdentityError } from '../identity/identity-error.ts';
-import type { IssuerKind, VerifiedToken } from '../identity/trust-registry.ts';
-import { OAuthError } from './oauth-error.ts';
+import { IdentityError } from './identity-error.ts';
+import type { IssuerKind, VerifiedToken } from './trust-registry.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
+import { constantTimeEqual, sha256Hex } from '../lib/digest.ts';
 
 /** Bootstrap admin keys look like this, so they are never mistaken for (or tried as) JWTs. */
 export const ADMIN_KEY_PREFIX = 'tgk_';
@@ -46,22 +47,10 @@ export async function verifyOrNull(deps: Deps, token: string, kinds: IssuerKind[
   }
 }
 
-export async function sha256Hex(s: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
-  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** Compares the digest against every configured hash without stopping early, in constant time per hash. */
 async function matchesAdminKey(key: string, hashes: readonly string[]): Promise<boolean> {
   const digest = await sha256Hex(key);
   let ok = 0;
   for (const h of hashes) ok |= constantTimeEqual(digest, h) ? 1 : 0;
   return ok === 1;
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }

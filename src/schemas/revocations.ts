@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { RevocationFilter } from '../../store/store.ts';
-import { grantFilterFields } from '../grant-filter-fields.ts';
+import type { RevocationFilter } from '../store/store.ts';
+import { grantFilterFields } from './grant-filter-fields.ts';
 
 const FILTER_KEYS = ['agent', 'principal', 'owner', 'provider', 'resource', 'task_id', 'issued_before', 'grant_ids'] as const;
 

@@ -1,8 +1,8 @@
 import type { Limits } from '../config/schema.ts';
-import type { ActionClass } from '../grants/action-class.ts';
-import { OAuthError } from '../http/oauth-error.ts';
-import { readJson, safeName } from '../http/read-body.ts';
-import { credentialBody } from '../http/schemas/credentials.ts';
+import type { ActionClass } from '../model/action-class.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
+import { readJson, safeName } from '../lib/read-body.ts';
+import { credentialBody } from '../schemas/credentials.ts';
 
 /** The contract's bound on a POST /v1/credentials body. */
 export const MAX_CREDENTIAL_BODY_BYTES = 16_384;
@@ -24,7 +24,7 @@ export interface CredentialRequest {
 
 const schemas = new WeakMap<Limits, ReturnType<typeof credentialBody>>();
 
-/** Reads the body and checks it against its schema (http/schemas/credentials.ts); anything malformed or out of bounds is 400 invalid_request. */
+/** Reads the body and checks it against its schema (schemas/credentials.ts); anything malformed or out of bounds is 400 invalid_request. */
 export async function readCredentialRequest(req: Request, limits: Limits): Promise<CredentialRequest> {
   let body: unknown;
   try {

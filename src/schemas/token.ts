@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { APPROVAL_ID } from '../../approvals/approval.ts';
-import type { Limits } from '../../config/schema.ts';
-import { SUPPORTED_GRANT_TYPES } from '../../grants/exchange-request.ts';
-import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../../lib/unsafe-text.ts';
-import { TOKEN_TYPE } from '../../../providers/token-types.ts';
-import { OAuthError } from '../oauth-error.ts';
+import { APPROVAL_ID } from '../approvals/approval.ts';
+import type { Limits } from '../config/schema.ts';
+import { SUPPORTED_GRANT_TYPES } from '../grants/exchange-request.ts';
+import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../lib/unsafe-text.ts';
+import { TOKEN_TYPE } from '../../providers/token-types.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
 
 export const INPUT_TOKEN_TYPES = [TOKEN_TYPE.jwt, TOKEN_TYPE.idToken, TOKEN_TYPE.accessToken] as const;
 const TASK_ID = /^[\x21-\x7e]+$/;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Limits } from '../../config/schema.ts';
+import type { Limits } from '../config/schema.ts';
 
 /** `POST /v1/tasks/{task_id}/complete`: the task, as the exchange accepted it. */
 export function taskPath(limits: Limits) {

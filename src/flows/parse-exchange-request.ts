@@ -1,13 +1,13 @@
 import type { Limits } from '../config/schema.ts';
-import { OAuthError } from '../http/oauth-error.ts';
-import { parseTokenForm, tokenForm } from '../http/schemas/token.ts';
+import { OAuthError } from '../lib/oauth-error.ts';
+import { parseTokenForm, tokenForm } from '../schemas/token.ts';
 import { TOKEN_TYPE } from '../../providers/token-types.ts';
-import { JWT_BEARER_GRANT, type ExchangeRequest } from './exchange-request.ts';
+import { JWT_BEARER_GRANT, type ExchangeRequest } from '../grants/exchange-request.ts';
 
 const forms = new WeakMap<Limits, ReturnType<typeof tokenForm>>();
 
 /**
- * The token endpoint's form, checked against its schema (http/schemas/token.ts: what the OpenAPI
+ * The token endpoint's form, checked against its schema (schemas/token.ts: what the OpenAPI
  * document publishes), then the rules between parameters that a schema of single fields does not
  * state: which grant needs which token, and what they may not carry together.
  */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../../lib/unsafe-text.ts';
+import { hasUnsafeText, UNSAFE_TEXT_MESSAGE } from '../lib/unsafe-text.ts';
 
 const id = z.string().min(1).max(2048);
 
