@@ -26,6 +26,7 @@ import { registerFreeze } from './http/routes/freeze.ts';
 import { registerBlocks } from './http/routes/blocks.ts';
 import { registerConsole } from './console/register-console.ts';
 import { registerOpenApi } from './http/routes/openapi.ts';
+import { httpErrorOf } from './store/http-error.ts';
 
 /** The whole HTTP surface; every dependency comes in through `deps`, so Node and Workers share it. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -48,13 +49,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerHealth(app, health);
   registerMetrics(app, deps, metrics, health);
   app.notFound(() => new OAuthError('not_found', 'no such endpoint').toResponse());
-  app.onError((err, c) => {
-    if (err instanceof OAuthError) {
+  app.onError((e, c) => {
+    const err = httpErrorOf(e);
+    if (err) {
       if (err.status >= 500) deps.log.log('error', err.message, { request_id: c.get('requestId'), cause: describe(err.cause) });
       return err.toResponse();
     }
     // Anything else is a bug: log it, answer without details.
-    deps.log.log('error', 'unhandled error', { request_id: c.get('requestId'), cause: describe(err) });
+    deps.log.log('error', 'unhandled error', { request_id: c.get('requestId'), cause: describe(e) });
     return new OAuthError('server_error', 'internal error').toResponse();
   });
   return app;

@@ -2,6 +2,7 @@ import type { Deps } from './deps.ts';
 import { createAgentRegistry } from './grants/agent-registry.ts';
 import { GrantTokenProvider } from '../providers/grant-token.ts';
 import { Quotas } from './quotas/quotas.ts';
+import { withTypedErrors } from './store/typed-errors.ts';
 
 /** What each edge builds its own way (store, keys, policy engine, providers, trust). */
 export type EdgeParts = Omit<Deps, 'grantTokens' | 'resources' | 'agents' | 'quotas'>;
@@ -15,6 +16,7 @@ export function grantTokenAudience(config: Deps['config']): string {
 export function assembleDeps(p: EdgeParts): Deps {
   return {
     ...p,
+    store: withTypedErrors(p.store),
     grantTokens: new GrantTokenProvider({ name: 'grant-token', keyring: p.keyring, issuer: p.config.server.issuer, defaultAudience: grantTokenAudience(p.config) }),
     resources: new Map(p.config.resources.map((r) => [r.id, r])),
     agents: createAgentRegistry(p.config.agents),

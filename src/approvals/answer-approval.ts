@@ -1,6 +1,5 @@
 import { draft } from '../audit/event.ts';
 import type { Deps } from '../deps.ts';
-import { storeCall } from '../store/store-call.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
 import type { GrantStep } from '../store/store.ts';
 import { approvalAuditFields, type Approval, type ApprovalDecision } from './approval.ts';
@@ -24,21 +23,19 @@ export async function answerApproval(
   requestId: string,
 ): Promise<Approval> {
   for (let i = 0; i < MAX_TRIES; i++) {
-    const a = await storeCall(() => deps.store.getApproval(id));
+    const a = await deps.store.getApproval(id);
     if (!a) throw new OAuthError('not_found', 'no such approval');
     const now = deps.now();
     const fields = { request_id: requestId, ...approvalAuditFields(a) };
     const rules = rulesFor(a, human, deps.config.approvals.groups);
     if (rules.length === 0) {
-      await storeCall(() =>
-        deps.store.appendAudit(draft('approval.refused', now, { ...fields, decision: 'deny', reason: 'not an approver of this request', detail: { approval_id: a.id, by: human.id, verdict } })),
-      );
+      await deps.store.appendAudit(draft('approval.refused', now, { ...fields, decision: 'deny', reason: 'not an approver of this request', detail: { approval_id: a.id, by: human.id, verdict } }));
       throw new OAuthError('access_denied', 'you are not an approver of this request');
     }
     if (a.status !== 'pending') throw new OAuthError('conflict', `the approval is already ${a.status}`);
     if (a.expires_at <= now) throw new OAuthError('expired_token', 'the approval request has expired');
     if (a.kind === 'grant') {
-      const g = await storeCall(() => deps.store.getGrant(a.grant_id));
+      const g = await deps.store.getGrant(a.grant_id);
       if (g?.status !== 'pending_approval') throw new OAuthError('conflict', `the request is no longer waiting: its grant is ${g?.status ?? 'gone'}`);
     }
     const open = rules.filter((r) => !a.decisions.some((d) => d.rule === r && d.verdict === 'approve'));
@@ -57,10 +54,10 @@ export async function answerApproval(
       verdict === 'deny' && a.kind === 'grant'
         ? { from: ['pending_approval'], to: 'denied', patch: { status_reason: 'approval denied' }, event: draft('grant.denied', now, { request_id: requestId, decision: 'deny', reason: 'approval denied', detail: { approval_id: a.id, by: human.id } }) }
         : null;
-    const res = await storeCall(() => deps.store.updateApproval(a.id, a.version, { status, decisions, decided_at: status === 'pending' ? null : now }, event, step));
+    const res = await deps.store.updateApproval(a.id, a.version, { status, decisions, decided_at: status === 'pending' ? null : now }, event, step);
     if (res) return res.approval;
     // Someone else answered first, or the waiting grant moved on (its task ended): look again.
-    const again = await storeCall(() => deps.store.getApproval(id));
+    const again = await deps.store.getApproval(id);
     if (again && again.version === a.version) throw new OAuthError('conflict', 'the request is no longer waiting for approval');
   }
   throw new OAuthError('conflict', 'the approval kept changing; try again');

@@ -3,7 +3,6 @@ import { withGrantFields } from '../audit/grant-event.ts';
 import type { Deps } from '../deps.ts';
 import type { ActionClass } from '../model/action-class.ts';
 import type { Grant } from '../model/grant.ts';
-import { storeCall } from '../store/store-call.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
 import { newApprovalId, type Approval, type ApprovalKind } from './approval.ts';
 import { resolveApprovers } from './approvers.ts';
@@ -41,15 +40,13 @@ export async function openApproval(deps: Deps, n: NewApproval): Promise<Approval
   const approvers = resolveApprovers(rules, { owner: g.owner, agentApprovers: deps.agents.lookup(g.agent)?.approvers ?? [], principal: g.principal });
   const unanswerable = rules.filter((r) => approvers[r]!.length === 0);
   if (unanswerable.length > 0) {
-    await storeCall(() =>
-      deps.store.appendAudit(
-        draft(n.kind === 'grant' ? 'exchange.denied' : 'approval.refused', now, {
-          ...n.event,
-          request_id: n.requestId,
-          decision: 'deny',
-          reason: `approval rule without approvers: ${unanswerable.join(',')}`,
-        }),
-      ),
+    await deps.store.appendAudit(
+      draft(n.kind === 'grant' ? 'exchange.denied' : 'approval.refused', now, {
+        ...n.event,
+        request_id: n.requestId,
+        decision: 'deny',
+        reason: `approval rule without approvers: ${unanswerable.join(',')}`,
+      }),
     );
     throw new OAuthError('access_denied', `policy requires an approval (${unanswerable.join(',')}) that nobody can give for this request`);
   }
@@ -90,7 +87,7 @@ export async function openApproval(deps: Deps, n: NewApproval): Promise<Approval
   );
   // A new waiting grant is stamped as it is inserted, so mass revocations order against it exactly.
   const waiting = n.kind === 'grant' ? { ...g, created_at: deps.now() } : null;
-  await storeCall(() => deps.store.requestApproval(approval, waiting, event));
+  await deps.store.requestApproval(approval, waiting, event);
   // Started here, whatever the runtime; `background` only keeps it alive past the response (Workers).
   const notified = notifyApprovalWaiting(deps, approval).catch(() => undefined);
   deps.background?.(notified);

@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.ts';
-import { storeCall } from '../store/store-call.ts';
 import { QuotaExceeded } from '../quotas/quota-exceeded.ts';
 import type { Approval, ApprovalKind } from './approval.ts';
 
@@ -28,11 +27,11 @@ export async function foldOrAdmit(deps: Deps, ask: ApprovalAsk): Promise<Approva
   const now = deps.now();
   const { max_pending_per_task: perTask, max_pending_per_agent: perAgent } = deps.config.approvals;
   const waiting = (list: Approval[]) => list.filter((a) => a.status === 'pending' && a.expires_at > now);
-  const inTask = waiting((await storeCall(() => deps.store.listApprovals({ status: 'pending', agent: ask.agent, task_id: ask.task_id }, perTask * 4, null))).approvals);
+  const inTask = waiting((await deps.store.listApprovals({ status: 'pending', agent: ask.agent, task_id: ask.task_id }, perTask * 4, null)).approvals);
   const same = inTask.find((a) => a.kind === ask.kind && a.request_hash === ask.requestHash);
   if (same) return same;
   if (inTask.length >= perTask) throw new QuotaExceeded(`${inTask.length} approval requests of this task are already waiting for a human`, RETRY_AFTER_SECONDS);
-  const all = waiting((await storeCall(() => deps.store.listApprovals({ status: 'pending', agent: ask.agent }, perAgent * 2, null))).approvals);
+  const all = waiting((await deps.store.listApprovals({ status: 'pending', agent: ask.agent }, perAgent * 2, null)).approvals);
   if (all.length >= perAgent) throw new QuotaExceeded(`${all.length} approval requests of this agent are already waiting for a human`, RETRY_AFTER_SECONDS);
   deps.quotas.charge('approval', { agent: ask.agent, principal: null }, now);
   return null;

@@ -1,6 +1,5 @@
 import { draft } from '../audit/event.ts';
 import type { Deps } from '../deps.ts';
-import { storeCall } from '../store/store-call.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
 import { approvalAuditFields, type Approval, type ApprovalKind } from './approval.ts';
 
@@ -10,20 +9,18 @@ import { approvalAuditFields, type Approval, type ApprovalKind } from './approva
  * since it is either a client bug or someone replaying an approval).
  */
 export async function approvedFor(deps: Deps, id: string, kind: ApprovalKind, requestHash: string, agent: string, requestId: string): Promise<Approval> {
-  const a = await storeCall(() => deps.store.getApproval(id));
+  const a = await deps.store.getApproval(id);
   if (!a || a.kind !== kind || a.agent !== agent) throw new OAuthError('invalid_request', 'unknown approval_id');
   const now = deps.now();
   if (a.request_hash !== requestHash) {
-    await storeCall(() =>
-      deps.store.appendAudit(
-        draft('approval.refused', now, {
-          request_id: requestId,
-          ...approvalAuditFields(a),
-          decision: 'deny',
-          reason: 'request differs from the approved one',
-          detail: { approval_id: a.id },
-        }),
-      ),
+    await deps.store.appendAudit(
+      draft('approval.refused', now, {
+        request_id: requestId,
+        ...approvalAuditFields(a),
+        decision: 'deny',
+        reason: 'request differs from the approved one',
+        detail: { approval_id: a.id },
+      }),
     );
     throw new OAuthError('invalid_request', 'approval_id was given for a different request');
   }

@@ -4,7 +4,6 @@ import { mcpTargets } from '../config/mcp-targets.ts';
 import { evaluateCall } from '../flows/per-call.ts';
 import { perCallParts } from '../gateway/per-call-parts.ts';
 import { UNREGISTERED_OWNER } from '../grants/agent-registry.ts';
-import { storeCall } from '../store/store-call.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
 import { decideAction } from '../policy/decide-action.ts';
@@ -73,18 +72,18 @@ async function policyOnly(deps: Deps, gateway: string, e: Evaluation, resourceId
   const base = { request_id: requestId, agent: agentId, principal, task_id: ctx.task_id ?? null, resource: resourceId, actions: [e.action.name] };
   const detail = { gateway, ...(ctx.tool ? { tool: ctx.tool } : {}), ...(ctx.arguments_digest ? { arguments_digest: ctx.arguments_digest } : {}) };
   const record = async (allowed: boolean, reason: string | null, policyIds: string[]) =>
-    storeCall(() => deps.store.appendAudit(draft(allowed ? 'credential.evaluated' : 'credential.denied', deps.now(), { ...base, decision: allowed ? 'allow' : 'deny', reason, policy_ids: policyIds, detail })));
+    deps.store.appendAudit(draft(allowed ? 'credential.evaluated' : 'credential.denied', deps.now(), { ...base, decision: allowed ? 'allow' : 'deny', reason, policy_ids: policyIds, detail }));
 
   if (!resource) {
     await record(false, 'invalid_target: unknown resource', []);
     return deny('invalid_target', 'unknown resource');
   }
   const agent = deps.agents.lookup(agentId);
-  if (await storeCall(() => deps.store.isBlocked(agentId, principal))) {
+  if (await deps.store.isBlocked(agentId, principal)) {
     await record(false, 'blocked', []);
     return deny('access_denied', 'agent or principal is blocked by a revocation');
   }
-  const risk = await storeCall(() => currentRisk(deps, agentId, agent?.risk ?? 'low', principal));
+  const risk = await currentRisk(deps, agentId, agent?.risk ?? 'low', principal);
   const decision = decideAction(
     perCallParts(deps).policy,
     { agentId, owner: agent?.owner ?? UNREGISTERED_OWNER, trustDomain: trustDomainOf(agentId), principal },

@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.ts';
-import { storeCall } from '../store/store-call.ts';
 import { verifySession, type Session } from './session.ts';
 
 /** The session a cookie carries, if it is valid and still live. */
@@ -14,7 +13,7 @@ export async function currentSession(deps: Deps, cookie: string | undefined): Pr
  */
 export async function liveSession(deps: Deps, session: Session | null): Promise<Session | null> {
   if (!session?.viewer.human) return session;
-  const recorded = await storeCall(() => deps.store.riskLevels('', session.viewer.id));
+  const recorded = await deps.store.riskLevels('', session.viewer.id);
   const notBefore = recorded.principal_not_before ?? null;
   return notBefore !== null && session.issuedAt < notBefore ? null : session;
 }

@@ -2,7 +2,6 @@ import { Hono, type Context } from 'hono';
 import type { RegisterRoutes } from '../http/env.ts';
 import type { Deps } from '../deps.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
-import { storeCall } from '../store/store-call.ts';
 import type { ConsoleEnv } from './console-env.ts';
 import { readCookies } from './cookies.ts';
 import { securityHeaders } from './guard.ts';
@@ -17,6 +16,7 @@ import { registerAgentPages } from './pages/agents.ts';
 import { registerRevocationPages } from './pages/revocations.ts';
 import { registerAuditPages } from './pages/audit.ts';
 import { registerEmergencyPages } from './pages/emergency.ts';
+import { httpErrorOf } from '../store/http-error.ts';
 
 /**
  * The console at /console: server-rendered pages on the same app (Node and Workers alike), no
@@ -53,12 +53,13 @@ export const registerConsole: RegisterRoutes = (app, deps) => {
 
 const TITLES: Record<number, string> = { 400: 'Bad request', 401: 'Sign-in needed', 403: 'Refused', 404: 'Not found', 409: 'Conflict', 413: 'Too large', 429: 'Slow down' };
 
-async function errorPage(deps: Deps, err: Error, c: Context<ConsoleEnv>) {
-  const known = err instanceof OAuthError;
-  const status = known ? err.status : 500;
-  if (!known || status >= 500) deps.log.log('error', known ? err.message : 'unhandled console error', { request_id: c.get('requestId'), cause: err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : undefined });
+async function errorPage(deps: Deps, thrown: Error, c: Context<ConsoleEnv>) {
+  const known = httpErrorOf(thrown);
+  const err = known ?? thrown;
+  const status = known ? known.status : 500;
+  if (!known || status >= 500) deps.log.log('error', known ? err.message : 'unhandled console error', { request_id: c.get('requestId'), cause: `${thrown.name}: ${thrown.message}`.slice(0, 500) });
   const session = c.get('session') ?? null;
-  const freezes = session ? await storeCall(() => deps.store.activeFreezes()).catch(() => []) : [];
+  const freezes = session ? await deps.store.activeFreezes().catch(() => []) : [];
   const description = known && status < 500 ? err.message : status === 503 ? 'The store or an upstream is not answering; nothing was changed. Try again.' : 'Internal error; nothing more is shown here (see the server log).';
   const next = status === 401 ? h`<p><a href="/console/sign-in">Sign in</a></p>` : h`<p><a href="${session ? HOME : '/console/sign-in'}">Back to the console</a></p>`;
   return c.html(page({ title: TITLES[status] ?? (status === 503 ? 'Unavailable' : 'Error'), section: 'sign-in', session, freezes }, h`<p class="notice error">${description}</p>${next}`), status as 400);

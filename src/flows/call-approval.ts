@@ -4,7 +4,6 @@ import { callRequestHash } from '../approvals/request-hash.ts';
 import { draft } from '../audit/event.ts';
 import type { Deps } from '../deps.ts';
 import type { Grant } from '../model/grant.ts';
-import { storeCall } from '../store/store-call.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
 import type { PolicyDecision } from '../policy/types.ts';
 import type { CredentialRequest } from './credential-request.ts';
@@ -35,24 +34,22 @@ export async function requireCallApproval(deps: Deps, decision: PolicyDecision, 
   }
   const approved = await approvedFor(deps, call.approvalId, 'call', requestHash, grant.agent, requestId);
   const now = deps.now();
-  const used = await storeCall(() =>
-    deps.store.updateApproval(
-      approved.id,
-      approved.version,
-      { status: 'used', used_at: now },
-      draft('approval.used', now, {
-        request_id: requestId,
-        agent: grant.agent,
-        principal: grant.principal,
-        task_id: grant.task_id,
-        grant_id: grant.id,
-        resource: grant.resource,
-        actions: [call.action],
-        decision: 'allow',
-        detail: { approval_id: approved.id, tool: call.tool, arguments_digest: call.argumentsDigest },
-      }),
-      null,
-    ),
+  const used = await deps.store.updateApproval(
+    approved.id,
+    approved.version,
+    { status: 'used', used_at: now },
+    draft('approval.used', now, {
+      request_id: requestId,
+      agent: grant.agent,
+      principal: grant.principal,
+      task_id: grant.task_id,
+      grant_id: grant.id,
+      resource: grant.resource,
+      actions: [call.action],
+      decision: 'allow',
+      detail: { approval_id: approved.id, tool: call.tool, arguments_digest: call.argumentsDigest },
+    }),
+    null,
   );
   if (!used) throw new OAuthError('invalid_grant', 'the approval has already been used');
 }

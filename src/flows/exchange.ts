@@ -18,7 +18,6 @@ import { newGrantId, type Grant } from '../model/grant.ts';
 import { issueGrant, type ExchangeResponse } from '../grants/issue-grant.ts';
 import { formatScope, parseRequestedScope } from '../grants/requested-scope.ts';
 import { checkDepth, resolveCaller, type Caller } from '../grants/resolve-caller.ts';
-import { storeCall } from '../store/store-call.ts';
 import { UNREGISTERED_OWNER } from '../grants/agent-registry.ts';
 import { noteEmail } from '../signals/principal-email.ts';
 import { frozenBy, frozenError } from '../grants/freeze.ts';
@@ -65,36 +64,34 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     // Why the agent asked is part of every record of the request, refusals included.
     detail: req.intent ? { intent: req.intent } : null,
   };
-  const frozen = frozenBy(await storeCall(() => deps.store.activeFreezes()), { agent: caller.agentId, owner: agent?.owner ?? UNREGISTERED_OWNER, resource: resource.id, provider: resource.provider });
+  const frozen = frozenBy(await deps.store.activeFreezes(), { agent: caller.agentId, owner: agent?.owner ?? UNREGISTERED_OWNER, resource: resource.id, provider: resource.provider });
   if (frozen) {
-    await storeCall(() => deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: 'frozen', detail: { ...base.detail, freeze_id: frozen.id } })));
+    await deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: 'frozen', detail: { ...base.detail, freeze_id: frozen.id } }));
     throw frozenError(frozen);
   }
-  if (await storeCall(() => deps.store.isBlocked(caller.agentId, caller.principal))) {
-    await storeCall(() => deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: 'blocked' })));
+  if (await deps.store.isBlocked(caller.agentId, caller.principal)) {
+    await deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: 'blocked' }));
     throw new OAuthError('access_denied', 'agent or principal is blocked by a revocation');
   }
 
-  const risk = await storeCall(() => currentRisk(deps, caller.agentId, agent?.risk ?? 'low', caller.principal));
+  const risk = await currentRisk(deps, caller.agentId, agent?.risk ?? 'low', caller.principal);
   const revokedSession = sessionRevoked(caller, risk);
   if (revokedSession) {
-    await storeCall(() => deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: `${revokedSession} session revoked` })));
+    await deps.store.appendAudit(draft('exchange.denied', now, { ...base, decision: 'deny', reason: `${revokedSession} session revoked` }));
     throw new OAuthError('invalid_grant', `the ${revokedSession}'s sessions were revoked after this token was issued: get a new one`);
   }
   const decisions = decideEach(deps, caller, agent?.owner ?? UNREGISTERED_OWNER, risk, resource, requested.actions, req, now);
   // An agent with no registration gets only what a permit marked @unregistered("allow") allows.
   const allowed = requested.actions.filter((a) => decisions.get(a)!.decision === 'allow' && (agent !== null || decisions.get(a)!.allowsUnregistered));
   if (!agent && allowed.length === 0) {
-    await storeCall(() => deps.store.appendAudit(draft('exchange.rejected', now, { ...base, decision: 'deny', reason: 'unregistered agent' })));
+    await deps.store.appendAudit(draft('exchange.rejected', now, { ...base, decision: 'deny', reason: 'unregistered agent' }));
     throw new OAuthError('unauthorized_client', 'agent is not registered');
   }
   const policyIds = [...new Set([...decisions.values()].flatMap((d) => d.policyIds))];
   if (allowed.length === 0) {
     const errors = [...decisions.values()].flatMap((d) => d.errors);
-    await storeCall(() =>
-      deps.store.appendAudit(
-        draft('exchange.denied', now, { ...base, decision: 'deny', policy_ids: policyIds, reason: errors.length ? 'policy evaluation error' : 'policy' }),
-      ),
+    await deps.store.appendAudit(
+      draft('exchange.denied', now, { ...base, decision: 'deny', policy_ids: policyIds, reason: errors.length ? 'policy evaluation error' : 'policy' }),
     );
     throw new OAuthError('access_denied', 'denied by policy');
   }
@@ -137,7 +134,7 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     credential_expires_at: null,
   };
   const event = { ...base, grant_id: grant.id, scope: grant.scope, actions: allowed, policy_ids: policyIds };
-  if (caller.principal && caller.principalEmail) await storeCall(() => noteEmail(deps, caller.principal!, caller.principalEmail!));
+  if (caller.principal && caller.principalEmail) await noteEmail(deps, caller.principal!, caller.principalEmail!);
 
   if (approval) {
     const requestHash = await grantRequestHash({
@@ -167,19 +164,17 @@ export async function exchange(deps: Deps, params: ReadonlyMap<string, string>, 
     }
     // The retry: the same request, now approved. Using the approval and moving its grant on are one step.
     const approved = await approvedFor(deps, req.approvalId, 'grant', requestHash, caller.agentId, requestId);
-    const used = await storeCall(() =>
-      deps.store.updateApproval(
-        approved.id,
-        approved.version,
-        { status: 'used', used_at: now },
-        draft('approval.used', now, { ...event, grant_id: approved.grant_id, decision: 'allow', detail: { approval_id: approved.id } }),
-        {
-          from: ['pending_approval'],
-          to: 'issuing',
-          patch: { expires_at: expiresAt },
-          event: draft('grant.issuing', now, { ...event, grant_id: approved.grant_id, decision: 'allow', detail: { approval_id: approved.id, requested_ttl: req.requestedTtl } }),
-        },
-      ),
+    const used = await deps.store.updateApproval(
+      approved.id,
+      approved.version,
+      { status: 'used', used_at: now },
+      draft('approval.used', now, { ...event, grant_id: approved.grant_id, decision: 'allow', detail: { approval_id: approved.id } }),
+      {
+        from: ['pending_approval'],
+        to: 'issuing',
+        patch: { expires_at: expiresAt },
+        event: draft('grant.issuing', now, { ...event, grant_id: approved.grant_id, decision: 'allow', detail: { approval_id: approved.id, requested_ttl: req.requestedTtl } }),
+      },
     );
     if (!used?.grant) throw new OAuthError('invalid_grant', 'the approval has already been used or its grant is no longer waiting');
     return issueGrant(deps, used.grant, tokenResource, useUpstream ? provider : deps.grantTokens, requestId, caller.humanToken);
@@ -225,10 +220,10 @@ function narrowOnly(parent: Grant, resourceId: string, actions: ActionClass[], t
 /** The store refused the grant (blocked, or its task closed while this request was decided): deny and say why. */
 async function createOrRefuse<T>(deps: Deps, base: Partial<AuditDraft>, insert: () => Promise<T>): Promise<T> {
   try {
-    return await storeCall(insert);
+    return await insert();
   } catch (e) {
     if (!(e instanceof GrantRefused)) throw e;
-    await storeCall(() => deps.store.appendAudit(draft('exchange.denied', deps.now(), { ...base, decision: 'deny', reason: e.reason })));
+    await deps.store.appendAudit(draft('exchange.denied', deps.now(), { ...base, decision: 'deny', reason: e.reason }));
     throw new OAuthError('access_denied', e.reason === 'blocked' ? 'agent or principal is blocked by a revocation' : 'the task is complete; start a new task');
   }
 }

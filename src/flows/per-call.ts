@@ -3,7 +3,6 @@ import { draft, type AuditDraft, type AuditEventType } from '../audit/event.ts';
 import type { Grant } from '../model/grant.ts';
 import { frozenBy, frozenError } from '../grants/freeze.ts';
 import { liveGrantOf } from '../grants/live-grant.ts';
-import { storeCall } from '../store/store-call.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
 import { QuotaExceeded } from '../quotas/quota-exceeded.ts';
 import { actDepth } from '../identity/delegation.ts';
@@ -21,6 +20,7 @@ import type { CredentialRequest } from './credential-request.ts';
 import type { GrantTokenCheck } from '../gateway/grant-token-check.ts';
 import { issueCallCredential } from '../gateway/issue-call-credential.ts';
 import { UNREGISTERED_OWNER } from '../grants/agent-registry.ts';
+import { httpErrorOf } from '../store/http-error.ts';
 
 /** POST /v1/credentials 200 body (the token endpoint's field names where they apply). */
 export interface CredentialResponse {
@@ -80,18 +80,19 @@ async function audited<T>(deps: Deps, parts: PerCallParts, rec: CallRecord, run:
   let served: { body: T; event: AuditDraft };
   try {
     served = await run(rec);
-  } catch (e) {
+  } catch (thrown) {
     // A quota refusal is back-pressure, not a decision: counted in /metrics, never one audit row per refused call.
-    if (!(e instanceof OAuthError) || e instanceof QuotaExceeded) throw e;
+    const e = httpErrorOf(thrown);
+    if (!e || e instanceof QuotaExceeded) throw thrown;
     const refusal = eventFor(deps, rec, refusalType(e), e.status < 500 ? refusalDecision(e) : null, reasonOf(e), {});
     if (e.status >= 500) {
       await parts.audit(refusal).catch(() => undefined); // the store may be what failed
       throw e;
     }
-    await storeCall(() => parts.audit(refusal));
+    await parts.audit(refusal);
     throw e;
   }
-  await storeCall(() => parts.audit(served.event));
+  await parts.audit(served.event);
   return served.body;
 }
 
@@ -149,8 +150,8 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
   const { client_id: agentId, sub } = check.claims;
   deps.quotas.charge('call', { agent: agentId, principal: sub !== agentId ? sub : null }, now);
   // The grant, the revocations in progress, blocks, freezes and risk: one read of the store.
-  const view = await storeCall(() => deps.store.callView(check.claims.grant_id));
-  const grant = await storeCall(() => liveGrantOf(deps.store, view, now));
+  const view = await deps.store.callView(check.claims.grant_id);
+  const grant = await liveGrantOf(deps.store, view, now);
   if (!grant || !view) {
     parts.credentials.forget(check.claims.grant_id, ['read', 'write', 'delete', 'admin']);
     rec.grant = view?.grant ?? null;
@@ -199,7 +200,7 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
 
 /** A call whose body was refused before it could be read is still one audit event. */
 export async function auditRejected(deps: Deps, audit: CallAudit, gateway: string, requestId: string, e: OAuthError): Promise<void> {
-  await storeCall(() => audit(draft('credential.rejected', deps.now(), { request_id: requestId, decision: 'deny', reason: reasonOf(e), detail: { gateway } })));
+  await audit(draft('credential.rejected', deps.now(), { request_id: requestId, decision: 'deny', reason: reasonOf(e), detail: { gateway } }));
 }
 
 function eventFor(deps: Deps, rec: CallRecord, type: AuditEventType, decision: AuditDraft['decision'], reason: string | null, extra: Record<string, unknown>): AuditDraft {

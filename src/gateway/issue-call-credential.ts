@@ -4,7 +4,6 @@ import { draft } from '../audit/event.ts';
 import type { ActionClass } from '../model/action-class.ts';
 import { fingerprint } from '../grants/fingerprint.ts';
 import { randomToken, type Grant } from '../model/grant.ts';
-import { storeCall } from '../store/store-call.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
 import { ProviderError, type IssuedCredential, type Provider } from '../../providers/provider.ts';
 
@@ -31,11 +30,9 @@ export async function issueCallCredential(deps: Deps, grant: Grant, resource: Re
   const leaseId = provider.revoke ? 'cl_' + randomToken(12) : null;
   const base = { request_id: requestId, actions: [action] };
   if (leaseId) {
-    const recorded = await storeCall(() =>
-      deps.store.beginCallLease(
-        { id: leaseId, grant_id: grant.id, provider: provider.name, action, created_at: deps.now() },
-        draft('credential.issuing', deps.now(), { ...base, detail: { call_lease: leaseId, provider: provider.name } }),
-      ),
+    const recorded = await deps.store.beginCallLease(
+      { id: leaseId, grant_id: grant.id, provider: provider.name, action, created_at: deps.now() },
+      draft('credential.issuing', deps.now(), { ...base, detail: { call_lease: leaseId, provider: provider.name } }),
     );
     if (!recorded) throw new OAuthError('invalid_grant', 'the grant is not active');
   }
@@ -45,12 +42,10 @@ export async function issueCallCredential(deps: Deps, grant: Grant, resource: Re
   const expiresAt = Math.min(grant.expires_at, issued.expiresAt);
   if (leaseId) {
     const now = deps.now();
-    const kept = await storeCall(() =>
-      deps.store.completeCallLease(
-        leaseId,
-        { lease: issued.lease, fingerprint: fp, expires_at: issued.expiresAt },
-        draft('credential.leased', now, { ...base, detail: { call_lease: leaseId, fingerprint: fp, expires_at: issued.expiresAt, lease: issued.lease !== null } }),
-      ),
+    const kept = await deps.store.completeCallLease(
+      leaseId,
+      { lease: issued.lease, fingerprint: fp, expires_at: issued.expiresAt },
+      draft('credential.leased', now, { ...base, detail: { call_lease: leaseId, fingerprint: fp, expires_at: issued.expiresAt, lease: issued.lease !== null } }),
     ).catch(async (e: unknown) => {
       // Not recorded: the lease has no handle, so revoke what we hold now rather than wait for the grant to end.
       await provider.revoke!(issued.lease, grant).catch(() => undefined);

@@ -1,7 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
 import type { Block } from '../store/store.ts';
-import { storeCall } from '../store/store-call.ts';
 
 /**
  * Lift the blocks a mass revocation put on an agent or a principal (`block: true`): new grants
@@ -14,5 +13,5 @@ export async function liftBlocks(deps: Deps, kind: Block['kind'], subject: strin
     ...(kind === 'agent' ? { agent: subject } : { principal: subject }),
     detail: { kind, subject, by },
   });
-  return storeCall(() => deps.store.liftBlocks(kind, subject, event));
+  return deps.store.liftBlocks(kind, subject, event);
 }

@@ -5,7 +5,6 @@ import type { Grant } from '../model/grant.ts';
 import { randomToken } from '../model/grant.ts';
 import { BatchPacer, yieldToEventLoop } from './batch-pacer.ts';
 import { deferToHotPath } from './hot-path.ts';
-import { storeCall } from '../store/store-call.ts';
 import { receiptFor, type Receipt } from './receipt.ts';
 import { runRevocationJobs } from './revocation-worker.ts';
 
@@ -22,11 +21,11 @@ export async function revokeNow(deps: Deps, req: RevokeRequest): Promise<Grant[]
   const ctx: RevokeContext = { time: deps.now(), request_id: req.requestId, reason: req.reason, revocation_id: null, by: req.by };
   const out: Grant[] = [];
   for (;;) {
-    const batch = await storeCall(() => deps.store.revokeBatch(req.filter, ctx, deps.config.server.revocation_batch));
+    const batch = await deps.store.revokeBatch(req.filter, ctx, deps.config.server.revocation_batch);
     out.push(...batch);
     if (batch.length < deps.config.server.revocation_batch) break;
   }
-  if (out.length > 0) out.push(...(await storeCall(() => revokeOrphans(deps, ctx))));
+  if (out.length > 0) out.push(...(await revokeOrphans(deps, ctx)));
   return out;
 }
 
@@ -73,19 +72,17 @@ export async function revokeByFilter(deps: Deps, req: RevokeRequest): Promise<Re
     revoked_count: 0,
   };
   // The store may raise the cutoff above grants other nodes recorded (revocation-cutoff.ts): run what it recorded.
-  const record = await storeCall(() =>
-    deps.store.createRevocation(
-      given,
-      draft('revocation.started', now, {
-        request_id: req.requestId,
-        agent: req.filter.agent ?? null,
-        principal: req.filter.principal ?? null,
-        task_id: req.filter.task_id ?? null,
-        resource: req.filter.resource ?? null,
-        reason: req.reason,
-        detail: { revocation_id: given.id, filter: req.filter, by: req.by, block: given.block },
-      }),
-    ),
+  const record = await deps.store.createRevocation(
+    given,
+    draft('revocation.started', now, {
+      request_id: req.requestId,
+      agent: req.filter.agent ?? null,
+      principal: req.filter.principal ?? null,
+      task_id: req.filter.task_id ?? null,
+      resource: req.filter.resource ?? null,
+      reason: req.reason,
+      detail: { revocation_id: given.id, filter: req.filter, by: req.by, block: given.block },
+    }),
   );
   const batches = runRevocation(deps, record, req.requestId).catch((e: unknown) => {
     // Recorded, so nothing is lost: the reconciler resumes it.
@@ -143,6 +140,6 @@ export async function settle(deps: Deps, grants: Grant[]): Promise<Receipt[]> {
     await Promise.race([runRevocationJobs(deps, SETTLE_MAX_JOBS, ids).catch(() => undefined), deadline]);
     clearTimeout(timer);
   }
-  const open = new Set((await storeCall(() => deps.store.jobsForGrants(ids))).map((j) => j.grant_id));
+  const open = new Set((await deps.store.jobsForGrants(ids)).map((j) => j.grant_id));
   return grants.map((g) => receiptFor(g, deps.providers.get(g.provider), open.has(g.id)));
 }

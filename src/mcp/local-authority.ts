@@ -7,8 +7,8 @@ import { onHotPath } from '../grants/hot-path.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
 import { draft } from '../audit/event.ts';
 import type { ActClaim } from '../model/grant.ts';
-import { storeCall } from '../store/store-call.ts';
 import { CallRefused, type CallAuthority } from './call-authority.ts';
+import { httpErrorOf } from '../store/http-error.ts';
 
 /** How an MCP server's calls are named in the audit log's `gateway` field. */
 export const gatewayLabel = (server: string): string => `mcp/${server}`;
@@ -53,23 +53,21 @@ export function localAuthority(deps: Deps): CallAuthority {
       );
     },
     async refuse(grant, q, requestId) {
-      await storeCall(() =>
-        parts.audit(
-          draft('credential.denied', deps.now(), {
-            request_id: requestId,
-            grant_id: grant.grantId,
-            agent: grant.agent,
-            principal: grant.subject === grant.agent ? null : grant.subject,
-            act: (grant.act ?? null) as ActClaim | null,
-            task_id: grant.taskId,
-            resource: q.resource,
-            scope: grant.scope,
-            actions: q.action ? [q.action] : [],
-            decision: 'deny',
-            reason: q.reason.slice(0, 512),
-            detail: { gateway: gatewayLabel(q.server), tool: q.tool, ...(q.argumentsDigest ? { arguments_digest: q.argumentsDigest } : {}) },
-          }),
-        ),
+      await parts.audit(
+        draft('credential.denied', deps.now(), {
+          request_id: requestId,
+          grant_id: grant.grantId,
+          agent: grant.agent,
+          principal: grant.subject === grant.agent ? null : grant.subject,
+          act: (grant.act ?? null) as ActClaim | null,
+          task_id: grant.taskId,
+          resource: q.resource,
+          scope: grant.scope,
+          actions: q.action ? [q.action] : [],
+          decision: 'deny',
+          reason: q.reason.slice(0, 512),
+          detail: { gateway: gatewayLabel(q.server), tool: q.tool, ...(q.argumentsDigest ? { arguments_digest: q.argumentsDigest } : {}) },
+        }),
       );
     },
     async alive(grant) {
@@ -79,7 +77,8 @@ export function localAuthority(deps: Deps): CallAuthority {
   };
 }
 
-function refusal(e: unknown): unknown {
-  if (!(e instanceof OAuthError)) return e;
+function refusal(thrown: unknown): unknown {
+  const e = httpErrorOf(thrown);
+  if (!e) return thrown;
   return new CallRefused(e.code, e.message, { approvalId: e.extra.approval_id ?? null, retryable: e.status >= 500 });
 }

@@ -1,7 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
 import { revokeByFilter } from '../grants/revoke.ts';
-import { storeCall } from '../store/store-call.ts';
 import type { RiskLevel } from '../policy/types.ts';
 import type { RiskSubject } from '../store/store.ts';
 import { revokeWhatPolicyDenies } from './revoke-denied.ts';
@@ -36,13 +35,11 @@ export interface RiskOutcome {
  */
 export async function applyRisk(deps: Deps, req: RiskRequest): Promise<RiskOutcome> {
   const time = deps.now();
-  const { previous, level } = await storeCall(() =>
-    deps.store.changeRisk(
-      // Sessions and credentials that are gone take their identity tokens with them: those issued
-      // until now are refused from now on, not only the grants they already got.
-      { subject: req.subject, level: req.level, mode: req.mode, reason: req.reason, by: req.by, time, ...(req.revokeAll ? { tokens_not_before: time } : {}) },
-      draft('risk.changed', time, { request_id: req.requestId, reason: req.reason, detail: { by: req.by, mode: req.mode, requested_level: req.level, ...req.detail } }),
-    ),
+  const { previous, level } = await deps.store.changeRisk(
+    // Sessions and credentials that are gone take their identity tokens with them: those issued
+    // until now are refused from now on, not only the grants they already got.
+    { subject: req.subject, level: req.level, mode: req.mode, reason: req.reason, by: req.by, time, ...(req.revokeAll ? { tokens_not_before: time } : {}) },
+    draft('risk.changed', time, { request_id: req.requestId, reason: req.reason, detail: { by: req.by, mode: req.mode, requested_level: req.level, ...req.detail } }),
   );
   const base = { subject: req.subject, previous_level: previous, level };
   if (!req.revokeAll) {
@@ -50,7 +47,7 @@ export async function applyRisk(deps: Deps, req: RiskRequest): Promise<RiskOutco
     return { ...base, revoked: e.revoked, revocation_ids: e.revocation_ids };
   }
   const filter = { [req.subject.kind]: req.subject.id };
-  const live = await storeCall(() => deps.store.countLive(filter));
+  const live = await deps.store.countLive(filter);
   if (live === 0) return { ...base, revoked: 0, revocation_ids: [] };
   const record = await revokeByFilter(deps, { filter, reason: req.reason, by: req.by, requestId: req.requestId });
   return { ...base, revoked: live, revocation_ids: [record.id] };

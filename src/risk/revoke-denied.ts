@@ -1,7 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { Grant } from '../model/grant.ts';
 import { revokeByFilter } from '../grants/revoke.ts';
-import { storeCall } from '../store/store-call.ts';
 import { actDepth } from '../identity/delegation.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
 import { decideAction } from '../policy/decide-action.ts';
@@ -54,7 +53,7 @@ export async function revokeWhatPolicyDenies(deps: Deps, subject: RiskSubject, r
   let cursor: string | null = null;
   let sliceStart = performance.now();
   do {
-    const page = await storeCall(() => deps.store.liveGrantsOf(subject, size, cursor));
+    const page = await deps.store.liveGrantsOf(subject, size, cursor);
     const now = deps.now();
     for (const g of page.grants) {
       out.checked++;
@@ -78,7 +77,7 @@ async function stillPermitted(deps: Deps, g: Grant, risks: Map<string, RiskView>
   const key = JSON.stringify([g.agent, g.principal]);
   let risk = risks.get(key);
   if (!risk) {
-    risk = await storeCall(() => currentRisk(deps, g.agent, agent.risk, g.principal));
+    risk = await currentRisk(deps, g.agent, agent.risk, g.principal);
     risks.set(key, risk);
   }
   const who = { agentId: g.agent, owner: agent.owner, trustDomain: trustDomainOf(g.agent), principal: g.principal };

@@ -1,6 +1,5 @@
 import type { Deps } from '../deps.ts';
 import { draft } from '../audit/event.ts';
-import { storeCall } from '../store/store-call.ts';
 import { inspectToken } from '../identity/inspect-token.ts';
 import { applyRisk, type RiskOutcome } from '../risk/apply-risk.ts';
 import { parseEvent, type ParsedEvent } from './events.ts';
@@ -30,7 +29,7 @@ export async function receiveSignal(deps: Deps, token: string, requestId: string
   let planned: { event: ParsedEvent; subject: SubjectId | null }[];
   try {
     set = await verifySet(deps, token);
-    if (await storeCall(() => deps.store.signalSeen(set.issuer, set.jti, deps.now())))
+    if (await deps.store.signalSeen(set.issuer, set.jti, deps.now()))
       throw new SetError('invalid_request', 'SET already received (replayed "jti")');
     planned = set.events.map(([type, payload]) => plan(parseEvent(type, payload), set.subId));
   } catch (e) {
@@ -64,17 +63,15 @@ export async function receiveSignal(deps: Deps, token: string, requestId: string
   const limits = deps.config.server.limits;
   const keepUntil = set.issuedAt + (limits.max_signal_age + limits.clock_skew) * 1000;
   const now = deps.now();
-  await storeCall(() =>
-    deps.store.recordSignal(
-      set.issuer,
-      set.jti,
-      keepUntil,
-      draft('signal.accepted', now, {
-        request_id: requestId,
-        reason: outcomes.some((o) => o.changes.length > 0) ? 'acted on' : 'accepted; nothing to act on',
-        detail: { issuer: set.issuer, transmitter: set.issuerName, jti: set.jti, events: outcomes.map(summary) },
-      }),
-    ),
+  await deps.store.recordSignal(
+    set.issuer,
+    set.jti,
+    keepUntil,
+    draft('signal.accepted', now, {
+      request_id: requestId,
+      reason: outcomes.some((o) => o.changes.length > 0) ? 'acted on' : 'accepted; nothing to act on',
+      detail: { issuer: set.issuer, transmitter: set.issuerName, jti: set.jti, events: outcomes.map(summary) },
+    }),
   );
   return outcomes;
 }
@@ -125,14 +122,12 @@ async function auditRejection(deps: Deps, token: string, e: SetError, requestId:
   } catch {
     // Not even a readable JWT: nothing to name.
   }
-  await storeCall(() =>
-    deps.store.appendAudit(
-      draft('signal.rejected', deps.now(), {
-        request_id: requestId,
-        decision: 'deny',
-        reason: e.code,
-        detail: { description: e.message, claimed_issuer: claimedIssuer, ...(suppressed > 0 ? { unaudited_refusals_before: suppressed } : {}) },
-      }),
-    ),
+  await deps.store.appendAudit(
+    draft('signal.rejected', deps.now(), {
+      request_id: requestId,
+      decision: 'deny',
+      reason: e.code,
+      detail: { description: e.message, claimed_issuer: claimedIssuer, ...(suppressed > 0 ? { unaudited_refusals_before: suppressed } : {}) },
+    }),
   );
 }

@@ -1,6 +1,5 @@
 import type { TrustedIssuerConfig } from '../config/schema.ts';
 import type { Deps } from '../deps.ts';
-import { storeCall } from '../store/store-call.ts';
 import { parseSpiffeId } from '../identity/spiffe-id.ts';
 import type { RiskSubject } from '../store/store.ts';
 import { SetError } from './set-error.ts';
@@ -71,7 +70,7 @@ export async function resolveSubject(deps: Deps, s: SubjectId, transmitter: Trus
   const visit = async (id: SubjectId): Promise<void> => {
     switch (id.format) {
       case 'email':
-        for (const p of await storeCall(() => deps.store.principalsByEmail(id.email, MAX_PRINCIPALS_PER_EMAIL))) add('principal', p);
+        for (const p of await deps.store.principalsByEmail(id.email, MAX_PRINCIPALS_PER_EMAIL)) add('principal', p);
         return;
       case 'iss_sub':
         for (const issuer of deps.config.trust.issuers.filter((i) => i.issuer === id.iss)) {

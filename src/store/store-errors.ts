@@ -11,3 +11,22 @@ export class GrantRefused extends Error {
     this.reason = reason;
   }
 }
+
+/**
+ * The store could not answer: the database is unreachable, refused the write (a full disk), or
+ * lost too many write races in a row. Nothing it was asked to change has changed. `retry`: the
+ * same request may succeed in a moment (a lost race, a dropped connection).
+ */
+export class StoreUnavailable extends Error {
+  override name = 'StoreUnavailable';
+  readonly retry: boolean;
+  constructor(retry: boolean, cause: unknown) {
+    super(`store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.retry = retry;
+  }
+}
+
+/** What the caller sent the store cannot take: a cursor it did not make. The request's fault, not an outage. */
+export class StoreRefused extends RangeError {
+  override name = 'StoreRefused';
+}

@@ -77,6 +77,7 @@ describe('layering of src/', () => {
     const g = graph();
     expect(g.get('http')?.has('flows')).toBe(true);
     expect(g.get('flows')?.has('grants')).toBe(true);
-    expect(g.get('grants')?.has('store')).toBe(true);
+    expect(g.get('grants')?.has('model')).toBe(true);
+    expect(g.get('flows')?.has('store')).toBe(true);
   });
 });

@@ -2,7 +2,6 @@ import type { Deps } from '../../deps.ts';
 import { liftBlocks } from '../../grants/blocks.ts';
 import type { Grant } from '../../model/grant.ts';
 import { revokeByFilter } from '../../grants/revoke.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { listGrantsPage } from '../../flows/list-grants.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import { revocationBody, revocationFilterOf } from '../../schemas/revocations.ts';
@@ -37,11 +36,11 @@ export const registerAgentPages: RegisterPages = (ui, deps) => {
     requireAdmin(session);
     const [recent, blocks, freezes] = await Promise.all([
       listGrantsPage(deps, {}, RECENT_GRANTS, null),
-      storeCall(() => deps.store.listBlocks(500)),
-      storeCall(() => deps.store.activeFreezes()),
+      deps.store.listBlocks(500),
+      deps.store.activeFreezes(),
     ]);
     const seen = agentsSeen(recent.grants).slice(0, MAX_AGENTS_SHOWN);
-    const live = await Promise.all(seen.map((s) => storeCall(() => deps.store.countLive({ agent: s.agent }))));
+    const live = await Promise.all(seen.map((s) => deps.store.countLive({ agent: s.agent })));
     return c.html(page({ title: 'Agents', section: 'agents', session, freezes, notice: noticeFor(c.req.query('done')) }, body(deps, session, seen, live, blocks)));
   });
 

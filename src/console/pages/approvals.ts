@@ -5,7 +5,6 @@ import { rulesFor } from '../../approvals/approvers.ts';
 import { mayView } from '../../approvals/may-view.ts';
 import type { Deps } from '../../deps.ts';
 import type { ActClaim } from '../../model/grant.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import { approvalReason } from '../../schemas/approvals.ts';
 import { currentRisk } from '../../risk/current-risk.ts';
@@ -34,9 +33,9 @@ export const registerApprovalPages: RegisterPages = (ui, deps) => {
     const groups = deps.config.approvals.groups;
     const now = deps.now();
     const [pending, latest, freezes] = await Promise.all([
-      storeCall(() => deps.store.listApprovals({ status: 'pending' }, PENDING_SCAN, null)),
-      storeCall(() => deps.store.listApprovals({}, PENDING_SCAN, null)),
-      storeCall(() => deps.store.activeFreezes()),
+      deps.store.listApprovals({ status: 'pending' }, PENDING_SCAN, null),
+      deps.store.listApprovals({}, PENDING_SCAN, null),
+      deps.store.activeFreezes(),
     ]);
     const visible = (list: Approval[]) => list.filter((a) => mayView(viewer, a, groups));
     const waiting = visible(pending.approvals).filter((a) => a.expires_at > now);
@@ -71,8 +70,8 @@ export const registerApprovalPages: RegisterPages = (ui, deps) => {
 
 async function card(deps: Deps, session: Session, a: Approval, now: number): Promise<Html> {
   const [grant, risk] = await Promise.all([
-    storeCall(() => deps.store.getGrant(a.grant_id)),
-    storeCall(() => currentRisk(deps, a.agent, deps.agents.lookup(a.agent)?.risk ?? 'low', a.principal)),
+    deps.store.getGrant(a.grant_id),
+    currentRisk(deps, a.agent, deps.agents.lookup(a.agent)?.risk ?? 'low', a.principal),
   ]);
   const expired = a.status === 'pending' && a.expires_at <= now;
   const status = expired ? 'expired' : a.status;

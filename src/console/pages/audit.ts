@@ -1,7 +1,6 @@
 import type { AuditEvent } from '../../audit/event.ts';
 import { verifyLiveChain } from '../../audit/verify-live.ts';
 import type { Deps } from '../../deps.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { inertJson } from '../../lib/inert-json.ts';
 import type { RegisterPages } from '../console-env.ts';
 import { filled } from '../form-fields.ts';
@@ -26,10 +25,10 @@ export const registerAuditPages: RegisterPages = (ui, deps) => {
     requireAdmin(session);
     const f = filled(c.req.query(), FILTERS);
     const beforeRaw = Number(c.req.query('before'));
-    const [head, freezes] = await Promise.all([storeCall(() => deps.store.auditHead()), storeCall(() => deps.store.activeFreezes())]);
+    const [head, freezes] = await Promise.all([deps.store.auditHead(), deps.store.activeFreezes()]);
     const before = Number.isSafeInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : (head?.seq ?? 0) + 1;
     const { events, next } = await recent(deps, before, (e) => matches(e, f));
-    const report = c.req.query('verify') === '1' ? await storeCall(() => verifyLiveChain(deps.store, { keys: deps.keyring, ...(deps.sha256 ? { digest: deps.sha256 } : {}) })) : null;
+    const report = c.req.query('verify') === '1' ? await verifyLiveChain(deps.store, { keys: deps.keyring, ...(deps.sha256 ? { digest: deps.sha256 } : {}) }) : null;
     const now = deps.now();
     const body = h`
       <section class="panel">
@@ -56,7 +55,7 @@ async function recent(deps: Deps, before: number, keep: (e: AuditEvent) => boole
   let scanned = 0;
   while (upper > 1 && out.length < SHOWN && scanned < MAX_SCANNED) {
     const from = Math.max(0, upper - 1 - WINDOW);
-    const batch = await storeCall(() => deps.store.readAudit(from, upper - 1 - from));
+    const batch = await deps.store.readAudit(from, upper - 1 - from);
     scanned += WINDOW;
     for (let i = batch.length - 1; i >= 0 && out.length < SHOWN; i--) {
       const e = batch[i]!;

@@ -2,7 +2,6 @@ import type { Deps } from '../../deps.ts';
 import { FREEZE_FIELDS, type Freeze } from '../../grants/freeze.ts';
 import { liftFreezes, scopeOf, startFreeze } from '../../grants/freezes.ts';
 import { revokeByFilter } from '../../grants/revoke.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import { FREEZE_ID, freezeBody, freezeScopeFields, operatorReason } from '../../schemas/freeze.ts';
 import type { RevocationFilter } from '../../store/store.ts';
@@ -29,8 +28,8 @@ const killBody = z.object({ reason: operatorReason, ...freezeScopeFields, confir
 export const registerEmergencyPages: RegisterPages = (ui, deps) => {
   ui.get('/emergency', async (c) => {
     const session = c.get('session');
-    const freezes = await storeCall(() => deps.store.activeFreezes());
-    const live = session.viewer.admin ? await storeCall(() => deps.store.countLive({ all: true })) : null;
+    const freezes = await deps.store.activeFreezes();
+    const live = session.viewer.admin ? await deps.store.countLive({ all: true }) : null;
     return c.html(page({ title: 'Emergency stop', section: 'emergency', session, freezes, notice: noticeFor(c.req.query('done')) }, body(deps, session, freezes, live)));
   });
 

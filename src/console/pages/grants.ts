@@ -2,7 +2,6 @@ import type { Deps } from '../../deps.ts';
 import { statusAt, type Grant } from '../../model/grant.ts';
 import { receiptFor } from '../../grants/receipt.ts';
 import { revokeByFilter } from '../../grants/revoke.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { listGrantsPage } from '../../flows/list-grants.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import { GRANT_STATUSES, grantListFilterOf, grantListQuery } from '../../schemas/grants.ts';
@@ -30,7 +29,7 @@ export const registerGrantPages: RegisterPages = (ui, deps) => {
     requireAdmin(session);
     const given = filled(c.req.query(), [...FILTERS, 'status', 'cursor']);
     const q = parseWith(grantListQuery, { ...given, limit: String(PAGE_SIZE) });
-    const [list, freezes] = await Promise.all([listGrantsPage(deps, grantListFilterOf(q), PAGE_SIZE, q.cursor ?? null), storeCall(() => deps.store.activeFreezes())]);
+    const [list, freezes] = await Promise.all([listGrantsPage(deps, grantListFilterOf(q), PAGE_SIZE, q.cursor ?? null), deps.store.activeFreezes()]);
     const now = deps.now();
     const filters = filled(given, FILTERS);
     const body = h`
@@ -51,7 +50,7 @@ export const registerGrantPages: RegisterPages = (ui, deps) => {
     requireAdmin(session);
     const b = parseWith(revocationBody, { ...filled(c.req.query(), FILTERS), dry_run: true });
     const filter = revocationFilterOf(b);
-    const [matched, freezes] = await Promise.all([storeCall(() => deps.store.countLive(filter)), storeCall(() => deps.store.activeFreezes())]);
+    const [matched, freezes] = await Promise.all([deps.store.countLive(filter), deps.store.activeFreezes()]);
     const shown = filled(c.req.query(), FILTERS);
     const body = h`
       <p>Filter: ${Object.entries(shown).map(([k, v], i) => h`${i ? ' and ' : ''}${k} = <code>${v}</code>`)}</p>
@@ -75,12 +74,12 @@ export const registerGrantPages: RegisterPages = (ui, deps) => {
   ui.get('/grants/:id', async (c) => {
     const session = c.get('session');
     requireAdmin(session);
-    const grant = await storeCall(() => deps.store.getGrant(c.req.param('id').slice(0, 80)));
+    const grant = await deps.store.getGrant(c.req.param('id').slice(0, 80));
     if (!grant) throw new OAuthError('not_found', 'no such grant');
     const [task, jobs, freezes] = await Promise.all([
       listGrantsPage(deps, { task_id: grant.task_id }, TASK_SCAN, null),
-      storeCall(() => deps.store.jobsForGrants([grant.id])),
-      storeCall(() => deps.store.activeFreezes()),
+      deps.store.jobsForGrants([grant.id]),
+      deps.store.activeFreezes(),
     ]);
     const derived = task.grants.filter((g) => g.parent_grant_id === grant.id);
     return c.html(page({ title: `Grant ${grant.id}`, section: 'grants', session, freezes, notice: noticeFor(c.req.query('done')) }, detail(deps, session, grant, derived, jobs.length > 0)));

@@ -1,5 +1,4 @@
 import { receiptFor, receiptTotals } from '../../grants/receipt.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { listGrantsPage } from '../../flows/list-grants.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import type { RevocationFilter, RevocationRecord } from '../../store/store.ts';
@@ -17,7 +16,7 @@ export const registerRevocationPages: RegisterPages = (ui, deps) => {
   ui.get('/revocations', async (c) => {
     const session = c.get('session');
     requireAdmin(session);
-    const [records, freezes] = await Promise.all([storeCall(() => deps.store.listRevocations(LISTED)), storeCall(() => deps.store.activeFreezes())]);
+    const [records, freezes] = await Promise.all([deps.store.listRevocations(LISTED), deps.store.activeFreezes()]);
     const now = deps.now();
     const body = records.length
       ? h`<table><thead><tr><th>Revocation</th><th>Status</th><th>Filter</th><th>Reason</th><th>By</th><th>Revoked</th><th>Started</th></tr></thead><tbody>
@@ -30,15 +29,15 @@ export const registerRevocationPages: RegisterPages = (ui, deps) => {
   ui.get('/revocations/:id', async (c) => {
     const session = c.get('session');
     requireAdmin(session);
-    const record = await storeCall(() => deps.store.getRevocation(c.req.param('id').slice(0, 64)));
+    const record = await deps.store.getRevocation(c.req.param('id').slice(0, 64));
     if (!record) throw new OAuthError('not_found', 'no such revocation');
     const cursor = c.req.query('cursor')?.slice(0, 512) ?? null;
     const [tally, receipts, freezes] = await Promise.all([
-      storeCall(() => deps.store.revocationTally(record.id)),
+      deps.store.revocationTally(record.id),
       listGrantsPage(deps, { revoked_by: record.id }, RECEIPTS_PER_PAGE, cursor),
-      storeCall(() => deps.store.activeFreezes()),
+      deps.store.activeFreezes(),
     ]);
-    const open = new Set((await storeCall(() => deps.store.jobsForGrants(receipts.grants.map((g) => g.id)))).map((j) => j.grant_id));
+    const open = new Set((await deps.store.jobsForGrants(receipts.grants.map((g) => g.id))).map((j) => j.grant_id));
     const totals = receiptTotals(tally, deps.providers);
     const now = deps.now();
     const body = h`

@@ -3,7 +3,6 @@ import { humanFrom, type Human } from '../../approvals/approvers.ts';
 import { draft } from '../../audit/event.ts';
 import type { Deps } from '../../deps.ts';
 import { randomToken } from '../../model/grant.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { isAdminKey } from '../../identity/bearer-auth.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import type { ConsoleEnv, RegisterPages } from '../console-env.ts';
@@ -95,10 +94,8 @@ async function loginCsrf(c: Context<ConsoleEnv>, deps: Deps): Promise<string> {
 
 async function begin(c: Context<ConsoleEnv>, deps: Deps, viewer: Viewer): Promise<void> {
   const { token } = await signSession(deps, viewer);
-  await storeCall(() =>
-    deps.store.appendAudit(
-      draft('console.signed_in', deps.now(), { request_id: c.get('requestId'), ...(viewer.human ? { principal: viewer.human.id } : {}), detail: { by: viewer.id, via: viewer.via, admin: viewer.admin } }),
-    ),
+  await deps.store.appendAudit(
+    draft('console.signed_in', deps.now(), { request_id: c.get('requestId'), ...(viewer.human ? { principal: viewer.human.id } : {}), detail: { by: viewer.id, via: viewer.via, admin: viewer.admin } }),
   );
   setSessionCookie(c, deps, token, deps.config.console.session_ttl);
 }

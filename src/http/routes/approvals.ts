@@ -4,7 +4,6 @@ import { humanFrom, type Human } from '../../approvals/approvers.ts';
 import { mayView as mayViewApproval, type ApprovalViewer } from '../../approvals/may-view.ts';
 import { approvalView } from '../../approvals/view.ts';
 import type { Deps } from '../../deps.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../../identity/bearer-auth.ts';
 import type { RegisterRoutes } from '../env.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
@@ -31,13 +30,8 @@ export const registerApprovals: RegisterRoutes = (app, deps) => {
     if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const { limit, cursor, ...filter } = parsed.data;
     if (viewer.kind === 'agent') filter.agent = viewer.id;
-    let page;
-    try {
-      page = await storeCall(() => deps.store.listApprovals({ status: viewer.kind === 'human' ? (filter.status ?? 'pending') : filter.status, agent: filter.agent, task_id: filter.task_id }, limit, cursor ?? null));
-    } catch (e) {
-      if (e instanceof OAuthError && e.cause instanceof RangeError) throw new OAuthError('invalid_request', 'malformed cursor');
-      throw e;
-    }
+    // A malformed cursor is the store's refusal, answered 400 (store/http-error.ts).
+    const page = await deps.store.listApprovals({ status: viewer.kind === 'human' ? (filter.status ?? 'pending') : filter.status, agent: filter.agent, task_id: filter.task_id }, limit, cursor ?? null);
     const now = deps.now();
     const visible = page.approvals.filter((a) => mayView(deps, viewer, a));
     return c.json({ approvals: visible.map((a) => approvalView(a, now)), next_cursor: page.next_cursor });
@@ -70,7 +64,7 @@ export const registerApprovals: RegisterRoutes = (app, deps) => {
 };
 
 async function load(deps: Deps, id: string): Promise<Approval> {
-  const a = await storeCall(() => deps.store.getApproval(id));
+  const a = await deps.store.getApproval(id);
   if (!a) throw new OAuthError('not_found', 'no such approval');
   return a;
 }

@@ -1,7 +1,6 @@
 import type { RegisterRoutes } from '../env.ts';
 import { parseChainPoint } from '../../audit/verify-chain.ts';
 import { verifyLiveChain } from '../../audit/verify-live.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { authenticateAdmin } from '../../identity/bearer-auth.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import { inertJson } from '../../lib/inert-json.ts';
@@ -16,7 +15,7 @@ export const registerAudit: RegisterRoutes = (app, deps) => {
   app.get('/v1/audit', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
     const { after, limit } = parseQuery(auditQuery, c.req.query());
-    const events = await storeCall(() => deps.store.readAudit(after, limit));
+    const events = await deps.store.readAudit(after, limit);
     const body = events.map((e) => inertJson(e)).join('\n') + (events.length ? '\n' : '');
     return c.body(body, 200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   });
@@ -27,9 +26,7 @@ export const registerAudit: RegisterRoutes = (app, deps) => {
     const { since } = parseQuery(auditVerifyQuery, c.req.query());
     const from = since === undefined ? null : parseChainPoint(since);
     if (since !== undefined && from === null) throw new OAuthError('invalid_request', 'since must be SEQ:HASH, as a previous verification reported it');
-    const report = await storeCall(() =>
-      verifyLiveChain(deps.store, { since: from, keys: deps.keyring, ...(deps.sha256 ? { digest: deps.sha256 } : {}) }),
-    );
+    const report = await verifyLiveChain(deps.store, { since: from, keys: deps.keyring, ...(deps.sha256 ? { digest: deps.sha256 } : {}) });
     return c.json(report, report.ok ? 200 : 409);
   });
 };

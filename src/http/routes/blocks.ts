@@ -1,7 +1,6 @@
 import { liftBlockQuery } from '../../schemas/blocks.ts';
 import type { RegisterRoutes } from '../env.ts';
 import { liftBlocks } from '../../grants/blocks.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { authenticateAdmin } from '../../identity/bearer-auth.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 
@@ -12,7 +11,7 @@ import { OAuthError } from '../../lib/oauth-error.ts';
 export const registerBlocks: RegisterRoutes = (app, deps) => {
   app.get('/v1/blocks', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
-    const blocks = await storeCall(() => deps.store.listBlocks(500));
+    const blocks = await deps.store.listBlocks(500);
     return c.json({ blocks: blocks.map((b) => ({ ...b, created_at: new Date(b.created_at).toISOString() })) }, 200, { 'cache-control': 'no-store' });
   });
 

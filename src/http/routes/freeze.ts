@@ -1,6 +1,5 @@
 import type { RegisterRoutes } from '../env.ts';
 import { liftFreezes, scopeOf, startFreeze } from '../../grants/freezes.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { authenticateAdmin } from '../../identity/bearer-auth.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import { readJson } from '../../lib/read-body.ts';
@@ -26,7 +25,7 @@ export const registerFreeze: RegisterRoutes = (app, deps) => {
 
   app.get('/v1/freeze', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
-    const freezes = await storeCall(() => deps.store.activeFreezes());
+    const freezes = await deps.store.activeFreezes();
     return c.json({ frozen: freezes.length > 0, freezes }, 200, { 'cache-control': 'no-store' });
   });
 
@@ -35,6 +34,6 @@ export const registerFreeze: RegisterRoutes = (app, deps) => {
     const { id: only } = parseQuery(liftFreezeQuery, { id: c.req.query('id') });
     const lifted = await liftFreezes(deps, only ?? null, by, c.get('requestId'));
     if (only !== undefined && lifted.length === 0) throw new OAuthError('not_found', 'no such active freeze');
-    return c.json({ lifted, frozen: (await storeCall(() => deps.store.activeFreezes())).length > 0 });
+    return c.json({ lifted, frozen: (await deps.store.activeFreezes()).length > 0 });
   });
 };

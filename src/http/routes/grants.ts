@@ -1,6 +1,5 @@
 import type { RegisterRoutes } from '../env.ts';
 import { statusAt, type Grant } from '../../model/grant.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { authenticateAdmin } from '../../identity/bearer-auth.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import { grantListFilterOf, grantListQuery } from '../../schemas/grants.ts';
@@ -21,7 +20,7 @@ export const registerGrants: RegisterRoutes = (app, deps) => {
 
   app.get('/v1/grants/:id', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
-    const grant = await storeCall(() => deps.store.getGrant(c.req.param('id').slice(0, 80)));
+    const grant = await deps.store.getGrant(c.req.param('id').slice(0, 80));
     if (!grant) throw new OAuthError('not_found', 'no such grant');
     return c.json(presentGrant(grant, deps.now()));
   });

@@ -1,6 +1,5 @@
 import type { RegisterRoutes } from '../env.ts';
 import { introspect } from '../../grants/introspect.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { authenticateAdmin, bearerToken, verifyOrNull } from '../../identity/bearer-auth.ts';
 import { introspectForm, parseForm } from '../../schemas/token.ts';
 import { readForm } from '../../lib/read-body.ts';
@@ -17,7 +16,7 @@ export const registerIntrospect: RegisterRoutes = (app, deps) => {
     await authenticateCaller(c.req.raw);
     const { token } = parseForm(introspectForm, await readForm(c.req.raw, deps.config.server.limits.max_body_bytes));
     if (token.length > deps.config.server.limits.max_token_bytes) return c.json({ active: false });
-    const body = await storeCall(() => introspect(deps, token));
+    const body = await introspect(deps, token);
     return c.json(body, 200, { 'cache-control': 'no-store' });
   });
 

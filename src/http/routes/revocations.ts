@@ -1,7 +1,6 @@
 import type { RegisterRoutes } from '../env.ts';
 import { revokeByFilter } from '../../grants/revoke.ts';
 import { receiptFor, receiptTotals } from '../../grants/receipt.ts';
-import { storeCall } from '../../store/store-call.ts';
 import type { RevocationFilter } from '../../store/store.ts';
 import { authenticateAdmin } from '../../identity/bearer-auth.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
@@ -20,7 +19,7 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
     if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const b = parsed.data;
     const filter = revocationFilterOf(b);
-    if (b.dry_run) return c.json({ dry_run: true, matched: await storeCall(() => deps.store.countLive(filter)) });
+    if (b.dry_run) return c.json({ dry_run: true, matched: await deps.store.countLive(filter) });
     const record = await revokeByFilter(deps, { filter, reason: b.reason, by, requestId: c.get('requestId'), block: b.block });
     // 202: every grant the filter names is already dead on every path; the per-grant records are
     // being written, and GET /v1/revocations/{id} shows when they are all done.
@@ -31,15 +30,15 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
   app.get('/v1/revocations', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
     const { limit } = parseQuery(revocationListQuery, c.req.query());
-    const records = await storeCall(() => deps.store.listRevocations(limit));
+    const records = await deps.store.listRevocations(limit);
     return c.json({ revocations: records.map(present) }, 200, { 'cache-control': 'no-store' });
   });
 
   app.get('/v1/revocations/:id', async (c) => {
     await authenticateAdmin(deps, c.req.raw);
-    const record = await storeCall(() => deps.store.getRevocation(c.req.param('id').slice(0, 64)));
+    const record = await deps.store.getRevocation(c.req.param('id').slice(0, 64));
     if (!record) throw new OAuthError('not_found', 'no such revocation');
-    const tally = await storeCall(() => deps.store.revocationTally(record.id));
+    const tally = await deps.store.revocationTally(record.id);
     return c.json({ ...present(record), receipt_totals: receiptTotals(tally, deps.providers) });
   });
 
@@ -48,9 +47,9 @@ export const registerRevocations: RegisterRoutes = (app, deps) => {
     await authenticateAdmin(deps, c.req.raw);
     const id = c.req.param('id').slice(0, 64);
     const { limit, cursor } = parseQuery(receiptsQuery, c.req.query());
-    if (!(await storeCall(() => deps.store.getRevocation(id)))) throw new OAuthError('not_found', 'no such revocation');
+    if (!(await deps.store.getRevocation(id))) throw new OAuthError('not_found', 'no such revocation');
     const page = await listGrantsPage(deps, { revoked_by: id }, limit, cursor ?? null);
-    const open = new Set((await storeCall(() => deps.store.jobsForGrants(page.grants.map((g) => g.id)))).map((j) => j.grant_id));
+    const open = new Set((await deps.store.jobsForGrants(page.grants.map((g) => g.id))).map((j) => j.grant_id));
     return c.json({ receipts: page.grants.map((g) => receiptFor(g, deps.providers.get(g.provider), open.has(g.id))), next_cursor: page.next_cursor });
   });
 };

@@ -4,7 +4,6 @@ import { looksLikeOurs, verifyGrantToken } from '../../grants/grant-token.ts';
 import { revokeNow, settle } from '../../grants/revoke.ts';
 import { parseForm, revokeForm } from '../../schemas/token.ts';
 import { readForm } from '../../lib/read-body.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { mayRevoke, revocationClientAuthenticator } from '../revocation-client.ts';
 
 /**
@@ -29,7 +28,7 @@ export const registerRevoke: RegisterRoutes = (app, deps) => {
     } else {
       // An upstream credential we handed out is found by its fingerprint.
       const fp = await fingerprint(token);
-      grant = (await storeCall(() => deps.store.getGrantByFingerprint(fp))) ?? null;
+      grant = (await deps.store.getGrantByFingerprint(fp)) ?? null;
     }
     if (!grant) return done();
     if (!mayRevoke(client, grant.agent)) {

@@ -3,7 +3,6 @@ import { applyRisk } from '../../risk/apply-risk.ts';
 import { riskBody, riskQuery } from '../../schemas/risk.ts';
 import { authenticateAdmin } from '../../identity/bearer-auth.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { currentRisk } from '../../risk/current-risk.ts';
 import { readJson } from '../../lib/read-body.ts';
 
@@ -25,12 +24,12 @@ export const registerRisk: RegisterRoutes = (app, deps) => {
     const q = parsed.data;
     const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
     if (q.agent !== undefined) {
-      const recorded = await storeCall(() => deps.store.riskLevels(q.agent!, null));
+      const recorded = await deps.store.riskLevels(q.agent!, null);
       const registered = deps.agents.lookup(q.agent)?.risk ?? null;
-      const view = await storeCall(() => currentRisk(deps, q.agent!, registered ?? 'low', null));
+      const view = await currentRisk(deps, q.agent!, registered ?? 'low', null);
       return c.json({ agent: q.agent, level: view.agent, registered_level: registered, recorded_level: recorded.agent, tokens_not_before: iso(recorded.agent_not_before) });
     }
-    const recorded = await storeCall(() => deps.store.riskLevels('', q.principal!));
+    const recorded = await deps.store.riskLevels('', q.principal!);
     return c.json({ principal: q.principal, level: recorded.principal ?? 'low', recorded_level: recorded.principal, tokens_not_before: iso(recorded.principal_not_before) });
   });
 

@@ -2,7 +2,6 @@ import type { RegisterRoutes } from '../env.ts';
 import { looksLikeOurs, verifyGrantToken } from '../../grants/grant-token.ts';
 import { draft } from '../../audit/event.ts';
 import { revokeNow, settle } from '../../grants/revoke.ts';
-import { storeCall } from '../../store/store-call.ts';
 import { ADMIN_KEY_PREFIX, authenticateAdmin, bearerToken, verifyOrNull } from '../../identity/bearer-auth.ts';
 import { OAuthError } from '../../lib/oauth-error.ts';
 import { taskPath } from '../../schemas/tasks.ts';
@@ -42,9 +41,7 @@ export const registerTasks: RegisterRoutes = (app, deps) => {
     // Close first: an exchange for this task that is still in flight either inserted its grant
     // before (and the sweep below revokes it) or finds the task closed when it tries.
     const now = deps.now();
-    await storeCall(() =>
-      deps.store.closeTask(taskId, agent, now, draft('task.completed', now, { request_id: c.get('requestId'), agent, task_id: taskId, reason: 'task completed', detail: { by } })),
-    );
+    await deps.store.closeTask(taskId, agent, now, draft('task.completed', now, { request_id: c.get('requestId'), agent, task_id: taskId, reason: 'task completed', detail: { by } }));
     const revoked = await revokeNow(deps, { filter, reason: 'task completed', by, requestId: c.get('requestId') });
     return c.json({ task_id: taskId, revoked: await settle(deps, revoked) });
   });

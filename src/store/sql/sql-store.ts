@@ -52,6 +52,7 @@ import type { SqlDatabase } from './sql-database.ts';
 import { sqlWriteOperations } from './write-operations.ts';
 import type { SqlWriteOperations } from './write-operations.ts';
 import { inProcessExclusion } from '../run-alone.ts';
+import { StoreRefused } from '../store-errors.ts';
 
 /** Page caps, as on SQLite. */
 const MAX_LIST_PAGE = 1000;
@@ -407,7 +408,7 @@ function decodeRowidCursor(s: string): number {
   } catch {
     // falls through to the error below
   }
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('malformed live-grant cursor');
+  if (!Number.isSafeInteger(n) || n < 0) throw new StoreRefused('malformed live-grant cursor');
   return n;
 }
 

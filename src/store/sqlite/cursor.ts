@@ -1,3 +1,4 @@
+import { StoreRefused } from '../store-errors.ts';
 /** Keyset position for newest-first paging: the last grant of the page returned. */
 export interface GrantCursor {
   created_at: number;
@@ -19,10 +20,10 @@ export function decodeCursor(s: string): GrantCursor {
     const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
     v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0))));
   } catch {
-    throw new RangeError('malformed grant cursor');
+    throw new StoreRefused('malformed grant cursor');
   }
   if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'number' || typeof v[1] !== 'string') {
-    throw new RangeError('malformed grant cursor');
+    throw new StoreRefused('malformed grant cursor');
   }
   return { created_at: v[0], id: v[1] };
 }

@@ -8,6 +8,7 @@ import { GRANT_COLUMNS, INSERT_GRANT_SQL, grantToRow, rowToGrant } from './grant
 import type { GrantRow } from './grant-rows.ts';
 import { clampLimit } from './limits.ts';
 import { StatementCache } from './statement-cache.ts';
+import { StoreRefused } from '../store-errors.ts';
 
 export { listQuery, liveQuery } from './grant-queries.ts';
 
@@ -152,6 +153,6 @@ export class SqliteGrants {
 
 function decodeRowidCursor(s: string): number {
   const n = Number(Buffer.from(s, 'base64url').toString('utf8'));
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('malformed live-grant cursor');
+  if (!Number.isSafeInteger(n) || n < 0) throw new StoreRefused('malformed live-grant cursor');
   return n;
 }
