@@ -40,6 +40,18 @@ export interface LiveVerifyOptions {
  * hold); or from `since` when that is later still.
  */
 export async function verifyLiveChain(store: Store, opts: LiveVerifyOptions): Promise<LiveChainReport> {
+  // Retention may prune the start of what this run reads while it reads it (another node, the
+  // server's own schedule): events then seem missing. A newer checkpoint since the run began
+  // says so; the chain is verified again from it (a few times at most), never reported as cut.
+  for (let attempt = 1; ; attempt++) {
+    const report = await verifyOnce(store, opts);
+    if (report.ok || attempt === 3) return report;
+    const newest = (await store.auditCheckpoints()).at(-1)?.seq_to ?? 0;
+    if (newest <= (report.from_checkpoint?.seq_to ?? 0)) return report;
+  }
+}
+
+async function verifyOnce(store: Store, opts: LiveVerifyOptions): Promise<LiveChainReport> {
   const head = await store.auditHead();
   const digest = opts.digest ? { digest: opts.digest } : {};
   const checkpoint = (await store.auditCheckpoints()).at(-1) ?? null;
