@@ -10,19 +10,18 @@ const MAX_PARENTS = 16;
  * kills what its sub-agents derived from it.
  */
 export async function liveGrant(store: Store, id: string, now: number): Promise<Grant | null> {
-  // Asked alongside the grant (one round trip on a networked store). Read before the grant row,
-  // it still binds every call that starts after a revocation was recorded.
-  const unfinished = store.unfinishedRevocations();
-  unfinished.catch(() => {}); // awaited below unless the grant is already dead
-  return honoured(store, await store.getGrant(id), unfinished, now);
+  // The grant row and the revocations still being carried out, from one snapshot. Read apart (on
+  // PostgreSQL, two connections, in either order), a mass revocation could mark this row and
+  // finish between the two reads, and neither would see it bind.
+  return liveGrantOf(store, await store.callView(id), now);
 }
 
-/** The same rule for a gateway call's view, which already holds the grant and the unfinished revocations. */
+/** The same rule over a call's view (the grant and the unfinished revocations, read together). */
 export async function liveGrantOf(store: Store, view: CallView | null, now: number): Promise<Grant | null> {
   return honoured(store, view?.grant ?? null, view?.unfinished ?? [], now);
 }
 
-async function honoured(store: Store, first: Grant | null, unfinished: Promise<RevocationRecord[]> | RevocationRecord[], now: number): Promise<Grant | null> {
+async function honoured(store: Store, first: Grant | null, unfinished: RevocationRecord[], now: number): Promise<Grant | null> {
   const chain: Grant[] = [];
   let g = first;
   for (let i = 0; ; i++) {
@@ -33,7 +32,6 @@ async function honoured(store: Store, first: Grant | null, unfinished: Promise<R
     g = await store.getGrant(g.parent_grant_id);
   }
   // A mass revocation binds from the moment it is recorded, before its batches mark the rows.
-  const pending = await unfinished;
-  if (pending.some((r) => chain.some((c) => matchesFilter(r.filter, c)))) return null;
+  if (unfinished.some((r) => chain.some((c) => matchesFilter(r.filter, c)))) return null;
   return chain[0]!;
 }
