@@ -6,6 +6,7 @@ import { auditSection } from './audit-schema.ts';
 import { consoleSection } from './console-schema.ts';
 import { isLoopbackHttp } from '../lib/loopback.ts';
 import { ASSERTABLE_CLAIMS } from '../identity/vouched-claims.ts';
+import { POSTGRES_URL } from '../lib/postgres-url.ts';
 
 const duration = z
   .union([z.string(), z.number()])
@@ -104,7 +105,7 @@ const store = z
     d1: z.object({ binding: z.string().min(1) }).strict().optional(),
     postgres: z
       .object({
-        url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL'),
+        url: z.string().regex(POSTGRES_URL, 'a postgres:// connection URL'),
         /** the schema Tollgate's tables live in (created if missing); default: the connection's search_path */
         schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
         /** connections this node holds at most */

@@ -6,6 +6,7 @@ import { openSqliteStore } from '../../store/sqlite/sqlite-store.ts';
 import { adminKey, args, call, common, print, serverUrl } from './args.ts';
 import { CliError } from './cli-error.ts';
 import type { ArchiveKeys } from '../../audit/archive.ts';
+import { isPostgresUrl } from '../../lib/postgres-url.ts';
 
 const HELP = `usage: tollgate audit verify [--db PATH|URL [--config PATH | --jwks FILE] | --url URL] [--expect-head HASH] [--since SEQ:HASH]
        tollgate audit verify --archive DIR (--jwks FILE | --config PATH)
@@ -54,7 +55,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
     const store = await openForVerify(v.db);
     try {
       // A SQLite file is read by a second thread too: two halves of a long chain at once.
-      const tail = /^postgres(ql)?:\/\//.test(v.db) ? {} : { tail: (await import('../verify-tail.ts')).sqliteTail(v.db) };
+      const tail = isPostgresUrl(v.db) ? {} : { tail: (await import('../verify-tail.ts')).sqliteTail(v.db) };
       report = await verifyLiveChain(store, { digest: nodeSha256, since: from, keys, ...tail });
     } finally {
       await store.close();
@@ -74,7 +75,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
 
 /** --db: a SQLite file, opened read-only, or a PostgreSQL URL, read in read-only transactions and never migrated. */
 async function openForVerify(db: string) {
-  if (!/^postgres(ql)?:\/\//.test(db)) return openSqliteStore(db, { readonly: true });
+  if (!isPostgresUrl(db)) return openSqliteStore(db, { readonly: true });
   const { openPostgresStore } = await import('../../store/postgres/postgres-store.ts');
   return openPostgresStore(db, { readOnly: true, maxConnections: 2 });
 }
