@@ -27,6 +27,7 @@ import { registerBlocks } from './http/routes/blocks.ts';
 import { registerConsole } from './console/register-console.ts';
 import { registerOpenApi } from './http/routes/openapi.ts';
 import { httpErrorOf } from './store/http-error.ts';
+import { stampHeaders } from './http/stamp-headers.ts';
 
 /** The whole HTTP surface; every dependency comes in through `deps`, so Node and Workers share it. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -37,8 +38,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const id = requestIdFrom(c.req.raw);
     c.set('requestId', id);
     await next();
-    c.header('x-request-id', id);
-    c.header('x-content-type-options', 'nosniff');
+    stampHeaders(c, { 'x-request-id': id, 'x-content-type-options': 'nosniff' });
     metrics.observe(c.req.method, routeOf(c.req.matchedRoutes), c.res.status, (performance.now() - start) / 1000);
   });
   app.use('*', addressQuota(deps));

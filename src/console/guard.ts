@@ -4,16 +4,19 @@ import { constantTimeEqual } from '../lib/digest.ts';
 import { OAuthError } from '../lib/oauth-error.ts';
 import { readForm } from '../lib/read-body.ts';
 import { CONTENT_SECURITY_POLICY } from '../lib/content-security-policy.ts';
+import { stampHeaders } from '../http/stamp-headers.ts';
 
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
-  c.header('content-security-policy', CONTENT_SECURITY_POLICY);
-  c.header('x-frame-options', 'DENY');
-  c.header('referrer-policy', 'same-origin');
-  c.header('cross-origin-opener-policy', 'same-origin');
-  c.header('cross-origin-resource-policy', 'same-origin');
-  c.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-  if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+  stampHeaders(c, {
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'same-origin',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+    ...(c.res.headers.has('cache-control') ? {} : { 'cache-control': 'no-store' }),
+  });
 };
 
 /**
