@@ -38,10 +38,12 @@ export async function benchExchange(rounds: number, n: number) {
   };
 
   // The two other things every exchange must do, measured alone: one Cedar decision, and the
-  // record-then-activate pair of durable, audited store writes.
+  // record-then-activate pair of durable, audited store writes. Decisions are remembered
+  // (rememberDecisions), so each one here is for an agent not seen before: what Cedar costs.
+  let fresh = 0;
   const decide = async () =>
     h.deps.policy.decide({
-      agent: { id: 'spiffe://example.org/agent/bench', owner: 'team-a', trust_domain: 'example.org', risk: 'low' },
+      agent: { id: `spiffe://example.org/agent/bench-decide-${fresh++}`, owner: 'team-a', trust_domain: 'example.org', risk: 'low' },
       principal: null,
       action: 'read',
       resource: { id: 'demo:reports', provider: 'tollgate', classification: 'internal' },

@@ -69,7 +69,8 @@ const goals = {
     : {}),
   'over HTTP: per-call >= 0.3x bare Hono': results.sockets.per_call_vs_bare_hono >= 0.3,
   'over HTTP: per-call p99 <= 5 ms at 32 connections': results.sockets.per_call.p99_ms <= 5,
-  'over HTTP: exchange <= 3x crypto floor': results.sockets.exchange_vs_crypto_floor <= 3,
+  'over HTTP: exchange <= 3x crypto floor (64 agents, decisions remembered)': results.sockets.exchange_vs_crypto_floor <= 3,
+  'over HTTP: exchange <= 3x crypto floor (every agent new, a Cedar decision each)': results.sockets.exchange_new_agents_vs_crypto_floor <= 3,
   'tollgate --help <= 150 ms': results.cli.help_ms <= 150,
   'tollgate introspect <= 300 ms': results.cli.introspect_ms <= 300,
 };
@@ -78,7 +79,7 @@ const inProcessVsHttp = {
   per_call_vs_bare_hono: { in_process: results.credentials.per_call_vs_bare_hono, over_http: results.sockets.per_call_vs_bare_hono, over_http_by_cpu: results.sockets.per_call_vs_bare_hono_by_cpu },
   per_call_p99_ms: { in_process: results.credentials.p99_us / 1000, over_http: results.sockets.per_call.p99_ms },
   exchange_cpu_us: { in_process: results.exchange.exchange_cpu_us, over_http: results.sockets.exchange.cpu_us_per_request },
-  exchange_vs_crypto_floor: { in_process: results.exchange.exchange_vs_crypto_floor, over_http: results.sockets.exchange_vs_crypto_floor },
+  exchange_vs_crypto_floor: { in_process: results.exchange.exchange_vs_crypto_floor, over_http: results.sockets.exchange_vs_crypto_floor, over_http_new_agents: results.sockets.exchange_new_agents_vs_crypto_floor },
 };
 const report = { ...results, in_process_vs_http: inProcessVsHttp, goals };
 console.log(JSON.stringify(report, null, 2));

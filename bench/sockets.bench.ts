@@ -49,6 +49,9 @@ export async function benchSockets(opts: SocketsOptions) {
     const { headers: perCallHeaders, bodies: perCallBodies } = perCallRequest(tollgate.gatewayKey, grantTokens);
     const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
     const exchangeBodies = () => exchangeForms(mint, opts.exchangeTokens);
+    // Every token of its own agent: no decision can come from memory, each pays Cedar.
+    let newAgents = 0;
+    const newAgentBodies = () => exchangeForms(mint, opts.exchangeTokens, () => `spiffe://dev.local/agent/new-${newAgents++}`);
 
     const job = (url: string, headers: Record<string, string>, bodies: string[], seconds = opts.seconds) => ({ url, headers, bodies, connections: opts.connections, seconds });
     // Warm both up before anything is counted: the first seconds under load run ~40% slower
@@ -60,10 +63,12 @@ export async function benchSockets(opts: SocketsOptions) {
     const perCall: Measured[] = [];
     const bareCall: Measured[] = [];
     const exchange: Measured[] = [];
+    const exchangeNew: Measured[] = [];
     for (let r = 0; r < opts.rounds; r++) {
       perCall.push(await load(tollgate.pid, loadCpu, job(`${tollgate.url}/v1/credentials`, perCallHeaders, perCallBodies)));
       bareCall.push(await load(bare.pid, loadCpu, job(`${bare.url}/v1/credentials`, perCallHeaders, perCallBodies)));
       exchange.push(await load(tollgate.pid, loadCpu, job(`${tollgate.url}/oauth/token`, formHeaders, await exchangeBodies())));
+      exchangeNew.push(await load(tollgate.pid, loadCpu, job(`${tollgate.url}/oauth/token`, formHeaders, await newAgentBodies())));
     }
     const floor = await cryptoFloorUs(tollgate.data);
     const m = (v: Measured[], k: keyof Measured) => median(v.map((x) => x[k]));
@@ -88,6 +93,9 @@ export async function benchSockets(opts: SocketsOptions) {
       exchange: summary(exchange),
       crypto_floor_cpu_us: round(floor),
       exchange_vs_crypto_floor: round(m(exchange, 'cpuUs') / floor, 2),
+      // Each exchange by an agent never seen before, so its policy decision is Cedar's, not remembered.
+      exchange_new_agents: summary(exchangeNew),
+      exchange_new_agents_vs_crypto_floor: round(m(exchangeNew, 'cpuUs') / floor, 2),
     };
   } finally {
     await tollgate.stop();
@@ -129,11 +137,11 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/** `n` token-exchange forms, each with a fresh workload token of one of 64 agents. */
-export async function exchangeForms(mint: (agent: string) => Promise<string>, n: number): Promise<string[]> {
+/** `n` token-exchange forms, each with a fresh workload token (its own `jti`), by default of one of 64 agents. */
+export async function exchangeForms(mint: (agent: string) => Promise<string>, n: number, agentOf = (i: number) => `spiffe://dev.local/agent/bench-${i % 64}`): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const subject = await mint(`spiffe://dev.local/agent/bench-${i % 64}`);
+    const subject = await mint(agentOf(i));
     out.push(new URLSearchParams({ grant_type: TOKEN_EXCHANGE, subject_token: subject, subject_token_type: JWT_TYPE, scope: 'demo:reports:read', task_id: `bench-${i % 100}` }).toString());
   }
   return out;

@@ -3,6 +3,7 @@ import { createAgentRegistry } from './grants/agent-registry.ts';
 import { GrantTokenProvider } from '../providers/grant-token.ts';
 import { Quotas } from './quotas/quotas.ts';
 import { withTypedErrors } from './store/typed-errors.ts';
+import { rememberDecisions } from './policy/remembered-decisions.ts';
 
 /** What each edge builds its own way (store, keys, policy engine, providers, trust). */
 export type EdgeParts = Omit<Deps, 'grantTokens' | 'resources' | 'agents' | 'quotas'>;
@@ -17,6 +18,7 @@ export function assembleDeps(p: EdgeParts): Deps {
   return {
     ...p,
     store: withTypedErrors(p.store),
+    policy: rememberDecisions(p.policy),
     grantTokens: new GrantTokenProvider({ name: 'grant-token', keyring: p.keyring, issuer: p.config.server.issuer, defaultAudience: grantTokenAudience(p.config) }),
     resources: new Map(p.config.resources.map((r) => [r.id, r])),
     agents: createAgentRegistry(p.config.agents),

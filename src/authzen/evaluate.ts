@@ -85,7 +85,7 @@ async function policyOnly(deps: Deps, gateway: string, e: Evaluation, resourceId
   }
   const risk = await currentRisk(deps, agentId, agent?.risk ?? 'low', principal);
   const decision = decideAction(
-    perCallParts(deps).policy,
+    deps.policy,
     { agentId, owner: agent?.owner ?? UNREGISTERED_OWNER, trustDomain: trustDomainOf(agentId), principal },
     risk,
     ctx.classification ? { ...resource, classification: ctx.classification } : resource,

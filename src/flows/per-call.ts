@@ -8,7 +8,7 @@ import { QuotaExceeded } from '../quotas/quota-exceeded.ts';
 import { actDepth } from '../identity/delegation.ts';
 import { trustDomainOf } from '../identity/trust-domain.ts';
 import { decideAction } from '../policy/decide-action.ts';
-import type { PolicyDecision, PolicyEngine } from '../policy/types.ts';
+import type { PolicyDecision } from '../policy/types.ts';
 import type { ResourceConfig } from '../config/schema.ts';
 import type { Provider } from '../../providers/provider.ts';
 import { riskView } from '../risk/current-risk.ts';
@@ -38,7 +38,6 @@ export interface CredentialResponse {
 
 export interface PerCallParts {
   checkToken: (token: string) => Promise<GrantTokenCheck>;
-  policy: PolicyEngine;
   credentials: CredentialCache;
   audit: CallAudit;
 }
@@ -133,7 +132,7 @@ async function serve(deps: Deps, parts: PerCallParts, rec: CallRecord): Promise<
  * For a gateway that asks what a caller may do before it offers anything (MCP tools/list, AuthZEN
  * evaluations); a refusal throws the same OAuthError the call itself would answer.
  */
-export async function decideCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'policy' | 'credentials'>, call: CredentialRequest): Promise<CallDecision> {
+export async function decideCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'credentials'>, call: CredentialRequest): Promise<CallDecision> {
   return checkCall(deps, parts, { gateway: '', requestId: '', call, grant: null, policyIds: [] });
 }
 
@@ -141,7 +140,7 @@ export async function decideCall(deps: Deps, parts: Pick<PerCallParts, 'checkTok
  * The grant token is checked in memory, the grant's liveness and blocks in the store, then policy
  * decides this action at current risk (with the call's classification when the gateway names one).
  */
-async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'policy' | 'credentials'>, rec: CallRecord): Promise<CallDecision> {
+async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'credentials'>, rec: CallRecord): Promise<CallDecision> {
   const { call } = rec;
   const check = await parts.checkToken(call.token);
   if (check.refusal) throw new OAuthError('invalid_grant', `grant token refused: ${check.refusal}`);
@@ -178,7 +177,7 @@ async function checkCall(deps: Deps, parts: Pick<PerCallParts, 'checkToken' | 'p
 
   const risk = riskView(view.risk, agent?.risk ?? 'low', grant.principal);
   const decision = decideAction(
-    parts.policy,
+    deps.policy,
     { agentId: grant.agent, owner: grant.owner, trustDomain: trustDomainOf(grant.agent), principal: grant.principal },
     risk,
     call.classification === null ? resource : { ...resource, classification: call.classification },

@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.ts';
-import { cachedPolicy } from './cached-policy.ts';
 import { groupCommit } from './call-audit.ts';
 import { CredentialCache } from './credential-cache.ts';
 import { grantTokenChecker } from './grant-token-check.ts';
@@ -29,7 +28,6 @@ export function perCallParts(deps: Deps): PerCallParts {
   if (!parts) {
     parts = {
       checkToken: grantTokenChecker(deps),
-      policy: cachedPolicy(deps.policy),
       credentials: new CredentialCache(CACHED_CREDENTIALS),
       audit: groupCommit(deps.store, nextTurn),
     };

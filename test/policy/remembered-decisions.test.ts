@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachedPolicy } from '../../src/gateway/cached-policy.ts';
+import { rememberDecisions } from '../../src/policy/remembered-decisions.ts';
 import { loadPolicies, type PolicyEngine, type PolicySource } from '../../src/policy/engine.ts';
 import { cedar, devPolicies, request, schemaText } from '../policy/fixtures.ts';
 
@@ -35,10 +35,10 @@ describe('which context attributes policies read', () => {
   });
 });
 
-describe('the per-call decision cache', () => {
+describe('remembered decisions', () => {
   it('answers from memory across seconds when no policy reads the time', () => {
     const { engine, calls } = counted(loadPolicies(cedar, schemaText, [devPolicies]));
-    const cached = cachedPolicy(engine);
+    const cached = rememberDecisions(engine);
     for (let s = 0; s < 5; s++) expect(cached.decide(request({ context: { now: 1_760_000_000 + s, requested_ttl: 600 - s } })).decision).toBe('allow');
     expect(calls()).toBe(1);
     // anything else policy reads is still part of the key
@@ -48,9 +48,37 @@ describe('the per-call decision cache', () => {
     expect(calls()).toBe(4);
   });
 
+  it('leaves out of the key only the context attributes no policy reads', () => {
+    const { engine, calls } = counted(loadPolicies(cedar, schemaText, [devPolicies]));
+    const remembered = rememberDecisions(engine);
+    // the dev policies read neither the task nor the intent: an agent's next task is decided as its first
+    for (const task_id of ['task-1', 'task-2', 'task-3']) expect(remembered.decide(request({ context: { task_id, intent: `do ${task_id}` } })).decision).toBe('allow');
+    expect(calls()).toBe(1);
+
+    const { engine: reading, calls: readingCalls } = counted(
+      loadPolicies(cedar, schemaText, [devPolicies, source('@id("no-task-9") forbid (principal, action, resource) when { context.task_id == "task-9" };')]),
+    );
+    const byTask = rememberDecisions(reading);
+    expect(byTask.decide(request({ context: { task_id: 'task-1' } })).decision).toBe('allow');
+    expect(byTask.decide(request({ context: { task_id: 'task-9' } }))).toMatchObject({ decision: 'deny', policyIds: ['no-task-9'] });
+    expect(byTask.decide(request({ context: { task_id: 'task-1', intent: 'another intent' } })).decision).toBe('allow');
+    expect(readingCalls()).toBe(2);
+  });
+
+  it('keeps the whole context in the key for an engine that cannot say what it reads', () => {
+    const { engine, calls } = counted(loadPolicies(cedar, schemaText, [devPolicies]));
+    const { readsContext: _, ...opaque } = engine;
+    const remembered = rememberDecisions(opaque);
+    remembered.decide(request({ context: { task_id: 'task-1' } }));
+    remembered.decide(request({ context: { task_id: 'task-2' } }));
+    remembered.decide(request({ context: { task_id: 'task-2', now: 1_760_000_001 } }));
+    remembered.decide(request({ context: { task_id: 'task-2', now: 1_760_000_001 } }));
+    expect(calls()).toBe(3);
+  });
+
   it('decides again when the second changes if a policy reads the time', () => {
     const { engine, calls } = counted(loadPolicies(cedar, schemaText, [devPolicies, source('@id("after") forbid (principal, action, resource) when { context.now >= 1760000100 };')]));
-    const cached = cachedPolicy(engine);
+    const cached = rememberDecisions(engine);
     expect(cached.decide(request({ context: { now: 1_760_000_099 } })).decision).toBe('allow');
     expect(cached.decide(request({ context: { now: 1_760_000_099 } })).decision).toBe('allow');
     expect(calls()).toBe(1);
@@ -59,7 +87,7 @@ describe('the per-call decision cache', () => {
   });
 
   it('never answers a request with malformed time fields from memory', () => {
-    const cached = cachedPolicy(loadPolicies(cedar, schemaText, [devPolicies]));
+    const cached = rememberDecisions(loadPolicies(cedar, schemaText, [devPolicies]));
     expect(cached.decide(request()).decision).toBe('allow');
     const bad = cached.decide(request({ context: { now: 1.5 } }));
     expect(bad.decision).toBe('deny');
