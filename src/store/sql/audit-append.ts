@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlStatement } from './sql-database.ts';
+import type { SqlStatement } from './sql-database.ts';
 import { GENESIS_HASH } from '../../audit/event.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import { chainLink, encodeLink } from '../../audit/chain-link.ts';

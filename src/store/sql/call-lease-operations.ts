@@ -1,6 +1,7 @@
 import type { AuditDraft } from '../../audit/event.ts';
 import type { Grant } from '../../model/grant.ts';
-import { grantEvent, withGrantFields } from '../../audit/grant-event.ts';
+import { withGrantFields } from '../../audit/grant-event.ts';
+import { keepsCallCredential, withdrawnCredential } from '../write-rules.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import type { CallLease, IssuedCallLease } from '../store.ts';
 import { appendAudit } from './audit-append.ts';
@@ -44,18 +45,8 @@ export function sqlCallLeaseOperations(cx: SqlBatching) {
         if (l.issued_at !== null) throw new Error(`completeCallLease: call lease ${id} is already complete`);
         const [g] = grantsOf(results[1]);
         if (!g) throw new Error(`completeCallLease: call lease ${id} names no grant`);
-        const kept = g.status === 'active' && g.expires_at > event.time;
-        // Revoked or expired while the provider was issuing: its revocation job (if any) had no
-        // handle; this one has. Nothing is handed out.
-        const drafts = kept
-          ? [withGrantFields(event, g)]
-          : [
-              grantEvent('credential.withdrawn', event.time, g, {
-                request_id: event.request_id,
-                reason: `grant ${g.status} while the credential was being issued`,
-                detail: { call_lease: id, ...(issued.fingerprint ? { fingerprint: issued.fingerprint } : {}) },
-              }),
-            ];
+        const kept = keepsCallCredential(g, event.time);
+        const drafts = [kept ? withGrantFields(event, g) : withdrawnCredential(g, id, issued, event)];
         const append = await appendAudit(cx, head, drafts);
         await db.batch([
           db

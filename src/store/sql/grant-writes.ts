@@ -5,6 +5,7 @@ import type { GrantPatch, RevocationTally } from '../store.ts';
 import { expectChanges } from './guard.ts';
 import { jsonChunks, jsonColumns } from './json-chunks.ts';
 import type { SqlBatching } from './json-chunks.ts';
+import { CALL_LEASE_MAY_BE_LIVE } from '../write-rules.ts';
 
 const INSERT_GRANT_SQL = `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${GRANT_COLUMNS.map(() => '?').join(', ')})`;
 
@@ -92,9 +93,8 @@ export function addProgress(cx: SqlBatching, revocationId: string, revoked: read
 }
 
 /**
- * A job for each call lease of these grants whose credential may still be live at `at` (never
- * issued — a crash may have left it unrecorded — or not yet expired). Selected inside the batch,
- * so a lease recorded a moment before the batch commits is not missed.
+ * A job for each call lease of these grants whose credential may still be live at `at`. Selected
+ * inside the batch, so a lease recorded a moment before the batch commits is not missed.
  */
 export function addCallLeaseJobs(cx: SqlBatching, grants: readonly Grant[], at: number): SqlStatement[] {
   const { db } = cx;
@@ -103,7 +103,7 @@ export function addCallLeaseJobs(cx: SqlBatching, grants: readonly Grant[], at: 
       .prepare(
         `INSERT INTO revocation_jobs (grant_id, provider, lease, attempts, next_attempt_at, created_at)
          SELECT grant_id, provider, lease, 0, ?, ? FROM call_leases
-         WHERE grant_id IN (${cx.dialect.idList}) AND (issued_at IS NULL OR expires_at > ?) ORDER BY grant_id, created_at`,
+         WHERE grant_id IN (${cx.dialect.idList}) AND ${CALL_LEASE_MAY_BE_LIVE} ORDER BY grant_id, created_at`,
       )
       .bind(at, at, c.json, at),
   );

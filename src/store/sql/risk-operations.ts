@@ -7,13 +7,13 @@ import { expectChanges, withRetries } from './guard.ts';
 import type { SqlBatching } from './json-chunks.ts';
 import { firstOf, snapshot } from './snapshot.ts';
 import { toRecordedRisk, type RiskRow } from '../risk-rows.ts';
+import { riskAfter, riskChangeEvent } from '../write-rules.ts';
 
 /** At most this many forgotten SET ids are deleted per received SET, as on SQLite. */
 const PRUNE_PER_SIGNAL = 100;
 
 const MAX_EMAIL_PRINCIPALS = 1000;
 
-const RANK: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
 
 /** Risk levels, received SETs and the email index in the SQL store, with the contracts of their Store methods. */
 export function sqlRiskOperations(cx: SqlBatching) {
@@ -54,9 +54,8 @@ export function sqlRiskOperations(cx: SqlBatching) {
       return withRetries(cx, 'changeRisk', async () => {
         const { results, head } = await snapshot(db, [db.prepare('SELECT level FROM risk_levels WHERE kind = ? AND subject = ?').bind(kind, id)]);
         const previous = firstOf<{ level: RiskLevel }>(results[0])?.level ?? null;
-        const keep = change.mode === 'raise' && previous !== null && RANK[previous] >= RANK[change.level];
-        const level = keep ? previous : change.level;
-        const append = await appendAudit(cx, head, [{ ...event, [kind]: id, detail: { ...event.detail, previous_level: previous, level } }]);
+        const { level, unchanged: keep } = riskAfter(previous, change);
+        const append = await appendAudit(cx, head, [riskChangeEvent(change, previous, level, event)]);
         await db.batch([
           // Still the level the decision was made on (`IS` compares NULL too).
           db.prepare(`INSERT INTO write_guard (stale) SELECT 1 WHERE (SELECT level FROM risk_levels WHERE kind = ? AND subject = ?) IS DISTINCT FROM ?`).bind(kind, id, previous),

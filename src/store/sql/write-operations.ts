@@ -2,7 +2,7 @@ import type { SqlStatement } from './sql-database.ts';
 import type { AuditDraft, AuditEvent } from '../../audit/event.ts';
 import type { Grant, GrantStatus } from '../../model/grant.ts';
 import { liveQuery, newestLiveQuery } from '../sqlite/grant-queries.ts';
-import { grantEvent, withGrantFields } from '../../audit/grant-event.ts';
+import { withGrantFields } from '../../audit/grant-event.ts';
 import { GRANT_COLUMNS } from '../sqlite/grant-rows.ts';
 import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } from '../store.ts';
 import { appendAudit } from './audit-append.ts';
@@ -13,17 +13,14 @@ import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
 import { insertRevocation } from './revocation-rows.ts';
 import { firstOf, grantsOf, snapshot as snapshotOf } from './snapshot.ts';
 import { boundCutoff, cutoffScope } from '../revocation-cutoff.ts';
-
-/** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
-const CREATABLE: readonly GrantStatus[] = ['issuing', 'pending_approval', 'denied'];
-
-const STALE_ISSUING_REASON = 'issuing did not complete';
+import { STALE_ISSUING_REASON, assertCreatable, expiredGrant, failedIssuing, revokedGrant } from '../write-rules.ts';
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
 
 /**
  * Every writing Store operation of the SQL store (D1, PostgreSQL), each one read → compute → ONE guarded batch, retried on a
- * write conflict (guard.ts). Same contracts as the SQLite store's write-operations.ts.
+ * write conflict (guard.ts). Same contracts as the SQLite store's write-operations.ts; what each change becomes and says is
+ * in write-rules.ts, shared with it.
  */
 export function sqlWriteOperations(cx: SqlBatching) {
   const { db } = cx;
@@ -31,7 +28,7 @@ export function sqlWriteOperations(cx: SqlBatching) {
 
   return {
     async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
-      if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
+      assertCreatable(grant);
       await withRetries(cx, 'createGrant', async () => {
         const { results, head } = await snapshot(refusalReads(db, grant));
         throwIfRefused(results);
@@ -106,20 +103,10 @@ export function sqlWriteOperations(cx: SqlBatching) {
         const { results, head } = await snapshot([db.prepare(q.sql).bind(...q.params)]);
         const before = grantsOf(results[0]);
         if (before.length === 0) return [];
-        const revoked = before.map((g): Grant => ({ ...g, status: 'revoked', revoked_at: ctx.time, status_reason: ctx.reason }));
-        // A grant caught mid-issue may hold an upstream credential nobody has recorded yet.
-        const owed = before.filter((g) => g.lease !== null || g.status === 'issuing');
-        const append = await appendAudit(
-          cx,
-          head,
-          before.map((b, i) =>
-            grantEvent('grant.revoked', ctx.time, revoked[i]!, {
-              request_id: ctx.request_id,
-              reason: ctx.reason,
-              detail: { revocation_id: ctx.revocation_id, by: ctx.by, previous_status: b.status },
-            }),
-          ),
-        );
+        const outcomes = before.map((g) => revokedGrant(g, ctx));
+        const revoked = outcomes.map((o) => o.after);
+        const owed = before.filter((_, i) => outcomes[i]!.owesJob);
+        const append = await appendAudit(cx, head, outcomes.map((o) => o.event));
         await db.batch([
           ...updateIfUnchanged(cx, before, `status = 'revoked', revoked_at = ?, status_reason = ?, revoked_by = ?`, [ctx.time, ctx.reason, ctx.revocation_id]),
           ...addJobs(cx, owed, ctx.time),
@@ -157,13 +144,9 @@ export function sqlWriteOperations(cx: SqlBatching) {
         ]);
         const before = grantsOf(results[0]);
         if (before.length === 0) return 0;
-        // An upstream that could not issue as short as the grant: revoke its credential now.
-        const owed = before.filter((g) => g.lease !== null && (g.credential_expires_at ?? 0) > now);
-        const append = await appendAudit(
-          cx,
-          head,
-          before.map((b) => grantEvent('grant.expired', now, { ...b, status: 'expired' }, { request_id: null, reason: 'expired', detail: { previous_status: b.status } })),
-        );
+        const outcomes = before.map((g) => expiredGrant(g, now));
+        const owed = before.filter((_, i) => outcomes[i]!.owesJob);
+        const append = await appendAudit(cx, head, outcomes.map((o) => o.event));
         await db.batch([...updateIfUnchanged(cx, before, `status = 'expired'`, []), ...addJobs(cx, owed, now), ...addCallLeaseJobs(cx, before, now), ...append.statements]);
         return before.length;
       });
@@ -177,20 +160,14 @@ export function sqlWriteOperations(cx: SqlBatching) {
         ]);
         const stale = grantsOf(results[0]);
         if (stale.length === 0) return [];
-        const failed = stale.map((g): Grant => ({ ...g, status: 'failed', status_reason: STALE_ISSUING_REASON }));
-        const append = await appendAudit(
-          cx,
-          head,
-          failed.map((g) => grantEvent('grant.failed', now, g, { request_id: null, reason: STALE_ISSUING_REASON, detail: { previous_status: 'issuing' } })),
-        );
+        const outcomes = stale.map((g) => failedIssuing(g, now));
+        const append = await appendAudit(cx, head, outcomes.map((o) => o.event));
         await db.batch([
           ...updateIfUnchanged(cx, stale, `status = 'failed', status_reason = ?`, [STALE_ISSUING_REASON]),
-          // The lease is unknown when the crash came before the provider answered; the job still
-          // goes out so the provider can revoke whatever it may have created for this grant.
-          ...addJobs(cx, stale, now),
+          ...addJobs(cx, stale.filter((_, i) => outcomes[i]!.owesJob), now),
           ...append.statements,
         ]);
-        return failed;
+        return outcomes.map((o) => o.after);
       });
     },
 

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { CallLease, IssuedCallLease } from '../store.ts';
+import { CALL_LEASE_MAY_BE_LIVE } from '../write-rules.ts';
 
 /** An open call lease: one whose credential may still be live upstream. */
 export interface OpenCallLease {
@@ -26,11 +27,10 @@ export class SqliteCallLeases {
     this.#insert = db.prepare('INSERT INTO call_leases (id, grant_id, provider, action, created_at) VALUES (?, ?, ?, ?, ?)');
     this.#get = db.prepare('SELECT grant_id, provider, issued_at FROM call_leases WHERE id = ?');
     this.#complete = db.prepare('UPDATE call_leases SET issued_at = ?, lease = ?, fingerprint = ?, expires_at = ? WHERE id = ?');
-    // Not yet issued (a crash may have left its credential unrecorded) or not yet expired.
-    this.#open = db.prepare('SELECT id, provider, lease FROM call_leases WHERE grant_id = ? AND (issued_at IS NULL OR expires_at > ?) ORDER BY created_at');
+    this.#open = db.prepare(`SELECT id, provider, lease FROM call_leases WHERE grant_id = ? AND ${CALL_LEASE_MAY_BE_LIVE} ORDER BY created_at`);
     this.#openOfMany = db.prepare(
       `SELECT grant_id, id, provider, lease FROM call_leases
-       WHERE grant_id IN (SELECT value FROM json_each(?)) AND (issued_at IS NULL OR expires_at > ?) ORDER BY created_at`,
+       WHERE grant_id IN (SELECT value FROM json_each(?)) AND ${CALL_LEASE_MAY_BE_LIVE} ORDER BY created_at`,
     );
   }
 

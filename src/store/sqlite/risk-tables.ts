@@ -2,11 +2,10 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { RiskLevel } from '../../policy/types.ts';
 import type { RecordedRisk, RiskChange } from '../store.ts';
 import { toRecordedRisk, type RiskRow } from '../risk-rows.ts';
+import { riskAfter } from '../write-rules.ts';
 
 /** At most this many forgotten SET ids are deleted per received SET, so pruning never stalls a write. */
 const PRUNE_PER_SIGNAL = 100;
-
-const RANK: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
 
 /** `risk_levels`, `signal_jtis` and `principal_emails`. Plain reads and writes: callers own the transactions. */
 export class SqliteRiskTables {
@@ -59,10 +58,10 @@ export class SqliteRiskTables {
   /** Applies a change; returns what was recorded before and what is recorded now. */
   change(c: RiskChange): { previous: RiskLevel | null; level: RiskLevel } {
     const previous = this.#levelOf.get(c.subject.kind, c.subject.id)?.level ?? null;
-    const keep = c.mode === 'raise' && previous !== null && RANK[previous] >= RANK[c.level];
-    if (!keep) this.#setLevel.run(c.subject.kind, c.subject.id, c.level, c.reason, c.by, c.time);
+    const { level, unchanged } = riskAfter(previous, c);
+    if (!unchanged) this.#setLevel.run(c.subject.kind, c.subject.id, c.level, c.reason, c.by, c.time);
     if (c.tokens_not_before !== undefined) this.#notBefore.run(c.subject.kind, c.subject.id, c.reason, c.by, c.time, c.tokens_not_before, c.tokens_not_before);
-    return { previous, level: keep ? previous! : c.level };
+    return { previous, level };
   }
 
   seen(issuer: string, jti: string, now: number): boolean {

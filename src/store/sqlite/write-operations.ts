@@ -9,7 +9,7 @@ import type { SqliteApprovals } from './approval-table.ts';
 import type { RiskLevel } from '../../policy/types.ts';
 import type { SqliteCallLeases } from './call-lease-table.ts';
 import type { SqliteAuditLog } from './audit-log.ts';
-import { grantEvent, withGrantFields } from '../../audit/grant-event.ts';
+import { withGrantFields } from '../../audit/grant-event.ts';
 import { rowToGrant } from './grant-rows.ts';
 import type { SqliteGrants } from './grant-table.ts';
 import type { SqliteJobQueue } from './job-queue.ts';
@@ -18,6 +18,7 @@ import type { SqliteRiskTables } from './risk-tables.ts';
 import { boundCutoff, cutoffScope } from '../revocation-cutoff.ts';
 import type { Freeze } from '../../grants/freeze.ts';
 import { INSERT_FREEZE_SQL, LIFT_FREEZE_SQL, freezeValues } from '../freeze-rows.ts';
+import { assertCreatable, expiredGrant, failedIssuing, keepsCallCredential, revokedGrant, riskChangeEvent, withdrawnCredential } from '../write-rules.ts';
 
 export interface Tables {
   grants: SqliteGrants;
@@ -29,14 +30,10 @@ export interface Tables {
   callLeases: SqliteCallLeases;
 }
 
-/** Statuses a grant may be born in: nothing is `active` before a provider has been called. */
-const CREATABLE: readonly GrantStatus[] = ['issuing', 'pending_approval', 'denied'];
-
-const STALE_ISSUING_REASON = 'issuing did not complete';
-
 /**
  * Every writing Store operation, each one BEGIN IMMEDIATE transaction holding the state change
- * and the audit events that describe it. A throw anywhere — the audit insert included — rolls
+ * and the audit events that describe it; what each change becomes and says is in write-rules.ts,
+ * shared with the SQL store. A throw anywhere — the audit insert included — rolls
  * the whole operation back. IMMEDIATE takes the write lock before the first read, so the rows a
  * body selects are still as it saw them when it writes, even with another process on the file.
  */
@@ -71,7 +68,7 @@ export function writeOperations(db: Database, t: Tables) {
 
   return {
     createGrant: write((grant: Grant, event: AuditDraft): void => {
-      if (!CREATABLE.includes(grant.status)) throw new Error(`createGrant: a grant cannot be created as ${grant.status}`);
+      assertCreatable(grant);
       refuseIfClosed(grant);
       t.grants.insert(grant);
       t.audit.append([withGrantFields(event, grant)]);
@@ -143,20 +140,12 @@ export function writeOperations(db: Database, t: Tables) {
       if (l.issued_at !== null) throw new Error(`completeCallLease: call lease ${id} is already complete`);
       t.callLeases.complete(id, event.time, issued);
       const g = t.grants.get(l.grant_id)!;
-      if (g.status === 'active' && g.expires_at > event.time) {
+      if (keepsCallCredential(g, event.time)) {
         t.audit.append([withGrantFields(event, g)]);
         return true;
       }
-      // Revoked or expired while the provider was issuing: its revocation job (if any) had no
-      // handle; this one has. Nothing is handed out.
       if (issued.lease !== null) t.jobs.add({ grant_id: g.id, provider: l.provider, lease: issued.lease, at: event.time });
-      t.audit.append([
-        grantEvent('credential.withdrawn', event.time, g, {
-          request_id: event.request_id,
-          reason: `grant ${g.status} while the credential was being issued`,
-          detail: { call_lease: id, ...(issued.fingerprint ? { fingerprint: issued.fingerprint } : {}) },
-        }),
-      ]);
+      t.audit.append([withdrawnCredential(g, id, issued, event)]);
       return false;
     }),
 
@@ -175,21 +164,12 @@ export function writeOperations(db: Database, t: Tables) {
       const leases = t.callLeases.openOf(rows.map((r) => r.id), ctx.time);
       for (const row of rows) {
         const before = rowToGrant(row);
+        const { after, event, owesJob } = revokedGrant(before, ctx);
         t.grants.markRevoked(before.id, ctx.time, ctx.reason, ctx.revocation_id);
-        // A grant caught mid-issue may hold an upstream credential nobody has recorded yet.
-        if (before.lease !== null || before.status === 'issuing') {
-          t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: ctx.time });
-        }
+        if (owesJob) t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: ctx.time });
         for (const l of leases.get(before.id) ?? []) t.jobs.add({ grant_id: before.id, provider: l.provider, lease: l.lease, at: ctx.time });
-        const after: Grant = { ...before, status: 'revoked', revoked_at: ctx.time, status_reason: ctx.reason };
         revoked.push(after);
-        events.push(
-          grantEvent('grant.revoked', ctx.time, after, {
-            request_id: ctx.request_id,
-            reason: ctx.reason,
-            detail: { revocation_id: ctx.revocation_id, by: ctx.by, previous_status: before.status },
-          }),
-        );
+        events.push(event);
       }
       t.audit.append(events);
       if (ctx.revocation_id !== null) t.revocations.addProgress(ctx.revocation_id, revoked);
@@ -207,32 +187,26 @@ export function writeOperations(db: Database, t: Tables) {
       const rows = t.grants.dueForExpiry(now, limit);
       const events = rows.map((row) => {
         const before = rowToGrant(row);
+        const { event, owesJob } = expiredGrant(before, now);
         t.grants.markExpired(before.id);
-        // An upstream that could not issue as short as the grant: revoke its credential now.
-        if (before.lease !== null && (before.credential_expires_at ?? 0) > now) {
-          t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: now });
-        }
+        if (owesJob) t.jobs.add({ grant_id: before.id, provider: before.provider, lease: before.lease, at: now });
         for (const l of t.callLeases.open(before.id, now)) t.jobs.add({ grant_id: before.id, provider: l.provider, lease: l.lease, at: now });
-        const after: Grant = { ...before, status: 'expired' };
-        return grantEvent('grant.expired', now, after, { request_id: null, reason: 'expired', detail: { previous_status: before.status } });
+        return event;
       });
       t.audit.append(events);
       return rows.length;
     }),
 
     failStaleIssuing: write((before: number, now: number, limit: number): Grant[] => {
-      const failed = t.grants.staleIssuing(before, limit).map((row): Grant => {
+      const failed = t.grants.staleIssuing(before, limit).map((row) => {
         const g = rowToGrant(row);
-        t.grants.markFailed(g.id, STALE_ISSUING_REASON);
-        // The lease is unknown when the crash came before the provider answered; the job still
-        // goes out so the provider can revoke whatever it may have created for this grant.
-        t.jobs.add({ grant_id: g.id, provider: g.provider, lease: g.lease, at: now });
-        return { ...g, status: 'failed', status_reason: STALE_ISSUING_REASON };
+        const outcome = failedIssuing(g, now);
+        t.grants.markFailed(g.id, outcome.after.status_reason!);
+        if (outcome.owesJob) t.jobs.add({ grant_id: g.id, provider: g.provider, lease: g.lease, at: now });
+        return outcome;
       });
-      t.audit.append(
-        failed.map((g) => grantEvent('grant.failed', now, g, { request_id: null, reason: STALE_ISSUING_REASON, detail: { previous_status: 'issuing' } })),
-      );
-      return failed;
+      t.audit.append(failed.map((f) => f.event));
+      return failed.map((f) => f.after);
     }),
 
     // A job another worker already completed stays completed, and its event is not written twice.
@@ -246,13 +220,7 @@ export function writeOperations(db: Database, t: Tables) {
 
     changeRisk: write((change: RiskChange, event: AuditDraft): { previous: RiskLevel | null; level: RiskLevel } => {
       const result = t.risk.change(change);
-      t.audit.append([
-        {
-          ...event,
-          [change.subject.kind]: change.subject.id,
-          detail: { ...event.detail, previous_level: result.previous, level: result.level },
-        },
-      ]);
+      t.audit.append([riskChangeEvent(change, result.previous, result.level, event)]);
       return result;
     }),
 
