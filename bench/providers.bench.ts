@@ -11,7 +11,7 @@ export async function benchProviders(fixtures: Record<string, () => Promise<Cont
   const out: Record<string, { grant_token_per_s: number; upstream_per_s: number; upstream_vs_grant_token: number }> = {};
   for (const [name, setup] of Object.entries(fixtures)) {
     const f = await setup();
-    const h = await exchangeHarness(f);
+    const h = await exchangeHarness(f, { quotas: false });
     try {
       const upstream = async () => {
         const res = await h.exchange(await exchangeParams(h, f));

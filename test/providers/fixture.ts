@@ -79,11 +79,15 @@ export async function exchangeParams(h: Harness, f: ContractFixture): Promise<Re
   return params;
 }
 
-/** A full Tollgate whose catalog has the fixture's resource, served by the fixture's provider. */
-export async function exchangeHarness(f: ContractFixture): Promise<Harness> {
+/**
+ * A full Tollgate whose catalog has the fixture's resource, served by the fixture's provider.
+ * `quotas: false` for a bench, whose one agent exchanges thousands of times on a clock that stands still.
+ */
+export async function exchangeHarness(f: ContractFixture, opts: { quotas?: boolean } = {}): Promise<Harness> {
   const h = await harness({
     ...(f.humanIssuer ? { humanIssuer: f.humanIssuer } : {}),
     configPatch: (c) => {
+      if (opts.quotas === false) c.server.quotas = { enabled: false };
       c.providers[f.resource.provider] = { type: 'grant-token' }; // replaced below by the real instance
       c.resources.push(f.resource);
       c.policy.text = `@id("contract-permit") permit (principal, action, resource == Tollgate::Resource::"${f.resource.id}");`;
