@@ -11,7 +11,7 @@ const MAX_ENTRIES = 4096;
  * The key holds the entities whole and, of the context, only the attributes a policy may read
  * (PolicyEngine.readsContext, which errs towards "reads"): a policy set that never looks at
  * `task_id` decides an agent's hundredth task as it decided its first, without Cedar (one
- * decision is 100–200 µs, as much as the exchange's signatures). An engine that cannot say what
+ * decision is ~100 µs alone and ~300 µs inside a loaded exchange, more than its two signatures). An engine that cannot say what
  * it reads keeps the whole context in the key.
  *
  * The time fields (`now`, `requested_ttl`, which counts down with it) change every second. When

@@ -14,7 +14,6 @@ const PRUNE_PER_SIGNAL = 100;
 
 const MAX_EMAIL_PRINCIPALS = 1000;
 
-
 /** Risk levels, received SETs and the email index in the SQL store, with the contracts of their Store methods. */
 export function sqlRiskOperations(cx: SqlBatching) {
   const { db } = cx;
