@@ -304,6 +304,20 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         await check();
         expect(await store.callView(mine.id)).toMatchObject({ unfinished: [], blocked: true, freezes: [] });
       });
+
+      it('answers many at once each with its own grant (a store may read them in one statement), unknown ones null', async () => {
+        const seeded = [];
+        for (let i = 0; i < 40; i++) seeded.push(await seedActive(store, { agent: `spiffe://acme.test/agent/v${i % 7}`, principal: i % 3 ? `p${i % 5}@acme.test` : null }));
+        await store.changeRisk({ subject: { kind: 'agent', id: 'spiffe://acme.test/agent/v3' }, level: 'high', mode: 'raise', reason: 'r', by: 'tester', time: T0 }, draft('risk.changed', T0, {}));
+        const ids = [...seeded.map((g) => g.id), 'grt_unknown', seeded[0]!.id, seeded[5]!.id];
+        const views = await Promise.all(ids.map((id) => store.callView(id)));
+        for (const [i, id] of ids.entries()) {
+          const g = seeded.find((x) => x.id === id);
+          if (!g) expect(views[i]).toBeNull();
+          else expect(views[i]).toEqual(await separately(g));
+        }
+        expect(views.filter((v) => v?.risk.agent === 'high')).toHaveLength(6);
+      });
     });
 
     describe('freezes', () => {

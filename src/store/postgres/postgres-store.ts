@@ -32,7 +32,7 @@ export class PostgresStore extends SqlStore {
 
   constructor(pool: pg.Pool) {
     // Node's SHA-256 is synchronous: no thread-pool hop per audit event on the per-call path.
-    super(new PgDatabase(pool), { dialect: POSTGRES, serialWrites: true, digest: (text) => hash('sha256', text, 'hex') });
+    super(new PgDatabase(pool), { dialect: POSTGRES, serialWrites: true, digest: (text) => hash('sha256', text, 'hex'), coalesceCallViews: true });
     this.#pool = pool;
   }
 

@@ -16,13 +16,13 @@ const MATCHES_GRANT = (t: string) => `(${t}.kind = 'agent' AND ${t}.subject = g.
  * blocked, the unfinished revocations, the freezes in force and the agent's and principal's
  * recorded risk, the last three as JSON arrays of rows.
  */
-export function callViewSql(d: Dialect): string {
+export function callViewSql(d: Dialect, many = false): string {
   return `SELECT ${GRANT_COLUMNS.map((c) => `g.${c}`).join(', ')},
   EXISTS (SELECT 1 FROM blocks b WHERE ${MATCHES_GRANT('b')}) AS view_blocked,
   (SELECT ${d.jsonAgg(REVOCATION)} FROM revocations WHERE finished_at IS NULL) AS view_unfinished,
   (SELECT ${d.jsonAgg(FREEZE)} FROM freezes WHERE lifted_at IS NULL) AS view_freezes,
   (SELECT ${d.jsonAgg(RISK.map((c) => `r.${c}`))} FROM risk_levels r WHERE ${MATCHES_GRANT('r')}) AS view_risk
-FROM grants g WHERE g.id = ?`;
+FROM grants g WHERE ${many ? `g.id IN (${d.idList})` : 'g.id = ?'}`;
 }
 
 type ViewRow = GrantRow & { view_blocked: unknown; view_unfinished: unknown; view_freezes: unknown; view_risk: unknown };

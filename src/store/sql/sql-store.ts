@@ -14,6 +14,7 @@ import type { GrantRow } from '../sqlite/grant-rows.ts';
 import { clampLimit } from '../sqlite/limits.ts';
 import { JOB_COLUMNS, claimJobsSql, oldestFirst } from '../claim-jobs.ts';
 import { callViewSql, rowToCallView } from './call-view-query.ts';
+import { coalescedReads } from './coalesced-reads.ts';
 import type {
   ApprovalListFilter,
   CallView,
@@ -58,6 +59,9 @@ import { StoreRefused } from '../store-errors.ts';
 const MAX_LIST_PAGE = 1000;
 const MAX_AUDIT_PAGE = 10_000;
 const MAX_CLAIM = 1000;
+/** Gateway-call views: statements out at once, and grants one statement reads, when coalesced. */
+const CALL_VIEWS_IN_FLIGHT = 2;
+const CALL_VIEWS_PER_READ = 64;
 
 export interface SqlStoreOptions {
   /**
@@ -74,6 +78,12 @@ export interface SqlStoreOptions {
   serialWrites?: boolean;
   /** See SqlBatching.digest. */
   digest?: (text: string) => string;
+  /**
+   * Gateway calls' views read together when they pile up (coalescedReads): for a pooled server
+   * connection, where each statement is a round trip. Not for D1, whose I/O belongs to the request
+   * that started it.
+   */
+  coalesceCallViews?: boolean;
 }
 
 const COLUMNS = GRANT_COLUMNS.join(', ');
@@ -97,12 +107,14 @@ export class SqlStore implements Store {
   readonly #blocks: ReturnType<typeof sqlBlockOperations>;
   readonly #maxWriteRows: number;
   readonly #callViewSql: string;
+  readonly #callView: (id: string) => Promise<CallView | null>;
 
   constructor(db: SqlDatabase, opts: SqlStoreOptions = {}) {
     this.#db = db;
     this.#dialect = opts.dialect ?? SQLITE;
     this.#maxWriteRows = Math.max(1, opts.maxWriteRows ?? 2000);
     this.#callViewSql = callViewSql(this.#dialect);
+    this.#callView = opts.coalesceCallViews ? this.#coalescedCallViews() : (id) => this.#oneCallView(id);
     const cx = { db, dialect: this.#dialect, maxParamBytes: opts.maxParamBytes ?? DEFAULT_MAX_PARAM_BYTES, serialWrites: opts.serialWrites ?? false, ...(opts.digest ? { digest: opts.digest } : {}) };
     this.#write = sqlWriteOperations(cx);
     this.#approvals = sqlApprovalOperations(cx);
@@ -126,9 +138,28 @@ export class SqlStore implements Store {
     return r ? rowToGrant(r) : null;
   }
 
-  async callView(id: string): Promise<CallView | null> {
+  callView(id: string): Promise<CallView | null> {
+    return this.#callView(id);
+  }
+
+  async #oneCallView(id: string): Promise<CallView | null> {
     const row = await this.#db.prepare(this.#callViewSql).bind(id).first<Parameters<typeof rowToCallView>[0]>();
     return row ? rowToCallView(row) : null;
+  }
+
+  #coalescedCallViews(): (id: string) => Promise<CallView | null> {
+    const manySql = callViewSql(this.#dialect, true);
+    return coalescedReads(
+      async (ids) => {
+        if (ids.length === 1) {
+          const v = await this.#oneCallView(ids[0]!);
+          return new Map(v ? [[ids[0]!, v]] : []);
+        }
+        const { results } = await this.#db.prepare(manySql).bind(JSON.stringify(ids)).all<Parameters<typeof rowToCallView>[0]>();
+        return new Map(results.map((r) => [r.id, rowToCallView(r)]));
+      },
+      { maxInFlight: CALL_VIEWS_IN_FLIGHT, maxKeys: CALL_VIEWS_PER_READ },
+    );
   }
 
   async getGrantByFingerprint(fingerprint: string): Promise<Grant | null> {
