@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { draft } from '../../src/audit/event.ts';
 import { verifyChain } from '../../src/audit/verify-chain.ts';
-import { numberPlaceholders } from '../../src/store/postgres/pg-database.ts';
+import { inlineParams, numberPlaceholders } from '../../src/store/postgres/pg-database.ts';
 import { loadPgMigrations } from '../../src/store/postgres/migrate.ts';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { POSTGRES_URL, dropSchema, freshPostgresStore, freshSchemaName } from '../support/postgres.ts';
@@ -27,6 +27,12 @@ describe.skipIf(POSTGRES_URL === undefined)('postgres', () => {
       expect(numberPlaceholders(`SELECT '?' AS q, "a?" FROM t WHERE a = ? AND b IN (SELECT json_array_elements_text(?::json))`)).toBe(
         `SELECT '?' AS q, "a?" FROM t WHERE a = $1 AND b IN (SELECT json_array_elements_text($2::json))`,
       );
+      // The same text again (its split is remembered), a placeholder first and last, and none.
+      expect(numberPlaceholders(`SELECT '?' AS q, "a?" FROM t WHERE a = ? AND b IN (SELECT json_array_elements_text(?::json))`)).toContain('a = $1');
+      expect(numberPlaceholders('? = ?')).toBe('$1 = $2');
+      expect(inlineParams(`INSERT INTO t VALUES (?, '?', ?)`, ["it's", null], (v) => (v === null ? 'NULL' : `'${String(v).replaceAll("'", "''")}'`))).toBe(`INSERT INTO t VALUES ('it''s', '?', NULL)`);
+      expect(() => inlineParams('SELECT ?, ?', [1], String)).toThrow(RangeError);
+      expect(numberPlaceholders('SELECT 1')).toBe('SELECT 1');
     });
 
     it('migrates once when several nodes open a fresh database together, and refuses a newer schema', async () => {
