@@ -5,7 +5,7 @@ import type { AuditEvent } from './event.ts';
 import { GENESIS_HASH } from './event.ts';
 import type { SignedSegment } from './segment.ts';
 import { verifyChain } from './verify-chain.ts';
-import type { ChainProblem } from './verify-chain.ts';
+import type { ChainProblem, ChainReport } from './verify-chain.ts';
 
 /**
  * Where exported segments live: a directory on Node (src/node/directory-archive.ts), an R2 bucket
@@ -74,6 +74,16 @@ export async function readSegment(archive: AuditArchive, from: number, to: numbe
   return { claims: await verifyCheckpoint(jws.trim(), keys.jwks, keys.algorithms), jws: jws.trim(), events: parseLines(text) };
 }
 
+/** A segment's events against its own checkpoint: hashes, links, and the head it signs. */
+export function verifySegmentEvents(seg: ArchivedSegment, digest?: (text: string) => string): Promise<ChainReport> {
+  const c = seg.claims;
+  const before = { seq: c.seq_from - 1, hash: c.prev_hash };
+  return verifyChain(seg.events, { seq: c.seq_to, hash: c.head_hash }, {
+    ...(digest ? { digest } : {}),
+    ...(c.seq_from > 1 ? { from: { ...before, anchor: before } } : {}),
+  });
+}
+
 function parseLines(text: string): AuditEvent[] {
   return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditEvent);
 }
@@ -116,11 +126,7 @@ export async function verifyArchive(archive: AuditArchive, keys: ArchiveKeys, di
     } else if (expectedBefore.hash !== c.prev_hash) {
       problems.push({ seq: c.seq_from, kind: 'broken_link', detail: `segment ${from}..${to} does not continue the segment before it`, segment });
     }
-    const from0 = { seq: c.seq_from - 1, hash: c.prev_hash };
-    const report = await verifyChain(seg.events, { seq: c.seq_to, hash: c.head_hash }, {
-      ...(digest ? { digest } : {}),
-      ...(c.seq_from > 1 ? { from: { ...from0, anchor: from0 } } : {}),
-    });
+    const report = await verifySegmentEvents(seg, digest);
     checked += report.checked;
     for (const p of report.problems) problems.push({ ...p, segment });
     if (report.checked !== c.count) problems.push({ seq: c.seq_from, kind: 'missing', detail: `segment ${from}..${to} holds ${report.checked} events, its checkpoint ${c.count}`, segment });

@@ -1,12 +1,11 @@
 import type { Keyring } from '../keys/keyring.ts';
 import type { Store } from '../store/store.ts';
-import { readSegment, segmentBase, writeSegment, type ArchiveKeys, type AuditArchive } from './archive.ts';
+import { readSegment, segmentBase, verifySegmentEvents, writeSegment, type ArchiveKeys, type AuditArchive } from './archive.ts';
 import type { AuditCheckpoint } from './checkpoint.ts';
 import { draft } from './event.ts';
 import { readAllEvents } from './read-all.ts';
 import { pruneThrough, segmentRanges, type RetentionPolicy } from './retention-plan.ts';
 import { signSegment } from './segment.ts';
-import { verifyChain } from './verify-chain.ts';
 
 export interface RetentionTarget {
   store: Store;
@@ -67,8 +66,7 @@ export async function pruneExported(t: RetentionTarget, through: number, keys: A
     }
     if (!seg) return { pruned, refused: `the archived segment ${from}..${to} is incomplete (its events file is missing)` };
     const c = seg.claims;
-    const from0 = { seq: c.seq_from - 1, hash: c.prev_hash };
-    const report = await verifyChain(seg.events, { seq: c.seq_to, hash: c.head_hash }, { ...(t.digest ? { digest: t.digest } : {}), ...(c.seq_from > 1 ? { from: { ...from0, anchor: from0 } } : {}) });
+    const report = await verifySegmentEvents(seg, t.digest);
     if (!report.ok || report.checked !== c.count) return { pruned, refused: `the archived segment ${from}..${to} does not verify against its checkpoint` };
     const cp: AuditCheckpoint = { ...c, exported_to: dir, jws: seg.jws, pruned_at: now };
     const event = draft('audit.pruned', now, { reason: 'retention', detail: { seq_from: c.seq_from, seq_to: c.seq_to, count: c.count, head_hash: c.head_hash, exported_to: dir } });

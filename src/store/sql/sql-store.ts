@@ -269,13 +269,7 @@ export class SqlStore implements Store {
 
   async revokeBatch(filter: RevocationFilter, ctx: RevokeContext, limit: number): Promise<Grant[]> {
     liveWhere(filter, this.#dialect); // a filter that names nothing throws, whatever the limit
-    const out: Grant[] = [];
-    await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, async (n) => {
-      const batch = await this.#write.revokeBatch(filter, ctx, n);
-      out.push(...batch);
-      return batch.length;
-    });
-    return out;
+    return this.#grantsInRounds(limit, (n) => this.#write.revokeBatch(filter, ctx, n));
   }
 
   async finishRevocation(id: string, event: AuditDraft): Promise<void> {
@@ -332,14 +326,19 @@ export class SqlStore implements Store {
     return inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, (n) => this.#write.expireDue(now, n));
   }
 
-  async failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]> {
+  /** A write over up to `limit` grants, in rounds of at most maxWriteRows, with the grants every round changed. */
+  async #grantsInRounds(limit: number, round: (n: number) => Promise<Grant[]>): Promise<Grant[]> {
     const out: Grant[] = [];
     await inRounds(clampLimit(limit, Number.MAX_SAFE_INTEGER), this.#maxWriteRows, async (n) => {
-      const batch = await this.#write.failStaleIssuing(before, now, n);
+      const batch = await round(n);
       out.push(...batch);
       return batch.length;
     });
     return out;
+  }
+
+  async failStaleIssuing(before: number, now: number, limit: number): Promise<Grant[]> {
+    return this.#grantsInRounds(limit, (n) => this.#write.failStaleIssuing(before, now, n));
   }
 
   async dueJobs(now: number, limit: number): Promise<RevocationJob[]> {
