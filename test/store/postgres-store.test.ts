@@ -138,6 +138,43 @@ describe.skipIf(POSTGRES_URL === undefined)('postgres', () => {
       }
     });
 
+    it('appends onto the head it left itself without reading it; onto another node\'s appends after one refused batch', async () => {
+      const t = await freshPostgresStore();
+      const b = await openPostgresStore(POSTGRES_URL!, { schema: t.schema });
+      const { Client } = (await import('pg')).default;
+      const sent: string[] = [];
+      const query = Client.prototype.query;
+      Client.prototype.query = function (this: InstanceType<typeof Client>, ...args: unknown[]) {
+        sent.push(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text);
+        return (query as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof query;
+      const headReads = () => sent.filter((q) => /^SELECT seq, hash FROM audit_head\b/.test(q)).length;
+      const append = async (store: typeof b, n: number) => {
+        sent.length = 0;
+        await store.appendAudits(Array.from({ length: n }, (_, i) => draft('exchange.denied', T0 + i, {})));
+      };
+      try {
+        await append(t.store, 1); // nothing known yet: the head is read
+        expect(headReads()).toBe(1);
+        await append(t.store, 2); // onto the head its own append left: one round trip, no read
+        expect(headReads()).toBe(0);
+        expect(sent).toHaveLength(1);
+        await append(b, 1); // another node moves the head
+        await append(t.store, 1); // the guess is stale: its batch is refused, then the head is read
+        expect(headReads()).toBe(1);
+        expect(sent.length).toBeGreaterThan(2);
+        await append(t.store, 1); // after a miss the head is read for a while
+        expect(headReads()).toBe(1);
+        const events = await t.store.readAudit(0, 100);
+        expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect((await verifyChain(events, await t.store.auditHead())).ok).toBe(true);
+      } finally {
+        Client.prototype.query = query;
+        await b.close();
+        await t.cleanup();
+      }
+    });
+
     it('several nodes (pools) writing at once never fork the chain, and a grant is revoked exactly once', async () => {
       const t = await freshPostgresStore();
       const nodes = await Promise.all([1, 2, 3].map(() => openPostgresStore(POSTGRES_URL!, { schema: t.schema })));

@@ -6,6 +6,7 @@ import { AUDIT_COLUMNS } from '../sqlite/audit-rows.ts';
 import type { Dialect } from '../dialect.ts';
 import { expectChanges } from './guard.ts';
 import { jsonChunks, jsonColumns } from './json-chunks.ts';
+import { headAfter } from './known-head.ts';
 import type { SqlBatching } from './json-chunks.ts';
 
 export interface AuditHead {
@@ -53,6 +54,7 @@ export async function appendAudit(cx: SqlBatching, head: AuditHead | null, draft
     statements.push(db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ?').bind(seq, hash, head.seq, head.hash));
     statements.push(expectChanges(db, 1));
   }
+  headAfter(cx, { seq, hash });
   return { events, statements };
 }
 

@@ -1,4 +1,5 @@
 import type { SqlDatabase, SqlStatement } from './sql-database.ts';
+import { attemptCommitted, attemptFailed, attemptStarted } from './known-head.ts';
 
 /**
  * D1 has no interactive transactions: an operation reads, computes (audit hashes need Web
@@ -52,7 +53,7 @@ export class WriteContentionError extends Error {
  * a crowd of losers from colliding again in lockstep.
  */
 export async function withRetries<T>(cx: { serialWrites?: boolean }, operation: string, attempt: () => Promise<T>): Promise<T> {
-  if (!cx.serialWrites) return retrying(operation, attempt);
+  if (!cx.serialWrites) return retrying(cx, operation, attempt);
   // One operation at a time through this store: its writers queue here instead of racing each
   // other on the audit head and failing closed after MAX_ATTEMPTS under a busy gateway's load.
   const before = queues.get(cx) ?? Promise.resolve();
@@ -61,7 +62,7 @@ export async function withRetries<T>(cx: { serialWrites?: boolean }, operation: 
   queues.set(cx, before.then(() => mine));
   await before;
   try {
-    return await retrying(operation, attempt);
+    return await retrying(cx, operation, attempt);
   } finally {
     release();
   }
@@ -69,14 +70,19 @@ export async function withRetries<T>(cx: { serialWrites?: boolean }, operation: 
 
 const queues = new WeakMap<object, Promise<void>>();
 
-async function retrying<T>(operation: string, attempt: () => Promise<T>): Promise<T> {
+async function retrying<T>(cx: { serialWrites?: boolean }, operation: string, attempt: () => Promise<T>): Promise<T> {
   for (let n = 1; ; n++) {
+    attemptStarted(cx);
     try {
-      return await attempt();
+      const result = await attempt();
+      attemptCommitted(cx);
+      return result;
     } catch (e) {
+      const guessed = attemptFailed(cx);
       if (!isWriteConflict(e)) throw e;
       if (n >= MAX_ATTEMPTS) throw new WriteContentionError(operation, e);
-      await pause(Math.random() * Math.min(2 ** n, 50));
+      // A guessed audit head that was stale is this node's own miss, not a crowd of writers: no pause.
+      if (!guessed) await pause(Math.random() * Math.min(2 ** n, 50));
     }
   }
 }

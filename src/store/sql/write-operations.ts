@@ -8,6 +8,7 @@ import type { GrantPatch, RevocationFilter, RevocationRecord, RevokeContext } fr
 import { appendAudit } from './audit-append.ts';
 import { addCallLeaseJobs, addJobs, addProgress, insertGrant, transitionGrant, updateIfUnchanged } from './grant-writes.ts';
 import { expectChanges, withRetries } from './guard.ts';
+import { guessHead } from './known-head.ts';
 import type { SqlBatching } from './json-chunks.ts';
 import { refusalGuards, refusalReads, throwIfRefused } from './refusal.ts';
 import { insertRevocation } from './revocation-rows.ts';
@@ -52,7 +53,7 @@ export function sqlWriteOperations(cx: SqlBatching) {
 
     async appendAudit(event: AuditDraft): Promise<AuditEvent> {
       return withRetries(cx, 'appendAudit', async () => {
-        const { head } = await snapshot([]);
+        const head = guessHead(cx) ?? (await snapshot([])).head;
         const append = await appendAudit(cx, head, [event]);
         await db.batch(append.statements);
         return append.events[0]!;
@@ -62,7 +63,7 @@ export function sqlWriteOperations(cx: SqlBatching) {
     async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
       if (events.length === 0) return [];
       return withRetries(cx, 'appendAudits', async () => {
-        const { head } = await snapshot([]);
+        const head = guessHead(cx) ?? (await snapshot([])).head;
         const append = await appendAudit(cx, head, events);
         await db.batch(append.statements);
         return append.events;
