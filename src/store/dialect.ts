@@ -42,7 +42,9 @@ export const SQLITE: Dialect = {
 export const POSTGRES: Dialect = {
   name: 'postgres',
   idList: 'SELECT json_array_elements_text(?::json)',
-  jsonRows: 'json_array_elements(?::json) AS rows (value)',
+  // jsonb: the rows are parsed once; `->>` on json text re-parses a row for each column it reads
+  // (an audit row has 18), which was over a quarter of the server's CPU per gateway call.
+  jsonRows: 'jsonb_array_elements(?::jsonb) AS rows (value)',
   column: (i, type) => (type === 'int' ? `(value ->> ${i})::bigint` : `(value ->> ${i})`),
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   indexedBy: () => '',
