@@ -21,6 +21,7 @@ export async function benchCli(runs: number) {
     ];
     const out = join(mkdtempSync(join(tmpdir(), 'tollgate-hyperfine-')), 'cli.json');
     const r = spawnSync('hyperfine', ['--warmup', '3', '--runs', String(runs), '--style', 'none', '-N', '--export-json', out, ...commands], { encoding: 'utf8' });
+    if (r.error) throw new Error(`cannot run hyperfine (${r.error.message}): install it (Debian: apt-get install hyperfine)`);
     if (r.status !== 0) throw new Error(`hyperfine failed:\n${r.stdout}${r.stderr}`);
     const { results } = JSON.parse(readFileSync(out, 'utf8')) as { results: { median: number }[] };
     const ms = (i: number) => Math.round(results[i]!.median * 10_000) / 10;

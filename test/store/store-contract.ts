@@ -3,6 +3,7 @@ import { draft } from '../../src/audit/event.ts';
 import type { Grant, GrantStatus } from '../../src/model/grant.ts';
 import type { RevocationFilter, RevocationRecord, Store } from '../../src/store/store.ts';
 import { T0, grantDraft, makeGrant, revokeCtx, seedActive } from './grant-fixtures.ts';
+import { NEWEST_WINDOW } from '../../src/store/sqlite/grant-queries.ts';
 
 export interface ContractSubject {
   store: Store;
@@ -423,6 +424,21 @@ export function describeStoreContract(name: string, open: () => ContractSubject 
         // Nothing matching: the cutoff stays.
         const none = record({ id: 'rev_none', filter: { agent: 'nobody', issued_before: T0 + 1 }, block: false });
         expect((await store.createRevocation(none, draft('revocation.started', T0, {}))).filter).toEqual({ agent: 'nobody', issued_before: T0 + 1 });
+      });
+
+      it('raises the cutoff of a revocation of everything above the newest live grant, however many newer grants are not live', async () => {
+        const everything = (id: string) => record({ id, filter: { all: true, issued_before: T0 + 1 }, block: false });
+        const cutoff = async (id: string) => (await store.createRevocation(everything(id), draft('revocation.started', T0, {}))).filter.issued_before;
+        expect(await cutoff('rev_empty')).toBe(T0 + 1);
+        await seedActive(store, { agent: 'older', created_at: T0 + 3_000 });
+        await seedActive(store, { agent: 'ahead', created_at: T0 + 5_000 });
+        expect(await cutoff('rev_live_newest')).toBe(T0 + 5_001);
+        // More newer grants than a store may look at first, none of them live: the newest live one still counts.
+        for (let i = 0; i < NEWEST_WINDOW; i++) {
+          const g = makeGrant({ id: `grt_denied_${i}`, status: 'denied', created_at: T0 + 6_000 + i });
+          await store.createGrant(g, grantDraft('exchange.denied', g));
+        }
+        expect(await cutoff('rev_live_older')).toBe(T0 + 5_001);
       });
 
       it('counts each batch towards its revocation as it commits', async () => {

@@ -30,7 +30,7 @@ const EQUALITY_FIELDS = [
 // SQLite's name for the index behind `id TEXT PRIMARY KEY`.
 const ID_INDEX = 'sqlite_autoindex_grants_1';
 const STATUS_INDEX = 'grants_status_expires';
-const CREATED_INDEX = 'grants_created';
+export const CREATED_INDEX = 'grants_created';
 const REVOKED_BY_INDEX = 'grants_revoked_by';
 
 /**
