@@ -26,6 +26,14 @@ const COLUMNS = GRANT_COLUMNS.join(', ');
 export function sqlWriteOperations(cx: SqlBatching) {
   const { db } = cx;
   const snapshot = (reads: SqlStatement[]) => snapshotOf(db, reads);
+  // Events with nothing else read or written: onto the head this node last wrote, if it knows it.
+  const appendOnly = (operation: string, events: readonly AuditDraft[]) =>
+    withRetries(cx, operation, async () => {
+      const head = guessHead(cx) ?? (await snapshot([])).head;
+      const append = await appendAudit(cx, head, events);
+      await db.batch(append.statements);
+      return append.events;
+    });
 
   return {
     async createGrant(grant: Grant, event: AuditDraft): Promise<void> {
@@ -52,22 +60,12 @@ export function sqlWriteOperations(cx: SqlBatching) {
     },
 
     async appendAudit(event: AuditDraft): Promise<AuditEvent> {
-      return withRetries(cx, 'appendAudit', async () => {
-        const head = guessHead(cx) ?? (await snapshot([])).head;
-        const append = await appendAudit(cx, head, [event]);
-        await db.batch(append.statements);
-        return append.events[0]!;
-      });
+      return (await appendOnly('appendAudit', [event]))[0]!;
     },
 
     async appendAudits(events: readonly AuditDraft[]): Promise<AuditEvent[]> {
       if (events.length === 0) return [];
-      return withRetries(cx, 'appendAudits', async () => {
-        const head = guessHead(cx) ?? (await snapshot([])).head;
-        const append = await appendAudit(cx, head, events);
-        await db.batch(append.statements);
-        return append.events;
-      });
+      return appendOnly('appendAudits', events);
     },
 
     async closeTask(taskId: string, agent: string | null, time: number, event: AuditDraft): Promise<void> {
